@@ -1,0 +1,7 @@
+"""Template context: the current user's role, for navigation."""
+
+from .access import role_of
+
+
+def roles(request):
+    return {"role": role_of(getattr(request, "user", None)).value}

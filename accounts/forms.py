@@ -1,0 +1,91 @@
+"""The employer's company profile form."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from localflavor.ca.forms import CAPostalCodeField
+
+from service_points.forms import MunicipalityField
+
+from .models import Company, EmployerProfile
+from .validators import normalize_neq, validate_neq
+
+
+class CompanyProfileForm(forms.Form):
+    """Everything an employer fills in once: who they are and the company they represent."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    job_title = forms.CharField(label=_("Job title"), max_length=120, required=False)
+    phone = forms.CharField(label=_("Telephone"), max_length=30, required=False)
+    language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=settings.LANGUAGES,
+        help_text=_("Emails and reminders are sent in this language."),
+    )
+    legal_name = forms.CharField(label=_("Legal name of the company"), max_length=200)
+    neq = forms.CharField(
+        label=_("Québec enterprise number (NEQ)"),
+        max_length=20,
+        help_text=_("10 digits, as shown in the Registraire des entreprises."),
+    )
+    sector = forms.ChoiceField(label=_("Sector"), choices=[("", "—"), *Company.Sector.choices])
+    size = forms.ChoiceField(label=_("Number of employees"), choices=[("", "—"), *Company.Size.choices])
+    street_address = forms.CharField(label=_("Civic address"), max_length=200)
+    postal_code = CAPostalCodeField(
+        label=_("Postal code"),
+        error_messages={"invalid": _("Enter a valid Canadian postal code, for example G9A 5S9.")},
+    )
+    municipality = MunicipalityField(label=_("Municipality"))
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            self.fields[name].widget.attrs["autocomplete"] = {
+                "first_name": "given-name",
+                "last_name": "family-name",
+            }[name]
+        self.fields["phone"].widget.attrs.update(autocomplete="tel", inputmode="tel")
+        self.fields["street_address"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["neq"].widget.attrs["inputmode"] = "numeric"
+
+    @classmethod
+    def initial_for(cls, user) -> dict:
+        initial = {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "language": user.language,
+        }
+        profile = (
+            EmployerProfile.objects.filter(user=user).select_related("company__municipality__region").first()
+        )
+        if profile:
+            company = profile.company
+            initial.update(
+                job_title=profile.job_title,
+                phone=profile.phone,
+                legal_name=company.legal_name,
+                neq=company.neq,
+                sector=company.sector,
+                size=company.size,
+                street_address=company.street_address,
+                postal_code=company.postal_code,
+                municipality=MunicipalityField.label_for(company.municipality),
+            )
+        return initial
+
+    def clean_neq(self):
+        neq = normalize_neq(self.cleaned_data["neq"])
+        validate_neq(neq)
+        taken = Company.objects.filter(neq=neq).exclude(representatives__user=self.user).exists()
+        if taken:
+            raise forms.ValidationError(
+                _(
+                    "A company with this NEQ is already registered. Ask its representative to "
+                    "invite you, or contact us if you think this is a mistake."
+                ),
+                code="neq_taken",
+            )
+        return neq

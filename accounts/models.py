@@ -1,0 +1,141 @@
+"""The custom user (email is the login) and the companies employers represent."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from service_points.validators import validate_postal_code
+
+from .validators import validate_neq
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with an email address. Roles come from profile links (accounts.access)."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Company(models.Model):
+    """An enterprise, identified by its Québec enterprise number (NEQ)."""
+
+    class Sector(models.TextChoices):
+        # Top-level sectors of the North American Industry Classification System (SCIAN).
+        AGRICULTURE = "11", _("Agriculture, forestry, fishing and hunting")
+        MINING = "21", _("Mining, quarrying, and oil and gas extraction")
+        UTILITIES = "22", _("Utilities")
+        CONSTRUCTION = "23", _("Construction")
+        MANUFACTURING = "31", _("Manufacturing")
+        WHOLESALE = "41", _("Wholesale trade")
+        RETAIL = "44", _("Retail trade")
+        TRANSPORT = "48", _("Transportation and warehousing")
+        INFORMATION = "51", _("Information and cultural industries")
+        FINANCE = "52", _("Finance and insurance")
+        REAL_ESTATE = "53", _("Real estate and rental and leasing")
+        PROFESSIONAL = "54", _("Professional, scientific and technical services")
+        MANAGEMENT = "55", _("Management of companies and enterprises")
+        ADMINISTRATIVE = "56", _("Administrative and support services")
+        EDUCATION = "61", _("Educational services")
+        HEALTH = "62", _("Health care and social assistance")
+        ARTS = "71", _("Arts, entertainment and recreation")
+        ACCOMMODATION = "72", _("Accommodation and food services")
+        OTHER_SERVICES = "81", _("Other services (except public administration)")
+        PUBLIC_ADMINISTRATION = "91", _("Public administration")
+
+    class Size(models.TextChoices):
+        MICRO = "1-4", _("1 to 4 employees")
+        SMALL = "5-19", _("5 to 19 employees")
+        MEDIUM = "20-99", _("20 to 99 employees")
+        LARGE = "100-499", _("100 to 499 employees")
+        VERY_LARGE = "500+", _("500 employees or more")
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    neq = models.CharField(
+        _("Québec enterprise number (NEQ)"), max_length=10, unique=True, validators=[validate_neq]
+    )
+    sector = models.CharField(_("sector"), max_length=2, choices=Sector.choices)
+    size = models.CharField(_("size"), max_length=8, choices=Size.choices)
+    street_address = models.CharField(_("civic address"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=7, validators=[validate_postal_code])
+    municipality = models.ForeignKey(
+        "service_points.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="companies",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["legal_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(neq__regex=r"^[0-9]{10}$"), name="company_neq_ten_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class EmployerProfile(models.Model):
+    """Links an employer's user account to the company they represent."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="employer_profile"
+    )
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="representatives"
+    )
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("employer profile")
+        verbose_name_plural = _("employer profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.company}"

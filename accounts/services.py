@@ -1,0 +1,43 @@
+"""Writes for accounts: one transaction each."""
+
+from django.db import transaction
+
+from .access import forget_role
+from .models import Company, EmployerProfile, User
+
+
+@transaction.atomic
+def save_employer_profile(*, user: User, data: dict) -> EmployerProfile:
+    """Create or update the employer's profile and company from a cleaned CompanyProfileForm."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.first_name = data["first_name"]
+    user.last_name = data["last_name"]
+    user.language = data["language"]
+    user.save(update_fields=["first_name", "last_name", "language"])
+
+    company_fields = {
+        "legal_name": data["legal_name"],
+        "neq": data["neq"],
+        "sector": data["sector"],
+        "size": data["size"],
+        "street_address": data["street_address"],
+        "postal_code": data["postal_code"],
+        "municipality": data["municipality"],
+    }
+    profile = EmployerProfile.objects.select_related("company").filter(user=user).first()
+    if profile is None:
+        company = Company.objects.create(**company_fields)
+        profile = EmployerProfile.objects.create(
+            user=user, company=company, job_title=data["job_title"], phone=data["phone"]
+        )
+    else:
+        company = profile.company
+        for name, value in company_fields.items():
+            setattr(company, name, value)
+        company.full_clean()
+        company.save()
+        profile.job_title = data["job_title"]
+        profile.phone = data["phone"]
+        profile.save(update_fields=["job_title", "phone"])
+    forget_role(user)
+    return profile

@@ -1,0 +1,50 @@
+"""The signed-in user's space: one entry point that sends each role to its page, and the profile."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from service_points.forms import municipality_choices
+
+from .access import Role, role_of, role_required
+from .forms import CompanyProfileForm
+from .models import EmployerProfile
+from .services import save_employer_profile
+
+
+@login_required
+def home(request):
+    role = role_of(request.user)
+    if role == Role.NEW_USER:
+        return redirect("accounts:profile")
+    if role == Role.ADVISOR:
+        return redirect("advisors:me")
+    if role == Role.MANAGER:
+        return redirect("midi_regions:directorate", code=request.user.managed_directorate.code)
+    if role == Role.ADMINISTRATOR:
+        return redirect("midi_regions:network")
+    profile = EmployerProfile.objects.select_related("company__municipality__region").get(user=request.user)
+    return render(request, "accounts/employer_home.html", {"profile": profile, "company": profile.company})
+
+
+@role_required(Role.NEW_USER, Role.EMPLOYER)
+def profile(request):
+    first_time = role_of(request.user) == Role.NEW_USER
+    if request.method == "POST":
+        form = CompanyProfileForm(request.POST, user=request.user)
+        if form.is_valid():
+            save_employer_profile(user=request.user, data=form.cleaned_data)
+            # Follow the language the employer just chose, as the language switcher would.
+            with translation.override(form.cleaned_data["language"]):
+                messages.success(request, _("Your company profile is saved."))
+                return redirect("accounts:home")
+    else:
+        form = CompanyProfileForm(initial=CompanyProfileForm.initial_for(request.user), user=request.user)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "first_time": first_time, "municipality_choices": municipality_choices()},
+        status=400 if form.is_bound else 200,
+    )

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from .models import Advisor, Language
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_fr", "name_en")
+    search_fields = ("code", "name_fr", "name_en")
+
+
+@admin.register(Advisor)
+class AdvisorAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "email",
+        "home_service_point",
+        "directorate_name",
+        "travel_radius_km",
+        "is_active",
+    )
+    list_filter = (
+        "is_active",
+        "home_service_point__municipality__region__directorate",
+        "home_service_point__municipality__region",
+        "languages",
+        "topics",
+    )
+    search_fields = (
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "home_service_point__host_office",
+    )
+    list_select_related = ("user", "home_service_point__municipality__region__directorate")
+    autocomplete_fields = ("user", "home_service_point", "service_points")
+    filter_horizontal = ("languages", "topics")
+
+    @admin.display(ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    @admin.display(ordering="home_service_point__municipality__region__directorate__name_fr")
+    def directorate_name(self, obj):
+        return obj.directorate

@@ -1,0 +1,58 @@
+"""Readiness of the three things the site needs: the database, the Celery broker, the cache."""
+
+import os
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_broker() -> None:
+    from midi_regions.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+        # The filesystem transport "connects" without touching disk: prove the folder is usable.
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_out")
+        if folder:
+            probe = f"{folder}/.healthz-{uuid.uuid4().hex}"
+            with open(probe, "w") as fh:
+                fh.write("ok")
+
+            os.remove(probe)
+
+
+def check_cache() -> None:
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "ok", 10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("cache did not return the value just stored")
+    cache.delete(key)
+
+
+CHECKS = {"database": check_database, "broker": check_broker, "cache": check_cache}
+
+
+def run_checks() -> tuple[bool, dict]:
+    """Run every check; return (all healthy, per-check report)."""
+    report = {}
+    healthy = True
+    for name, check in CHECKS.items():
+        started = time.perf_counter()
+        try:
+            check()
+        except Exception as exc:  # a health check reports any failure, it never raises
+            healthy = False
+            report[name] = {"ok": False, "error": exc.__class__.__name__}
+        else:
+            report[name] = {"ok": True}
+        report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return healthy, report

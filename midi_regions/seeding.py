@@ -1,0 +1,299 @@
+"""Builders that load the real network (data/network.json + the gazetteer CSV) idempotently.
+
+`seed_network` calls `seed_network()`; tests call the same function, so the demo site and the
+test database share one cast. Every builder upserts by a natural key (codes, GeoNames ids,
+emails) and only writes what differs, so a second run changes nothing.
+"""
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from accounts.models import Company, EmployerProfile, User
+from advisors.models import Advisor, Language
+from appointments.models import Topic
+from service_points.models import Municipality, OpeningHours, ServicePoint
+
+from .models import AdministrativeRegion, RegionalDirectorate
+
+NETWORK_FILE = Path(settings.BASE_DIR) / "midi_regions" / "data" / "network.json"
+GAZETTEER_FILE = Path(settings.BASE_DIR) / "service_points" / "data" / "quebec_municipalities.csv"
+
+LANGUAGES = [
+    ("fr", "Français", "French"),
+    ("en", "Anglais", "English"),
+    ("es", "Espagnol", "Spanish"),
+    ("ar", "Arabe", "Arabic"),
+    ("zh", "Mandarin", "Mandarin"),
+    ("pt", "Portugais", "Portuguese"),
+]
+
+DEMO_PASSWORD = "demo-midi-2026"  # documented in the README; only set with --demo-users
+DEMO_ADMIN_EMAIL = "admin@midi.example"
+DEMO_EMPLOYER_EMAIL = "employeur@entreprise.example"
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, *, created: bool = False, updated: bool = False, n: int = 1) -> None:
+        if created:
+            self.created[kind] = self.created.get(kind, 0) + n
+        if updated:
+            self.updated[kind] = self.updated.get(kind, 0) + n
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _upsert(model, lookup: dict, values: dict, report: SeedReport, kind: str):
+    """get_or_create by lookup, then save only the fields whose value differs."""
+    obj, created = model.objects.get_or_create(**lookup, defaults=values)
+    if created:
+        report.add(kind, created=True)
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        report.add(kind, updated=True)
+    return obj
+
+
+def _set_m2m(manager, objects, report: SeedReport, kind: str) -> None:
+    wanted = {o.pk for o in objects}
+    if set(manager.values_list("pk", flat=True)) != wanted:
+        manager.set(objects)
+        report.add(kind, updated=True)
+
+
+def _upsert_user(
+    email: str, first_name: str, last_name: str, report: SeedReport, *, password: str | None
+) -> User:
+    user = _upsert(
+        User,
+        {"email": email.lower()},
+        {"first_name": first_name, "last_name": last_name},
+        report,
+        "users",
+    )
+    if password and (not user.password or not user.has_usable_password()):
+        # `password` is already hashed once per run: hashing 60 times would take seconds.
+        # A demo user who changed their password keeps it.
+        user.password = password
+        user.save(update_fields=["password"])
+    elif not password and not user.password:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if password:
+        # Demo accounts sign in at once: their address counts as verified.
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+    return user
+
+
+def load_network() -> dict:
+    with NETWORK_FILE.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load_gazetteer() -> list[dict]:
+    with GAZETTEER_FILE.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def seed_municipalities(
+    regions: dict[str, AdministrativeRegion], report: SeedReport
+) -> dict[int, Municipality]:
+    """Bulk upsert of the gazetteer (~500 rows) in a handful of queries."""
+    existing = {m.geonames_id: m for m in Municipality.objects.all()}
+    to_create, to_update = [], []
+    for row in load_gazetteer():
+        values = {
+            "name": row["name"],
+            "region": regions[row["region_code"]],
+            "latitude": float(row["latitude"]),
+            "longitude": float(row["longitude"]),
+            "population": int(row["population"] or 0),
+        }
+        gid = int(row["geonames_id"])
+        current = existing.get(gid)
+        if current is None:
+            to_create.append(Municipality(geonames_id=gid, **values))
+        elif any(getattr(current, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(current, k, v)
+            to_update.append(current)
+    Municipality.objects.bulk_create(to_create, batch_size=500)
+    Municipality.objects.bulk_update(
+        to_update, ["name", "region", "latitude", "longitude", "population"], batch_size=500
+    )
+    report.add("municipalities", created=bool(to_create), n=len(to_create))
+    report.add("municipalities", updated=bool(to_update), n=len(to_update))
+    return {m.geonames_id: m for m in Municipality.objects.all()}
+
+
+def seed_opening_hours(point: ServicePoint, hours: list[dict], report: SeedReport) -> None:
+    wanted = {
+        (day, time.fromisoformat(h["opens"]), time.fromisoformat(h["closes"]))
+        for h in hours
+        for day in h["weekdays"]
+    }
+    current = {(oh.weekday, oh.opens, oh.closes): oh for oh in point.opening_hours.all()}
+    stale = [oh.pk for key, oh in current.items() if key not in wanted]
+    missing = [
+        OpeningHours(service_point=point, weekday=d, opens=o, closes=c) for d, o, c in wanted - current.keys()
+    ]
+    if stale:
+        OpeningHours.objects.filter(pk__in=stale).delete()
+    if missing:
+        OpeningHours.objects.bulk_create(missing)
+    if stale or missing:
+        report.add("opening hours", updated=True)
+
+
+@transaction.atomic
+def seed_network(*, demo_users: bool = False) -> SeedReport:
+    """Load or refresh the whole network. Safe to run on a partly filled database."""
+    report = SeedReport()
+    data = load_network()
+    password = make_password(DEMO_PASSWORD) if demo_users else None
+
+    directorates = {}
+    for d in data["directorates"]:
+        manager = d["manager"]
+        user = _upsert_user(
+            manager["email"], manager["first_name"], manager["last_name"], report, password=password
+        )
+        directorates[d["code"]] = _upsert(
+            RegionalDirectorate,
+            {"code": d["code"]},
+            {"name_fr": d["name_fr"], "name_en": d["name_en"], "manager": user},
+            report,
+            "directorates",
+        )
+
+    regions = {
+        r["code"]: _upsert(
+            AdministrativeRegion,
+            {"code": r["code"]},
+            {
+                "name_fr": r["name_fr"],
+                "name_en": r["name_en"],
+                "directorate": directorates[r["directorate"]],
+            },
+            report,
+            "regions",
+        )
+        for r in data["regions"]
+    }
+
+    municipalities = seed_municipalities(regions, report)
+
+    languages = {
+        code: _upsert(Language, {"code": code}, {"name_fr": fr, "name_en": en}, report, "languages")
+        for code, fr, en in LANGUAGES
+    }
+
+    topics = {}
+    for position, t in enumerate(data["topics"], start=1):
+        topics[t["code"]] = _upsert(
+            Topic,
+            {"code": t["code"]},
+            {
+                "name_fr": t["name_fr"],
+                "name_en": t["name_en"],
+                "description_fr": t.get("description_fr", ""),
+                "description_en": t.get("description_en", ""),
+                "duration_minutes": t["duration_minutes"],
+                "position": position,
+            },
+            report,
+            "topics",
+        )
+
+    points = {}
+    for sp in data["service_points"]:
+        municipality = municipalities[sp["municipality_geonames_id"]]
+        point = _upsert(
+            ServicePoint,
+            {"code": sp["code"]},
+            {
+                "host_type": sp["host_type"],
+                "host_office": sp["host_office"],
+                "street_address": sp["street_address"],
+                "postal_code": sp["postal_code"],
+                "municipality": municipality,
+                "latitude": municipality.latitude,
+                "longitude": municipality.longitude,
+                "phone": sp.get("phone", ""),
+            },
+            report,
+            "service points",
+        )
+        seed_opening_hours(point, sp["hours"], report)
+        points[sp["code"]] = point
+
+    for a in data["advisors"]:
+        user = _upsert_user(a["email"], a["first_name"], a["last_name"], report, password=password)
+        advisor = _upsert(
+            Advisor,
+            {"user": user},
+            {
+                "home_service_point": points[a["home_service_point"]],
+                "travel_radius_km": a["travel_radius_km"],
+            },
+            report,
+            "advisers",
+        )
+        served = {a["home_service_point"], *a["service_points"]}
+        _set_m2m(advisor.service_points, [points[c] for c in sorted(served)], report, "advisers")
+        _set_m2m(advisor.languages, [languages[c] for c in a["languages"]], report, "advisers")
+        _set_m2m(advisor.topics, [topics[c] for c in a["topics"]], report, "advisers")
+
+    if demo_users:
+        seed_demo_users(password, report)
+    return report
+
+
+def seed_demo_users(password: str, report: SeedReport) -> None:
+    """An administrator and an employer with a company in Trois-Rivières (see the README)."""
+    admin = _upsert_user(DEMO_ADMIN_EMAIL, "Camille", "Administratrice", report, password=password)
+    if not (admin.is_staff and admin.is_superuser):
+        admin.is_staff = admin.is_superuser = True
+        admin.save(update_fields=["is_staff", "is_superuser"])
+    employer = _upsert_user(DEMO_EMPLOYER_EMAIL, "Julie", "Tremblay", report, password=password)
+    trois_rivieres = Municipality.objects.filter(name="Trois-Rivières").order_by("-population").first()
+    company = _upsert(
+        Company,
+        {"neq": "1170000001"},
+        {
+            "legal_name": "Usinage Laviolette inc.",
+            "sector": Company.Sector.MANUFACTURING,
+            "size": Company.Size.MEDIUM,
+            "street_address": "1200, boulevard du Saint-Maurice",
+            "postal_code": "G9A 3P9",
+            "municipality": trois_rivieres,
+        },
+        report,
+        "companies",
+    )
+    _upsert(
+        EmployerProfile,
+        {"user": employer},
+        {"company": company, "job_title": "Directrice RH"},
+        report,
+        "employers",
+    )

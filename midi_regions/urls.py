@@ -1,0 +1,34 @@
+"""Root URL configuration. Pages are language-prefixed (French at /, English under /en/)."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from . import views
+
+network_patterns = (
+    [
+        path("", views.network, name="network"),
+        path("<slug:code>/", views.directorate_detail, name="directorate"),
+    ],
+    "midi_regions",
+)
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path(_("about/"), views.about, name="about"),
+    path(_("service-points/"), include("service_points.urls")),
+    path(_("my-space/"), include("accounts.urls")),
+    path(_("adviser/"), include("advisors.urls")),
+    path(_("directorates/"), include(network_patterns)),
+    path(_("account/"), include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)

@@ -1,0 +1,71 @@
+"""Public pages (home, about), health, and the network overview for managers and administrators."""
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+
+from accounts.access import Role, can_view_directorate, directorates_visible_to, role_required
+from advisors.models import Advisor
+from appointments.models import Topic
+from service_points.models import Municipality, ServicePoint
+
+from . import selectors
+from .health import run_checks
+from .models import AdministrativeRegion, RegionalDirectorate
+
+
+def home(request):
+    return render(
+        request,
+        "midi_regions/home.html",
+        {
+            "topics": Topic.objects.filter(is_active=True),
+            "figures": {
+                "regions": AdministrativeRegion.objects.count(),
+                "service_points": ServicePoint.objects.filter(is_active=True).count(),
+                "municipalities": Municipality.objects.filter(service_points__is_active=True)
+                .distinct()
+                .count(),
+                "advisors": Advisor.objects.filter(is_active=True).count(),
+            },
+        },
+    )
+
+
+def about(request):
+    return render(
+        request,
+        "midi_regions/about.html",
+        {
+            "directorates": selectors.directorates_with_counts(
+                RegionalDirectorate.objects.all()
+            ).prefetch_related("regions"),
+            "staff_in_regions": settings.MINISTRY_STAFF_IN_REGIONS,
+        },
+    )
+
+
+@never_cache
+def healthz(request):
+    healthy, report = run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": report},
+        status=200 if healthy else 503,
+    )
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def network(request):
+    """All directorates side by side: the manager sees theirs, the administrator all six."""
+    directorates = selectors.directorates_with_counts(directorates_visible_to(request.user))
+    return render(request, "midi_regions/network.html", {"directorates": directorates})
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def directorate_detail(request, code: str):
+    directorate = get_object_or_404(RegionalDirectorate, code=code)
+    if not can_view_directorate(request.user, directorate):
+        # Another directorate's page is private: say it does not exist rather than "forbidden".
+        raise Http404
+    return render(request, "midi_regions/directorate.html", selectors.directorate_overview(directorate))

@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from .models import Municipality, OpeningHours, ServicePoint
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ("name", "region", "population", "latitude", "longitude", "geonames_id")
+    list_filter = ("region",)
+    search_fields = ("name", "geonames_id")
+    list_select_related = ("region",)
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+@admin.register(ServicePoint)
+class ServicePointAdmin(admin.ModelAdmin):
+    list_display = (
+        "host_office",
+        "municipality",
+        "region",
+        "host_type",
+        "postal_code",
+        "is_active",
+    )
+    list_filter = (
+        "is_active",
+        "host_type",
+        "municipality__region__directorate",
+        "municipality__region",
+    )
+    search_fields = ("host_office", "code", "municipality__name", "postal_code", "street_address")
+    list_select_related = ("municipality__region",)
+    autocomplete_fields = ("municipality",)
+    prepopulated_fields = {"code": ("host_office",)}
+    inlines = [OpeningHoursInline]
+
+    @admin.display(ordering="municipality__region__code")
+    def region(self, obj):
+        return obj.municipality.region

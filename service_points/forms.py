@@ -1,0 +1,59 @@
+"""Form fields for picking a municipality from the gazetteer."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Municipality
+
+
+class MunicipalityField(forms.CharField):
+    """A text box with a <datalist> of the gazetteer; the text must name exactly one municipality.
+
+    Names shared by several places carry their region: "Sainte-Marie (Chaudière-Appalaches)".
+    """
+
+    widget = forms.TextInput(attrs={"list": "municipality-list", "autocomplete": "off"})
+    default_error_messages = {
+        "unknown": _("We do not know this municipality. Choose one from the list."),
+        "ambiguous": _(
+            "Several municipalities have this name. Choose the one with its region from the list."
+        ),
+    }
+
+    @staticmethod
+    def label_for(municipality: Municipality, *, ambiguous: bool | None = None) -> str:
+        if ambiguous is None:
+            ambiguous = Municipality.objects.filter(name=municipality.name).count() > 1
+        return f"{municipality.name} ({municipality.region.name})" if ambiguous else municipality.name
+
+    def clean(self, value):
+        text = " ".join(super().clean(value).split())
+        name = text.split(" (")[0]
+        candidates = list(Municipality.objects.select_related("region").filter(name__iexact=name))
+        if not candidates:
+            # SQLite folds case for ASCII only ("île" vs "Île"): compare in Python instead.
+            candidates = [
+                m
+                for m in Municipality.objects.select_related("region")
+                if m.name.casefold() == name.casefold()
+            ]
+        if len(candidates) == 1 and text.casefold() in (
+            candidates[0].name.casefold(),
+            self.label_for(candidates[0], ambiguous=True).casefold(),
+        ):
+            return candidates[0]
+        for municipality in candidates:
+            if self.label_for(municipality, ambiguous=True).casefold() == text.casefold():
+                return municipality
+        if len(candidates) > 1:
+            raise forms.ValidationError(self.error_messages["ambiguous"], code="ambiguous")
+        raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+
+
+def municipality_choices() -> list[str]:
+    """The labels offered in the datalist, in alphabetical order."""
+    municipalities = list(Municipality.objects.select_related("region").order_by("name"))
+    counts: dict[str, int] = {}
+    for m in municipalities:
+        counts[m.name] = counts.get(m.name, 0) + 1
+    return [MunicipalityField.label_for(m, ambiguous=counts[m.name] > 1) for m in municipalities]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "service_points"
+
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("<slug:code>/", views.detail, name="detail"),
+]

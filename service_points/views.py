@@ -1,0 +1,37 @@
+"""Public pages: the directory of service points."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from midi_regions.models import AdministrativeRegion
+
+from . import selectors
+from .models import ServicePoint
+
+
+def directory(request):
+    region_code = request.GET.get("region", "").strip()
+    query = request.GET.get("q", "").strip()[:100]
+    regions = list(AdministrativeRegion.objects.all())
+    if region_code and region_code not in {r.code for r in regions}:
+        region_code = ""
+    groups = selectors.service_point_directory(region_code=region_code, query=query)
+    return render(
+        request,
+        "service_points/directory.html",
+        {
+            "groups": groups,
+            "regions": regions,
+            "region_code": region_code,
+            "query": query,
+            "result_count": sum(g.service_point_count for g in groups),
+        },
+    )
+
+
+def detail(request, code: str):
+    try:
+        point = selectors.service_point_by_code(code)
+    except ServicePoint.DoesNotExist:
+        raise Http404 from None
+    return render(request, "service_points/detail.html", {"point": point})
