@@ -26,7 +26,7 @@ seed: migrate
 
 # Web, Celery worker and beat together (honcho), on SQLite and the embedded broker by default.
 run: messages seed
-	DEBUG=1 $(BIN)/honcho start -f Procfile.dev
+	DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 lint: install
 	$(BIN)/ruff check .
