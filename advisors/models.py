@@ -51,6 +51,18 @@ class Advisor(models.Model):
         help_text=_("How far the adviser travels to meet a company at its premises."),
         validators=[MinValueValidator(0), MaxValueValidator(1000)],
     )
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        _("buffer before (minutes)"), default=0, validators=[MaxValueValidator(240)]
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        _("buffer after (minutes)"),
+        default=15,
+        help_text=_("Free time kept after each appointment (notes, travel)."),
+        validators=[MaxValueValidator(240)],
+    )
+    max_appointments_per_day = models.PositiveSmallIntegerField(
+        _("maximum appointments per day"), default=6, validators=[MinValueValidator(1), MaxValueValidator(40)]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -64,3 +76,104 @@ class Advisor(models.Model):
     @property
     def directorate(self):
         return self.home_service_point.municipality.region.directorate
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklyAvailability(models.Model):
+    """A recurring block of the adviser's week, in local (America/Toronto) wall-clock time.
+
+    With a service point, the adviser is at that point: employers can meet there, the adviser
+    can leave from there to visit a company, or call / video-call. Without one, the block is
+    remote work: phone and video only.
+    """
+
+    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="weekly_availability")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("to"))
+    service_point = models.ForeignKey(
+        "service_points.ServicePoint",
+        verbose_name=_("service point"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for remote work (phone and video only)."),
+    )
+
+    class Meta:
+        verbose_name = _("weekly availability")
+        verbose_name_plural = _("weekly availability")
+        ordering = ["advisor", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")), name="weekly_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """A date-specific change to the week: extra hours, or hours closed on that date."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Extra availability")
+        CLOSED = "closed", _("Unavailable")
+
+    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="availability_exceptions")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("to"))
+    service_point = models.ForeignKey(
+        "service_points.ServicePoint",
+        verbose_name=_("service point"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("availability exception")
+        verbose_name_plural = _("availability exceptions")
+        ordering = ["advisor", "date", "start_time"]
+        # Slot search loads one adviser's exceptions for a date window (appointments.selectors).
+        indexes = [models.Index(fields=["advisor", "date"], name="exception_advisor_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="exception_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """A period (holidays, training, sick leave) when the adviser takes no appointment."""
+
+    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        ordering = ["advisor", "starts_at"]
+        # Slot search loads one adviser's time off overlapping a window (appointments.selectors).
+        indexes = [models.Index(fields=["advisor", "ends_at"], name="timeoff_advisor_ends")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="timeoff_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} → {self.ends_at:%Y-%m-%d %H:%M}"

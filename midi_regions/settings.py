@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django.contrib.postgres",
     "localflavor",
     "accounts",
     "midi_regions",
