@@ -114,7 +114,9 @@ class WeeklyAvailability(models.Model):
         verbose_name_plural = _("weekly availability")
         ordering = ["advisor", "weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")), name="weekly_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="weekly_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -172,7 +174,9 @@ class TimeOff(models.Model):
         # Slot search loads one adviser's time off overlapping a window (appointments.selectors).
         indexes = [models.Index(fields=["advisor", "ends_at"], name="timeoff_advisor_ends")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="timeoff_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="timeoff_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -76,7 +76,9 @@ class Appointment(models.Model):
     advisor = models.ForeignKey(
         "advisors.Advisor", verbose_name=_("adviser"), on_delete=models.PROTECT, related_name="appointments"
     )
-    topic = models.ForeignKey(Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="appointments")
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="appointments"
+    )
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
     service_point = models.ForeignKey(
         "service_points.ServicePoint",
@@ -128,7 +130,9 @@ class Appointment(models.Model):
             models.Index(fields=["company", "starts_at"], name="appt_company_start"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="appt_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="appt_end_after_start"
+            ),
             PostgresOnlyExclusionConstraint(
                 name="appt_no_overlap_per_advisor",
                 expressions=[

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
+from advisors.seeding import sync_weekly_availability, weekly_plan
 from appointments.models import Topic
 from service_points.models import Municipality, OpeningHours, ServicePoint
 
@@ -246,6 +247,12 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
         seed_opening_hours(point, sp["hours"], report)
         points[sp["code"]] = point
 
+    hours_by_point: dict[int, dict[int, list]] = {}
+    for oh in OpeningHours.objects.all():
+        hours_by_point.setdefault(oh.service_point_id, {}).setdefault(oh.weekday, []).append(
+            (oh.opens, oh.closes)
+        )
+
     for a in data["advisors"]:
         user = _upsert_user(a["email"], a["first_name"], a["last_name"], report, password=password)
         advisor = _upsert(
@@ -262,6 +269,9 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
         _set_m2m(advisor.service_points, [points[c] for c in sorted(served)], report, "advisers")
         _set_m2m(advisor.languages, [languages[c] for c in a["languages"]], report, "advisers")
         _set_m2m(advisor.topics, [topics[c] for c in a["topics"]], report, "advisers")
+        plan = weekly_plan(advisor, [points[c].pk for c in sorted(served)], hours_by_point)
+        if sync_weekly_availability(advisor, plan):
+            report.add("weekly availability", updated=True)
 
     if demo_users:
         seed_demo_users(password, report)

@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path(_("service-points/"), include("service_points.urls")),
     path(_("my-space/"), include("accounts.urls")),
     path(_("adviser/"), include("advisors.urls")),
+    path(_("appointments/"), include("appointments.urls")),
     path(_("directorates/"), include(network_patterns)),
     path(_("account/"), include("allauth.urls")),
     path("admin/", admin.site.urls),

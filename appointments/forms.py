@@ -1,0 +1,81 @@
+"""Forms of the booking flow. Search parameters travel in the query string, so every step
+of the flow can be bookmarked, shared with a colleague, or reached again with Back."""
+
+from datetime import datetime
+
+from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from advisors.models import Language
+from service_points.forms import MunicipalityField
+
+from .models import Mode, Topic
+
+
+class SearchForm(forms.Form):
+    topic = forms.ModelChoiceField(
+        label=_("What would you like to discuss?"),
+        queryset=Topic.objects.filter(is_active=True),
+        to_field_name="code",
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose a topic from the list.")},
+        empty_label=None,
+    )
+    mode = forms.ChoiceField(
+        label=_("How would you like to meet?"),
+        choices=Mode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose how you would like to meet.")},
+    )
+    municipality = MunicipalityField(
+        label=_("Where is the company?"),
+        help_text=_("We look for the nearest advisers from this municipality."),
+    )
+    language = forms.ChoiceField(label=_("Language of the consultation"), required=False)
+    start = forms.DateField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("French or English"))] + [
+            (lang.code, lang.name) for lang in Language.objects.all()
+        ]
+
+    def query(self) -> dict:
+        """The cleaned search as query-string parameters."""
+        data = self.cleaned_data
+        params = {
+            "topic": data["topic"].code,
+            "mode": data["mode"],
+            "municipality": MunicipalityField.label_for(data["municipality"]),
+        }
+        if data.get("language"):
+            params["language"] = data["language"]
+        return params
+
+
+class SlotForm(forms.Form):
+    """The slot picked on the results page (hidden fields) and an optional message."""
+
+    advisor = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    point = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    at = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    message = forms.CharField(
+        label=_("Anything the adviser should know beforehand? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_at(self) -> datetime:
+        value = parse_datetime(self.cleaned_data["at"].replace(" ", "+"))
+        if value is None or value.tzinfo is None:
+            raise forms.ValidationError(_("This time is not valid. Choose a time from the list."))
+        return value
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )

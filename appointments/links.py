@@ -1,0 +1,42 @@
+"""Signed links that let an employer manage an appointment without logging in.
+
+The token carries the appointment's UID, signed with SECRET_KEY and a purpose-specific salt.
+It is valid until the appointment starts; the view checks that against the current start, so
+a rescheduled appointment keeps working links.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import translation
+
+from .models import Appointment
+
+SALT = "appointments.manage-link"
+# A hard ceiling beyond the booking horizon, so leaked links die even if never used.
+MAX_AGE_SECONDS = 400 * 24 * 3600
+
+
+def manage_token(appointment: Appointment) -> str:
+    return signing.dumps({"uid": str(appointment.uid)}, salt=SALT, compress=True)
+
+
+def manage_url(appointment: Appointment, *, language: str | None = None) -> str:
+    with translation.override(language or translation.get_language()):
+        path = reverse("appointments:manage", args=[manage_token(appointment)])
+    return f"{settings.SITE_URL}{path}"
+
+
+def appointment_for_token(token: str) -> Appointment | None:
+    """The appointment a token names, or None if the token is forged, expired or unknown."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    return (
+        Appointment.objects.select_related(
+            "advisor__user", "topic", "service_point__municipality", "municipality", "company"
+        )
+        .filter(uid=data.get("uid"))
+        .first()
+    )

@@ -1,0 +1,91 @@
+"""Emails to employers about their appointments, with an iCalendar (.ics) attachment."""
+
+from datetime import UTC, datetime
+
+import icalendar
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .links import manage_url
+from .models import Appointment, Mode
+
+EVENTS = ("confirmed", "rescheduled", "cancelled")
+
+
+def ics_for(appointment: Appointment, *, method: str = "REQUEST") -> bytes:
+    """A one-event calendar: stable UID, SEQUENCE from the appointment, CANCEL when cancelled."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//MIDI//Conseillers regionaux en immigration//FR")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = icalendar.Event()
+    event.add("uid", f"{appointment.uid}@midi-regions")
+    event.add("sequence", appointment.sequence)
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", appointment.starts_at.astimezone(UTC))
+    event.add("dtend", appointment.ends_at.astimezone(UTC))
+    event.add("summary", f"{appointment.topic.name} – {appointment.advisor}")
+    event.add("location", location_text(appointment))
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    organizer = icalendar.vCalAddress(f"mailto:{appointment.advisor.user.email}")
+    organizer.params["cn"] = icalendar.vText(str(appointment.advisor))
+    event["organizer"] = organizer
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def location_text(appointment: Appointment) -> str:
+    point = appointment.service_point
+    if appointment.mode == Mode.SERVICE_POINT and point:
+        return f"{point.host_office}, {point.street_address}, {point.municipality.name} (Québec) {point.postal_code}"
+    if appointment.mode == Mode.PREMISES:
+        company = appointment.company
+        return f"{company.legal_name}, {company.street_address}, {appointment.municipality.name}"
+    return str(appointment.get_mode_display())
+
+
+def recipients(appointment: Appointment) -> list:
+    """The person who booked, or else every representative of the company."""
+    if appointment.booked_by_id and appointment.booked_by.is_active:
+        return [appointment.booked_by]
+    return [p.user for p in appointment.company.representatives.select_related("user") if p.user.is_active]
+
+
+def send_appointment_email(*, appointment_id: int, event: str, sequence: int) -> int:
+    """Send the email for one event; returns how many were sent. Stale events are skipped."""
+    appointment = Appointment.objects.select_related(
+        "advisor__user", "topic", "service_point__municipality", "municipality", "company", "booked_by"
+    ).get(pk=appointment_id)
+    if appointment.sequence != sequence:
+        # A later change already sent (or will send) a newer version of this appointment.
+        return 0
+    method = "CANCEL" if event == "cancelled" else "REQUEST"
+    ics = ics_for(appointment, method=method)
+    sent = 0
+    for user in recipients(appointment):
+        with translation.override(user.language):
+            context = {
+                "appointment": appointment,
+                "event": event,
+                "user": user,
+                "location": location_text(appointment),
+                "manage_url": manage_url(appointment, language=user.language),
+                "site_url": settings.SITE_URL,
+            }
+            subject = " ".join(
+                render_to_string("appointments/email/appointment_subject.txt", context).split()
+            )
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("appointments/email/appointment.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(
+                render_to_string("appointments/email/appointment.html", context), "text/html"
+            )
+            message.attach("rendez-vous.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
+            message.send()
+            sent += 1
+    return sent

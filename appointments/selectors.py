@@ -1,0 +1,292 @@
+"""Reads for booking: which advisers are nearest and qualified, and their earliest free slots.
+
+The number of queries does not depend on the number of advisers or appointments: advisers are
+ranked in Python after one query (a few hundred rows at most), then the calendars of the few
+nearest are loaded with one query per kind of row, over a bounded window.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
+from service_points.distance import great_circle_km
+from service_points.models import Municipality, ServicePoint
+
+from .models import Appointment, Mode, Topic
+from .slots import AdvisorCalendar, Block, Slot, add_business_days, free_slots, local_zone
+
+DAYS_PER_GROUP = 5  # "the next 5 days that have slots"
+GROUPS = 5  # nearest adviser / service point groups shown
+SEARCH_WINDOW_DAYS = 28  # calendar window loaded per search page
+REMOTE_MODES = (Mode.PHONE, Mode.VIDEO)
+
+
+@dataclass
+class Option:
+    """One adviser (and, for meetings at a service point, one point) ranked by distance."""
+
+    advisor: Advisor
+    service_point: ServicePoint | None
+    distance_km: float
+    allowed_points: frozenset  # service point ids whose blocks may serve this option; None = remote ok
+
+    def accepts(self, service_point_id: int | None) -> bool:
+        if service_point_id is None:
+            return None in self.allowed_points
+        return service_point_id in self.allowed_points
+
+
+@dataclass
+class SlotGroup:
+    option: Option
+    days: list[tuple[date, list[Slot]]] = field(default_factory=list)
+
+    @property
+    def advisor(self) -> Advisor:
+        return self.option.advisor
+
+    @property
+    def service_point(self) -> ServicePoint | None:
+        return self.option.service_point
+
+    @property
+    def distance_km(self) -> float:
+        return self.option.distance_km
+
+
+@dataclass
+class SlotSearch:
+    groups: list[SlotGroup]
+    window_start: date
+    window_end: date  # exclusive
+    horizon_end: date
+    next_from: date | None  # "more dates" start, None when the horizon is reached
+
+
+def qualified_advisors(
+    *, topic: Topic, language: str | None = None, only: Advisor | None = None
+) -> QuerySet[Advisor]:
+    """Active advisers with the topic's expertise (and the language): 3 queries when evaluated."""
+    advisors = Advisor.objects.filter(is_active=True, topics=topic)
+    if only is not None:
+        advisors = advisors.filter(pk=only.pk)
+    if language:
+        advisors = advisors.filter(languages__code=language)
+    return advisors.select_related("user").prefetch_related(
+        Prefetch(
+            "service_points",
+            queryset=ServicePoint.objects.filter(is_active=True).select_related("municipality"),
+            to_attr="active_points",
+        ),
+        "languages",
+    )
+
+
+def ranked_options(advisors, *, mode: str, latitude: float, longitude: float) -> list[Option]:
+    """Advisers (× service points for meetings at a point) sorted by great-circle distance."""
+    options = []
+    for advisor in advisors:
+        points = advisor.active_points
+        if not points:
+            continue
+        distances = {p.pk: great_circle_km(latitude, longitude, p.latitude, p.longitude) for p in points}
+        if mode == Mode.SERVICE_POINT:
+            options.extend(Option(advisor, p, distances[p.pk], frozenset({p.pk})) for p in points)
+        elif mode == Mode.PREMISES:
+            # The adviser leaves from a point within their travel radius of the company.
+            reachable = [p for p in points if distances[p.pk] <= advisor.travel_radius_km]
+            if reachable:
+                nearest = min(reachable, key=lambda p: distances[p.pk])
+                options.append(
+                    Option(advisor, nearest, distances[nearest.pk], frozenset(p.pk for p in reachable))
+                )
+        else:
+            nearest = min(points, key=lambda p: distances[p.pk])
+            options.append(Option(advisor, None, distances[nearest.pk], frozenset([*distances, None])))
+    options.sort(
+        key=lambda o: (round(o.distance_km, 1), o.advisor.pk, o.service_point.pk if o.service_point else 0)
+    )
+    return options
+
+
+def load_calendars(advisors: list[Advisor], *, start: date, end: date) -> dict[int, AdvisorCalendar]:
+    """The calendars of the given advisers for [start, end): 4 queries whatever their size."""
+    tz = local_zone()
+    ids = [a.pk for a in advisors]
+    window_from = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    window_to = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    weekly = defaultdict(lambda: defaultdict(list))
+    for row in WeeklyAvailability.objects.filter(advisor_id__in=ids).values_list(
+        "advisor_id", "weekday", "start_time", "end_time", "service_point_id"
+    ):
+        weekly[row[0]][row[1]].append(Block(row[2], row[3], row[4]))
+    opened = defaultdict(lambda: defaultdict(list))
+    closed = defaultdict(lambda: defaultdict(list))
+    for advisor_id, day, kind, s, e, point_id in AvailabilityException.objects.filter(
+        advisor_id__in=ids, date__gte=start, date__lt=end
+    ).values_list("advisor_id", "date", "kind", "start_time", "end_time", "service_point_id"):
+        if kind == AvailabilityException.Kind.OPEN:
+            opened[advisor_id][day].append(Block(s, e, point_id))
+        else:
+            closed[advisor_id][day].append((s, e))
+    time_off = defaultdict(list)
+    for advisor_id, s, e in TimeOff.objects.filter(
+        advisor_id__in=ids, ends_at__gt=window_from, starts_at__lt=window_to
+    ).values_list("advisor_id", "starts_at", "ends_at"):
+        time_off[advisor_id].append((s, e))
+    booked = defaultdict(list)
+    for advisor_id, s, e in Appointment.objects.filter(
+        advisor_id__in=ids,
+        status__in=Appointment.ACTIVE_STATUSES,
+        starts_at__lt=window_to,
+        starts_at__gte=window_from - timedelta(hours=12),
+    ).values_list("advisor_id", "starts_at", "ends_at"):
+        booked[advisor_id].append((s, e))
+    return {
+        a.pk: AdvisorCalendar(
+            advisor_id=a.pk,
+            weekly=weekly[a.pk],
+            opened=opened[a.pk],
+            closed=closed[a.pk],
+            time_off=time_off[a.pk],
+            appointments=booked[a.pk],
+            buffer_before=timedelta(minutes=a.buffer_before_minutes),
+            buffer_after=timedelta(minutes=a.buffer_after_minutes),
+            max_per_day=a.max_appointments_per_day,
+        )
+        for a in advisors
+    }
+
+
+def booking_window(topic: Topic, now: datetime) -> tuple[datetime, datetime]:
+    """(earliest start allowed by the minimum notice, latest start allowed by the horizon)."""
+    return add_business_days(now, topic.min_notice_business_days), now + timedelta(days=topic.horizon_days)
+
+
+def available_slots(
+    *,
+    topic: Topic,
+    mode: str,
+    location: Municipality,
+    language: str | None = None,
+    from_date: date | None = None,
+    now: datetime | None = None,
+    groups: int = GROUPS,
+    days_per_group: int = DAYS_PER_GROUP,
+    only_advisor: Advisor | None = None,
+) -> SlotSearch:
+    """The earliest free slots of the nearest qualified advisers, grouped by adviser (and point)."""
+    now = now or timezone.now()
+    tz = local_zone()
+    earliest, latest = booking_window(topic, now)
+    horizon_end = latest.astimezone(tz).date() + timedelta(days=1)
+    start = max(from_date or earliest.astimezone(tz).date(), earliest.astimezone(tz).date())
+    end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
+    duration = timedelta(minutes=topic.duration_minutes)
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+
+    options = ranked_options(
+        qualified_advisors(topic=topic, language=language, only=only_advisor),
+        mode=mode,
+        latitude=location.latitude,
+        longitude=location.longitude,
+    )
+    found: list[SlotGroup] = []
+    # Load calendars for a batch of the nearest options; go further only if too few have slots.
+    batch = groups * 2
+    for offset in range(0, len(options), batch):
+        chunk = options[offset : offset + batch]
+        calendars = load_calendars(
+            list({o.advisor.pk: o.advisor for o in chunk}.values()), start=start, end=end
+        )
+        for option in chunk:
+            group = SlotGroup(option)
+            by_day: dict[date, list[Slot]] = {}
+            for slot in free_slots(
+                calendars[option.advisor.pk],
+                duration=duration,
+                earliest=earliest,
+                latest=latest,
+                days=days,
+                service_point_ok=option.accepts,
+            ):
+                day = slot.start.astimezone(tz).date()
+                if day not in by_day and len(by_day) == days_per_group:
+                    break
+                by_day.setdefault(day, []).append(slot)
+            if by_day:
+                group.days = sorted(by_day.items())
+                found.append(group)
+            if len(found) == groups:
+                break
+        if len(found) == groups or offset + batch >= len(options) or offset >= batch * 3:
+            break
+    next_from = end if end < horizon_end else None
+    if found:
+        last_shown = max(group.days[-1][0] for group in found)
+        if all(len(group.days) == days_per_group for group in found):
+            next_from = last_shown + timedelta(days=1)
+    return SlotSearch(found, start, end, horizon_end, next_from)
+
+
+def find_free_slot(
+    *,
+    advisor: Advisor,
+    topic: Topic,
+    mode: str,
+    location: Municipality,
+    service_point_id: int | None,
+    starts_at: datetime,
+    now: datetime | None = None,
+) -> Slot | None:
+    """The offered slot starting at `starts_at` for this adviser, place and mode, or None.
+
+    The booking service calls this inside its transaction, after locking the adviser, so the
+    check and the insert see the same calendar.
+    """
+    now = now or timezone.now()
+    earliest, latest = booking_window(topic, now)
+    tz = local_zone()
+    day = starts_at.astimezone(tz).date()
+    # Reloaded through the same filter as the search: still active, still qualified.
+    qualified = list(qualified_advisors(topic=topic, only=advisor))
+    options = [
+        o
+        for o in ranked_options(
+            qualified, mode=mode, latitude=location.latitude, longitude=location.longitude
+        )
+        if o.accepts(service_point_id)
+    ]
+    if not options:
+        return None
+    calendar = load_calendars([advisor], start=day, end=day + timedelta(days=1))[advisor.pk]
+    for slot in free_slots(
+        calendar,
+        duration=timedelta(minutes=topic.duration_minutes),
+        earliest=earliest,
+        latest=latest,
+        days=[day],
+        service_point_ok=options[0].accepts,
+    ):
+        if slot.start == starts_at and slot.service_point_id == service_point_id:
+            return slot
+    return None
+
+
+def company_appointments(company) -> QuerySet[Appointment]:
+    """A company's appointments with what the list page shows: 1 query."""
+    return Appointment.objects.filter(company=company).select_related(
+        "advisor__user", "topic", "service_point__municipality", "municipality"
+    )
+
+
+def upcoming_and_past(company, *, now: datetime | None = None) -> tuple[list[Appointment], list[Appointment]]:
+    now = now or timezone.now()
+    appointments = company_appointments(company)
+    upcoming = list(appointments.filter(ends_at__gte=now).order_by("starts_at"))
+    past = list(appointments.filter(ends_at__lt=now).order_by("-starts_at")[:50])
+    return upcoming, past

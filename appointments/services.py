@@ -1,0 +1,184 @@
+"""Writes for booking: book, reschedule, cancel. One transaction each; emails after commit."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Company, User
+from advisors.models import Advisor
+from midi_regions.queue import enqueue
+from service_points.models import Municipality
+
+from . import selectors
+from .models import Appointment, Topic
+
+
+class BookingError(Exception):
+    """The booking cannot be made; `code` says why, for the message and the status code."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+SLOT_TAKEN = "slot_taken"  # booked by someone else meanwhile (409)
+SLOT_UNAVAILABLE = "slot_unavailable"  # not a slot this adviser offers (409)
+NOT_CHANGEABLE = "not_changeable"  # cancelled, past or started (409)
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """What the employer picked on the slot page."""
+
+    advisor_id: int
+    service_point_id: int | None
+    starts_at: datetime
+
+
+def _lock_advisor(advisor_id: int) -> Advisor:
+    # Serialises bookings of one adviser: the re-validation and the insert see the same calendar
+    # (buffers and the daily maximum are not expressible as a database constraint).
+    return Advisor.objects.select_for_update().get(pk=advisor_id, is_active=True)
+
+
+def _check_slot(*, advisor, topic, mode, location, choice: SlotChoice, now) -> selectors.Slot:
+    slot = selectors.find_free_slot(
+        advisor=advisor,
+        topic=topic,
+        mode=mode,
+        location=location,
+        service_point_id=choice.service_point_id,
+        starts_at=choice.starts_at,
+        now=now,
+    )
+    if slot is None:
+        taken = Appointment.objects.filter(
+            advisor=advisor,
+            status__in=Appointment.ACTIVE_STATUSES,
+            starts_at__lt=choice.starts_at + timedelta(minutes=topic.duration_minutes),
+            ends_at__gt=choice.starts_at,
+        ).exists()
+        raise BookingError(SLOT_TAKEN if taken else SLOT_UNAVAILABLE)
+    return slot
+
+
+def book_appointment(
+    *,
+    company: Company,
+    booked_by: User | None,
+    topic: Topic,
+    mode: str,
+    location: Municipality,
+    choice: SlotChoice,
+    message: str = "",
+    idempotency_key: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book the chosen slot for the company, or raise BookingError. Sends the confirmation."""
+    now = now or timezone.now()
+    if idempotency_key:
+        existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            try:
+                advisor = _lock_advisor(choice.advisor_id)
+            except Advisor.DoesNotExist:
+                raise BookingError(SLOT_UNAVAILABLE) from None
+            slot = _check_slot(
+                advisor=advisor, topic=topic, mode=mode, location=location, choice=choice, now=now
+            )
+            appointment = Appointment.objects.create(
+                advisor=advisor,
+                topic=topic,
+                mode=mode,
+                service_point_id=slot.service_point_id,
+                company=company,
+                booked_by=booked_by,
+                municipality=location,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                message=message,
+                idempotency_key=idempotency_key,
+            )
+            enqueue_notification(appointment, "confirmed")
+    except IntegrityError as exc:
+        # The exclusion constraint (or the idempotency key) caught a concurrent booking.
+        if idempotency_key:
+            existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
+            if existing:
+                return existing
+        raise BookingError(SLOT_TAKEN) from exc
+    return appointment
+
+
+def reschedule_appointment(
+    *, appointment: Appointment, choice: SlotChoice, by: User | None, now: datetime | None = None
+) -> Appointment:
+    """Move an upcoming appointment to another free slot of the same adviser."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            advisor = _lock_advisor(appointment.advisor_id)
+            current = (
+                Appointment.objects.select_for_update()
+                .select_related("topic", "municipality")
+                .get(pk=appointment.pk)
+            )
+            if current.status != Appointment.Status.CONFIRMED or current.starts_at <= now:
+                raise BookingError(NOT_CHANGEABLE)
+            if choice.advisor_id != advisor.pk:
+                raise BookingError(SLOT_UNAVAILABLE)
+            # Free the current time while checking, so moving by one slot works.
+            current.status = Appointment.Status.CANCELLED
+            current.save(update_fields=["status"])
+            slot = _check_slot(
+                advisor=advisor,
+                topic=current.topic,
+                mode=current.mode,
+                location=current.municipality,
+                choice=choice,
+                now=now,
+            )
+            current.status = Appointment.Status.CONFIRMED
+            current.starts_at, current.ends_at = slot.start, slot.end
+            current.service_point_id = slot.service_point_id
+            current.sequence += 1
+            current.save(
+                update_fields=["status", "starts_at", "ends_at", "service_point", "sequence", "updated_at"]
+            )
+            enqueue_notification(current, "rescheduled")
+    except IntegrityError as exc:
+        raise BookingError(SLOT_TAKEN) from exc
+    return current
+
+
+def cancel_appointment(
+    *, appointment: Appointment, by: User | None, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel an upcoming appointment; the slot becomes free at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if current.status != Appointment.Status.CONFIRMED or current.starts_at <= now:
+            raise BookingError(NOT_CHANGEABLE)
+        current.status = Appointment.Status.CANCELLED
+        current.cancelled_at = now
+        current.cancellation_reason = reason[:300]
+        current.sequence += 1
+        current.save(
+            update_fields=["status", "cancelled_at", "cancellation_reason", "sequence", "updated_at"]
+        )
+        enqueue_notification(current, "cancelled")
+    return current
+
+
+def enqueue_notification(appointment: Appointment, event: str) -> None:
+    """Email the employer about the change once the transaction commits."""
+    from .tasks import send_appointment_email
+
+    enqueue(send_appointment_email, appointment.pk, event, appointment.sequence)

@@ -1,0 +1,13 @@
+"""Template helpers for the booking pages."""
+
+from datetime import UTC, datetime
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def utc_param(moment: datetime) -> str:
+    """An aware datetime as a compact UTC query parameter: 2026-11-26T14:30:00Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,17 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path(_("book/"), views.book, name="book"),
+    path(_("book/times/"), views.slots, name="slots"),
+    path(_("book/confirm/"), views.confirm, name="confirm"),
+    path("", views.appointment_list, name="list"),
+    path("<uuid:uid>/", views.detail, name="detail"),
+    path(_("<uuid:uid>/reschedule/"), views.reschedule, name="reschedule"),
+    path(_("<uuid:uid>/cancel/"), views.cancel, name="cancel"),
+    path(_("manage/<str:token>/"), views.manage, name="manage"),
+]

@@ -1,0 +1,328 @@
+"""Employer pages: book (search → pick → confirm), my appointments, reschedule and cancel,
+and the same actions from the signed link in the emails, without logging in."""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import Role, company_of, role_required
+from advisors.models import Advisor
+from service_points.forms import MunicipalityField, municipality_choices
+
+from . import links, selectors, services
+from .forms import CancelForm, SearchForm, SlotForm
+from .models import Appointment, Mode
+from .templatetags.booking import utc_param
+
+ERROR_MESSAGES = {
+    services.SLOT_TAKEN: _("This time was just booked by someone else. Here are the next free times."),
+    services.SLOT_UNAVAILABLE: _("This time is not available. Here are the free times."),
+    services.NOT_CHANGEABLE: _("This appointment can no longer be changed: it is cancelled or has started."),
+}
+
+
+def _search_form(request, company):
+    """The search form bound to the query string, defaulting to the company's municipality."""
+    if {"topic", "mode"} & set(request.GET):
+        return SearchForm(request.GET)
+    return SearchForm(initial={"municipality": MunicipalityField.label_for(company.municipality)})
+
+
+def _slot_search(form, *, advisor=None, from_date=None):
+    data = form.cleaned_data
+    return selectors.available_slots(
+        topic=data["topic"],
+        mode=data["mode"],
+        location=data["municipality"],
+        language=data.get("language") or None,
+        from_date=from_date or data.get("start"),
+        only_advisor=advisor,
+    )
+
+
+@role_required(Role.EMPLOYER)
+def book(request):
+    """Step 1: topic, mode and place."""
+    company = company_of(request.user)
+    form = _search_form(request, company)
+    if form.is_bound and form.is_valid():
+        return redirect(f"{reverse('appointments:slots')}?{urlencode(form.query())}")
+    return render(
+        request,
+        "appointments/book.html",
+        {"form": form, "municipality_choices": municipality_choices(), "step": 1},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@role_required(Role.EMPLOYER)
+def slots(request):
+    """Step 2: the earliest free times of the nearest qualified advisers."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "appointments/book.html",
+            {"form": form, "municipality_choices": municipality_choices(), "step": 1},
+            status=400,
+        )
+    search = _slot_search(form)
+    return render(request, "appointments/slots.html", _slots_context(form, search))
+
+
+def _slots_context(form, search, **extra):
+    query = form.query()
+    more_url = None
+    if search.next_from:
+        more_url = (
+            f"{reverse('appointments:slots')}?{urlencode({**query, 'start': search.next_from.isoformat()})}"
+        )
+    return {
+        "form": form,
+        "search": search,
+        "query": query,
+        "base_query": urlencode(query),
+        "mode_label": Mode(query["mode"]).label,
+        "more_url": more_url,
+        "step": 2,
+        **extra,
+    }
+
+
+@role_required(Role.EMPLOYER)
+def confirm(request):
+    """Step 3: review the chosen time and confirm. POST books it."""
+    company = company_of(request.user)
+    search_form = SearchForm(request.GET)
+    slot_form = SlotForm(request.POST if request.method == "POST" else request.GET)
+    if not search_form.is_valid() or not slot_form.is_valid():
+        return render(
+            request,
+            "appointments/book.html",
+            {"form": search_form, "municipality_choices": municipality_choices(), "step": 1},
+            status=400,
+        )
+    search, choice = search_form.cleaned_data, slot_form.cleaned_data
+    advisor = Advisor.objects.filter(pk=choice["advisor"], is_active=True).select_related("user").first()
+    if advisor is None:
+        raise Http404(_("No such adviser."))
+    slot_choice = services.SlotChoice(advisor.pk, choice.get("point"), choice["at"])
+
+    if request.method == "POST":
+        try:
+            appointment = services.book_appointment(
+                company=company,
+                booked_by=request.user,
+                topic=search["topic"],
+                mode=search["mode"],
+                location=search["municipality"],
+                choice=slot_choice,
+                message=choice.get("message", ""),
+                idempotency_key=choice.get("key"),
+            )
+        except services.BookingError as error:
+            return _unavailable(request, search_form, error.code)
+        messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
+        return redirect("appointments:detail", uid=appointment.uid)
+
+    slot = selectors.find_free_slot(
+        advisor=advisor,
+        topic=search["topic"],
+        mode=search["mode"],
+        location=search["municipality"],
+        service_point_id=slot_choice.service_point_id,
+        starts_at=slot_choice.starts_at,
+    )
+    if slot is None:
+        return _unavailable(request, search_form, services.SLOT_UNAVAILABLE)
+    point = advisor.service_points.filter(pk=slot.service_point_id).select_related("municipality").first()
+    return render(
+        request,
+        "appointments/confirm.html",
+        {
+            "search": search,
+            "query": search_form.query(),
+            "base_query": urlencode(search_form.query()),
+            "mode_label": Mode(search["mode"]).label,
+            "advisor": advisor,
+            "point": point,
+            "slot": slot,
+            "form": SlotForm(
+                initial={
+                    "advisor": advisor.pk,
+                    "point": slot.service_point_id,
+                    "at": utc_param(slot.start),
+                    "key": uuid.uuid4(),
+                }
+            ),
+            "step": 3,
+        },
+    )
+
+
+def _unavailable(request, search_form, code, *, advisor=None, template="appointments/slots.html", extra=None):
+    """409: say why, and show fresh free times instead."""
+    search = _slot_search(search_form, advisor=advisor)
+    context = _slots_context(search_form, search, error=ERROR_MESSAGES[code], **(extra or {}))
+    return render(request, template, context, status=409)
+
+
+def _company_appointment(request, uid) -> Appointment:
+    company = company_of(request.user)
+    appointment = selectors.company_appointments(company).filter(uid=uid).first()
+    if appointment is None:
+        # Another company's appointment is not "forbidden": for this employer it does not exist.
+        raise Http404
+    return appointment
+
+
+@role_required(Role.EMPLOYER)
+def appointment_list(request):
+    upcoming, past = selectors.upcoming_and_past(company_of(request.user))
+    return render(
+        request, "appointments/list.html", {"upcoming": upcoming, "past": past, "now": timezone.now()}
+    )
+
+
+@role_required(Role.EMPLOYER)
+def detail(request, uid):
+    appointment = _company_appointment(request, uid)
+    return render(request, "appointments/detail.html", _manage_context(appointment))
+
+
+def _manage_context(appointment, **extra):
+    changeable = appointment.status == Appointment.Status.CONFIRMED and appointment.starts_at > timezone.now()
+    return {
+        "appointment": appointment,
+        "changeable": changeable,
+        "location": _location(appointment),
+        "cancel_form": CancelForm(),
+        **extra,
+    }
+
+
+def _location(appointment):
+    from .notifications import location_text
+
+    return location_text(appointment)
+
+
+def _reschedule_search_form(appointment, start=None):
+    data = {
+        "topic": appointment.topic.code,
+        "mode": appointment.mode,
+        "municipality": MunicipalityField.label_for(appointment.municipality),
+    }
+    if start:
+        data["start"] = start
+    form = SearchForm(data)
+    form.is_valid()
+    return form
+
+
+def _reschedule(request, appointment, *, base_url, template):
+    """Shared by the logged-in page and the signed link: pick another time with the same adviser."""
+    form = _reschedule_search_form(appointment, request.GET.get("start"))
+    if request.method == "POST":
+        slot_form = SlotForm(request.POST)
+        if not slot_form.is_valid():
+            return _unavailable(
+                request,
+                form,
+                services.SLOT_UNAVAILABLE,
+                advisor=appointment.advisor,
+                template=template,
+                extra=_manage_context(appointment, base_url=base_url),
+            )
+        choice = slot_form.cleaned_data
+        try:
+            services.reschedule_appointment(
+                appointment=appointment,
+                choice=services.SlotChoice(choice["advisor"], choice.get("point"), choice["at"]),
+                by=request.user if request.user.is_authenticated else None,
+            )
+        except services.BookingError as error:
+            appointment.refresh_from_db()
+            return _unavailable(
+                request,
+                form,
+                error.code,
+                advisor=appointment.advisor,
+                template=template,
+                extra=_manage_context(appointment, base_url=base_url),
+            )
+        messages.success(
+            request, _("Your appointment has a new time. An updated calendar file is on its way.")
+        )
+        return redirect(base_url)
+    if not form.is_valid():
+        raise Http404
+    search = _slot_search(form, advisor=appointment.advisor)
+    context = _slots_context(form, search, **_manage_context(appointment, base_url=base_url))
+    if search.next_from:
+        context["more_url"] = f"{request.path}?{urlencode({'start': search.next_from.isoformat()})}"
+    return render(request, template, context)
+
+
+def _cancel(request, appointment, *, base_url):
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "appointments/detail.html", _manage_context(appointment, cancel_form=form), status=400
+        )
+    try:
+        services.cancel_appointment(
+            appointment=appointment,
+            by=request.user if request.user.is_authenticated else None,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.BookingError as error:
+        messages.error(request, ERROR_MESSAGES[error.code])
+        return redirect(base_url)
+    messages.success(request, _("Your appointment is cancelled. The time is free for another company."))
+    return redirect(base_url)
+
+
+@role_required(Role.EMPLOYER)
+def reschedule(request, uid):
+    appointment = _company_appointment(request, uid)
+    url = reverse("appointments:detail", args=[appointment.uid])
+    return _reschedule(request, appointment, base_url=url, template="appointments/reschedule.html")
+
+
+@role_required(Role.EMPLOYER)
+def cancel(request, uid):
+    appointment = _company_appointment(request, uid)
+    if request.method != "POST":
+        return redirect("appointments:detail", uid=uid)
+    return _cancel(request, appointment, base_url=reverse("appointments:detail", args=[appointment.uid]))
+
+
+def _appointment_from_link(request, token):
+    appointment = links.appointment_for_token(token)
+    if appointment is None:
+        return None, render(request, "appointments/link_invalid.html", {"reason": "invalid"}, status=400)
+    if appointment.starts_at <= timezone.now():
+        return None, render(request, "appointments/link_invalid.html", {"reason": "expired"}, status=410)
+    return appointment, None
+
+
+def manage(request, token):
+    """The emailed link: see, reschedule or cancel without logging in, until the start time."""
+    appointment, error = _appointment_from_link(request, token)
+    if error:
+        return error
+    base_url = reverse("appointments:manage", args=[token])
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        return _cancel(request, appointment, base_url=base_url)
+    if request.method == "POST" or "reschedule" in request.GET or "start" in request.GET:
+        return _reschedule(request, appointment, base_url=base_url, template="appointments/reschedule.html")
+    return render(
+        request, "appointments/detail.html", _manage_context(appointment, base_url=base_url, token=token)
+    )
