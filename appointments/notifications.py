@@ -39,7 +39,10 @@ def ics_for(appointment: Appointment, *, method: str = "REQUEST") -> bytes:
 def location_text(appointment: Appointment) -> str:
     point = appointment.service_point
     if appointment.mode == Mode.SERVICE_POINT and point:
-        return f"{point.host_office}, {point.street_address}, {point.municipality.name} (Québec) {point.postal_code}"
+        return (
+            f"{point.host_office}, {point.street_address}, "
+            f"{point.municipality.name} (Québec) {point.postal_code}"
+        )
     if appointment.mode == Mode.PREMISES:
         company = appointment.company
         return f"{company.legal_name}, {company.street_address}, {appointment.municipality.name}"
