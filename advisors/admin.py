@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Advisor, Language
+from .models import Advisor, AvailabilityException, Language, TimeOff, WeeklyAvailability
 
 
 @admin.register(Language)
@@ -9,8 +9,26 @@ class LanguageAdmin(admin.ModelAdmin):
     search_fields = ("code", "name_fr", "name_en")
 
 
+class WeeklyAvailabilityInline(admin.TabularInline):
+    model = WeeklyAvailability
+    extra = 0
+    autocomplete_fields = ("service_point",)
+
+
+class AvailabilityExceptionInline(admin.TabularInline):
+    model = AvailabilityException
+    extra = 0
+    autocomplete_fields = ("service_point",)
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+
+
 @admin.register(Advisor)
 class AdvisorAdmin(admin.ModelAdmin):
+    inlines = [WeeklyAvailabilityInline, AvailabilityExceptionInline, TimeOffInline]
     list_display = (
         "__str__",
         "email",

@@ -1,0 +1,28 @@
+"""Shared set-up for booking tests: a bookable small network and a frozen clock."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from advisors.models import WeeklyAvailability
+
+TZ = ZoneInfo("America/Toronto")
+# Monday 23 November 2026, 10:00 in Québec: the next bookable day is Tuesday 24.
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
+
+
+def open_weekdays(advisor, point=None):
+    """Monday–Friday 8:30–12:00 and 13:00–16:30 at the adviser's home point."""
+    point = point or advisor.home_service_point
+    for weekday in range(5):
+        for start, end in ((time(8, 30), time(12, 0)), (time(13, 0), time(16, 30))):
+            WeeklyAvailability.objects.create(
+                advisor=advisor, weekday=weekday, start_time=start, end_time=end, service_point=point
+            )
+
+
+def local(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def tuesday(hour, minute=0):
+    return local(NOW.date() + timedelta(days=1), hour, minute)

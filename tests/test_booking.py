@@ -1,0 +1,357 @@
+"""Employers search, book, reschedule and cancel; bad input gets a clear status, never a 500."""
+
+import re
+import uuid
+from datetime import UTC, timedelta
+
+import icalendar
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from appointments import links, selectors, services
+from appointments.models import Appointment, Mode
+from appointments.templatetags.booking import utc_param
+from tests.booking_helpers import NOW, open_weekdays, tuesday
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    from midi_regions.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def bookable(network):
+    open_weekdays(network.advisor_a)
+    open_weekdays(network.advisor_b)
+    return network
+
+
+def search_params(network, **overrides):
+    params = {"topic": network.topic.code, "mode": Mode.SERVICE_POINT, "municipality": "Trois-Rivières"}
+    params.update(overrides)
+    return params
+
+
+def confirm_url(network, advisor, at, point=None, **overrides):
+    params = search_params(network, **overrides)
+    params.update(advisor=advisor.pk, point=(point or advisor.home_service_point).pk, at=utc_param(at))
+    return reverse("appointments:confirm"), params
+
+
+def book_via_web(client, network, at, advisor=None, key=None, **overrides):
+    advisor = advisor or network.advisor_a
+    url, params = confirm_url(network, advisor, at, **overrides)
+    from urllib.parse import urlencode
+
+    data = {
+        "advisor": params["advisor"],
+        "point": params["point"],
+        "at": params["at"],
+        "key": key or uuid.uuid4(),
+    }
+    return client.post(f"{url}?{urlencode(params)}", data)
+
+
+def test_search_lists_the_nearest_qualified_advisers_first(client_for, employer_a, bookable):
+    response = client_for(employer_a).get(reverse("appointments:slots"), search_params(bookable))
+    assert response.status_code == 200
+    groups = response.context["search"].groups
+    assert [g.advisor for g in groups] == [bookable.advisor_a, bookable.advisor_b]
+    assert groups[0].distance_km < 1 < groups[1].distance_km
+    first_day, first_slots = groups[0].days[0]
+    assert first_day == tuesday(0).date()  # one business day of notice
+    assert first_slots[0].start == tuesday(10, 30).astimezone(UTC)  # 8:30 and 9:30 are < 24 h away
+    assert len(groups[0].days) == 5
+    html = response.content.decode()
+    assert "10 h 30" in html and "km" in html
+
+
+def test_search_query_count_does_not_grow_with_advisers(client_for, employer_a, bookable):
+    from tests.factories import AdvisorFactory
+
+    client = client_for(employer_a)
+    client.get(reverse("appointments:slots"), search_params(bookable))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("appointments:slots"), search_params(bookable))
+    for _ in range(12):
+        extra = AdvisorFactory(home_service_point=bookable.point_b, knows=[bookable.topic])
+        open_weekdays(extra)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("appointments:slots"), search_params(bookable))
+    assert len(many) <= len(few) + 4  # one more calendar batch at most, never one per adviser
+    assert len(few) <= 20
+
+
+def test_employer_books_in_two_clicks_and_gets_an_email_with_ics(
+    client_for, employer_a, bookable, django_capture_on_commit_callbacks
+):
+    client = client_for(employer_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = book_via_web(client, bookable, tuesday(10, 30))
+    appointment = Appointment.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "appointments:detail", args=[appointment.uid]
+    )
+    assert appointment.company == employer_a.employer_profile.company
+    assert appointment.starts_at == tuesday(10, 30) and appointment.ends_at == tuesday(11, 30)
+    assert appointment.service_point == bookable.point_a
+
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == [employer_a.email]
+    assert "confirmé" in email.subject.lower()
+    assert "10 h 30" in email.body
+    assert email.alternatives and "text/html" in email.alternatives[0][1]
+    name, content, mimetype = email.attachments[0]
+    assert name.endswith(".ics") and mimetype.startswith("text/calendar")
+    event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+    assert str(event["UID"]) == f"{appointment.uid}@midi-regions"
+    assert int(event["SEQUENCE"]) == 0
+    assert event.decoded("DTSTART") == tuesday(10, 30)
+    manage = re.search(r"https?://\S+/gerer/\S+/|https?://\S+/manage/\S+/", email.body)
+    assert manage, email.body
+
+    detail = client.get(response.url)
+    assert detail.status_code == 200 and "10 h 30" in detail.content.decode()
+
+
+def test_a_double_submitted_booking_books_once(client_for, employer_a, bookable):
+    client = client_for(employer_a)
+    key = uuid.uuid4()
+    first = book_via_web(client, bookable, tuesday(10, 30), key=key)
+    second = book_via_web(client, bookable, tuesday(10, 30), key=key)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert Appointment.objects.count() == 1
+
+
+def test_employer_cannot_book_a_slot_taken_meanwhile(client_for, employer_a, employer_b, bookable):
+    book_via_web(client_for(employer_b), bookable, tuesday(10, 30))
+    response = book_via_web(client_for(employer_a), bookable, tuesday(10, 30))
+    assert response.status_code == 409
+    assert "vient d'être réservée" in response.content.decode() or "just booked" in response.content.decode()
+    assert response.context["search"].groups, "the employer is offered the next free times"
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "day_offset"),
+    [
+        (10, 0, 1),  # not on the slot grid (8:30 + n × 60 min)
+        (12, 30, 1),  # lunch break
+        (9, 30, -1),  # in the past
+        (10, 30, 0),  # today: inside the minimum notice
+        (10, 30, 90),  # beyond the 60-day horizon
+    ],
+)
+def test_a_time_outside_availability_is_refused_with_409(
+    client_for, employer_a, bookable, hour, minute, day_offset
+):
+    at = tuesday(hour, minute) + timedelta(days=day_offset - 1)
+    response = book_via_web(client_for(employer_a), bookable, at)
+    assert response.status_code == 409
+    assert not Appointment.objects.exists()
+
+
+def test_a_forged_adviser_id_is_404(client_for, employer_a, bookable):
+    url, params = confirm_url(bookable, bookable.advisor_a, tuesday(10, 30))
+    params["advisor"] = 999_999
+    assert client_for(employer_a).get(url, params).status_code == 404
+    assert not Appointment.objects.exists()
+
+
+def test_an_adviser_without_the_expertise_cannot_be_booked(client_for, employer_a, bookable):
+    bookable.advisor_b.topics.clear()
+    response = book_via_web(client_for(employer_a), bookable, tuesday(10, 30), advisor=bookable.advisor_b)
+    assert response.status_code == 409
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"topic": "astrology"}, {"mode": "carrier-pigeon"}, {"municipality": "Atlantis"}, {"topic": ""}],
+)
+def test_unknown_topic_mode_or_place_is_400(client_for, employer_a, bookable, overrides):
+    client = client_for(employer_a)
+    assert client.get(reverse("appointments:slots"), search_params(bookable, **overrides)).status_code == 400
+    url, params = confirm_url(bookable, bookable.advisor_a, tuesday(10, 30), **overrides)
+    assert client.get(url, params).status_code == 400
+
+
+def test_a_malformed_time_is_400(client_for, employer_a, bookable):
+    url, params = confirm_url(bookable, bookable.advisor_a, tuesday(10, 30))
+    params["at"] = "demain matin"
+    assert client_for(employer_a).get(url, params).status_code == 400
+
+
+@pytest.mark.parametrize("persona", ["advisor", "manager", "administrator", "new_user"])
+def test_only_employers_book(request, client_for, bookable, persona):
+    client = client_for(request.getfixturevalue(persona))
+    assert client.get(reverse("appointments:book")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, bookable):
+    response = client.get(reverse("appointments:book"))
+    assert response.status_code == 302 and reverse("account_login") in response.url
+
+
+def test_my_appointments_shows_only_my_company(client_for, employer_a, employer_b, bookable):
+    book_via_web(client_for(employer_b), bookable, tuesday(13, 0))
+    client = client_for(employer_a)
+    book_via_web(client, bookable, tuesday(10, 30))
+    mine = Appointment.objects.get(company=employer_a.employer_profile.company)
+    theirs = Appointment.objects.get(company=employer_b.employer_profile.company)
+    response = client.get(reverse("appointments:list"))
+    assert response.status_code == 200
+    assert response.context["upcoming"] == [mine]
+    for name in ("appointments:detail", "appointments:reschedule"):
+        assert client.get(reverse(name, args=[theirs.uid])).status_code == 404
+    assert client.post(reverse("appointments:cancel", args=[theirs.uid])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Appointment.Status.CONFIRMED
+
+
+def test_reschedule_and_cancel_from_the_signed_link_without_logging_in(
+    client, employer_a, bookable, django_capture_on_commit_callbacks
+):
+    appointment = services.book_appointment(
+        company=employer_a.employer_profile.company,
+        booked_by=employer_a,
+        topic=bookable.topic,
+        mode=Mode.SERVICE_POINT,
+        location=bookable.municipality_a,
+        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
+    )
+    url = reverse("appointments:manage", args=[links.manage_token(appointment)])
+    page = client.get(url)
+    assert page.status_code == 200 and "10 h 30" in page.content.decode()
+
+    choices = client.get(url, {"reschedule": 1})
+    assert choices.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {"advisor": bookable.advisor_a.pk, "point": bookable.point_a.pk, "at": utc_param(tuesday(14, 0))},
+        )
+    assert response.status_code == 302 and response.url == url
+    appointment.refresh_from_db()
+    assert appointment.starts_at == tuesday(14, 0) and appointment.sequence == 1
+    rescheduled = icalendar.Calendar.from_ical(mail.outbox[-1].attachments[0][1]).walk("VEVENT")[0]
+    assert int(rescheduled["SEQUENCE"]) == 1 and str(rescheduled["UID"]).startswith(str(appointment.uid))
+    # The freed time is offered again.
+    assert selectors.find_free_slot(
+        advisor=bookable.advisor_a,
+        topic=bookable.topic,
+        mode=Mode.SERVICE_POINT,
+        location=bookable.municipality_a,
+        service_point_id=bookable.point_a.pk,
+        starts_at=tuesday(10, 30),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "cancel", "reason": "Plus nécessaire"})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert (
+        appointment.status == Appointment.Status.CANCELLED
+        and appointment.cancellation_reason == "Plus nécessaire"
+    )
+    cancelled = icalendar.Calendar.from_ical(mail.outbox[-1].attachments[0][1])
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    assert int(cancelled.walk("VEVENT")[0]["SEQUENCE"]) == 2
+    # Cancelling twice is refused politely.
+    again = client.post(url, {"action": "cancel"}, follow=True)
+    assert again.status_code == 200 and Appointment.objects.get().status == Appointment.Status.CANCELLED
+
+
+def test_a_tampered_link_gets_a_clear_page(client, employer_a, bookable):
+    appointment = services.book_appointment(
+        company=employer_a.employer_profile.company,
+        booked_by=employer_a,
+        topic=bookable.topic,
+        mode=Mode.SERVICE_POINT,
+        location=bookable.municipality_a,
+        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
+    )
+    token = links.manage_token(appointment)
+    response = client.get(reverse("appointments:manage", args=[token[:-3] + "abc"]))
+    assert response.status_code == 400
+    assert "lien" in response.content.decode().lower()
+    assert (
+        client.post(reverse("appointments:manage", args=["nonsense"]), {"action": "cancel"}).status_code
+        == 400
+    )
+    assert Appointment.objects.get().status == Appointment.Status.CONFIRMED
+
+
+def test_a_link_expires_when_the_appointment_starts(client, employer_a, bookable):
+    appointment = services.book_appointment(
+        company=employer_a.employer_profile.company,
+        booked_by=employer_a,
+        topic=bookable.topic,
+        mode=Mode.SERVICE_POINT,
+        location=bookable.municipality_a,
+        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
+    )
+    url = reverse("appointments:manage", args=[links.manage_token(appointment)])
+    with time_machine.travel(tuesday(10, 31), tick=False):
+        response = client.post(url, {"action": "cancel"})
+    assert response.status_code == 410
+    assert Appointment.objects.get().status == Appointment.Status.CONFIRMED
+
+
+def test_english_employers_get_english_email_and_times(
+    client_for, employer_a, bookable, django_capture_on_commit_callbacks
+):
+    employer_a.language = "en"
+    employer_a.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        book_via_web(client_for(employer_a), bookable, tuesday(13, 0))
+    email = mail.outbox[0]
+    assert "confirmed" in email.subject.lower()
+    assert "1:00 p.m." in email.body or "1:00 pm" in email.body.lower()
+    assert "/en/" in email.body
+
+
+def test_premises_visits_only_from_advisers_whose_radius_covers_the_company(client_for, employer_a, bookable):
+    bookable.advisor_a.travel_radius_km = 50
+    bookable.advisor_a.save()
+    bookable.advisor_b.travel_radius_km = 50  # Montréal is ~120 km from Trois-Rivières
+    bookable.advisor_b.save()
+    response = client_for(employer_a).get(
+        reverse("appointments:slots"), search_params(bookable, mode=Mode.PREMISES)
+    )
+    assert [g.advisor for g in response.context["search"].groups] == [bookable.advisor_a]
+
+
+def test_more_dates_pages_forward(client_for, employer_a, bookable):
+    client = client_for(employer_a)
+    first = client.get(reverse("appointments:slots"), search_params(bookable)).context
+    assert first["more_url"]
+    second = client.get(first["more_url"])
+    assert second.status_code == 200
+    last_shown = first["search"].groups[0].days[-1][0]
+    assert second.context["search"].groups[0].days[0][0] > last_shown
+
+
+def test_urls_are_translated_for_booking():
+    assert reverse("appointments:book").startswith("/rendez-vous/")
+    with translation.override("en"):
+        assert reverse("appointments:book") == "/en/appointments/book/"
