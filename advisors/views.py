@@ -6,6 +6,7 @@ from django.shortcuts import render
 from accounts.access import Role, role_required
 from service_points.models import ServicePoint
 
+from . import selectors
 from .models import Advisor
 
 
@@ -26,4 +27,8 @@ def me(request):
         )
         .get(user=request.user)
     )
-    return render(request, "advisors/me.html", {"advisor": advisor})
+    return render(
+        request,
+        "advisors/me.html",
+        {"advisor": advisor, "appointments": selectors.upcoming_appointments(advisor)},
+    )

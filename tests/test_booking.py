@@ -355,3 +355,16 @@ def test_urls_are_translated_for_booking():
     assert reverse("appointments:book").startswith("/rendez-vous/")
     with translation.override("en"):
         assert reverse("appointments:book") == "/en/appointments/book/"
+
+
+def test_the_adviser_sees_the_same_local_time_as_the_employer(client_for, employer_a, advisor, bookable):
+    book_via_web(client_for(employer_a), bookable, tuesday(13, 0))
+    employer_page = client_for(employer_a).get(reverse("appointments:list")).content.decode()
+    advisor_page = client_for(advisor).get(reverse("advisors:me")).content.decode()
+    for html in (employer_page, advisor_page):
+        assert "24 novembre 2026, 13 h 00" in html
+    assert employer_a.employer_profile.company.legal_name in advisor_page
+    # The other adviser's page does not show it.
+    assert employer_a.employer_profile.company.legal_name not in client_for(bookable.advisor_b.user).get(
+        reverse("advisors:me")
+    ).content.decode()
