@@ -99,9 +99,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web process read while the worker writes; the timeout waits for the lock
-    # instead of failing with "database is locked" under the embedded runtime.
+    # instead of failing with "database is locked" under the embedded runtime. IMMEDIATE
+    # transactions take the write lock at BEGIN, so the booking service's check-then-insert
+    # is serialised on SQLite too (it has no row locks and no exclusion constraints).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
