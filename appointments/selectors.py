@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
@@ -27,17 +27,30 @@ REMOTE_MODES = (Mode.PHONE, Mode.VIDEO)
 
 @dataclass
 class Option:
-    """One adviser (and, for meetings at a service point, one point) ranked by distance."""
+    """One adviser (and, for meetings at a service point, one point) ranked by distance.
 
-    advisor: Advisor
-    service_point: ServicePoint | None
+    Ranking works on ids and coordinates only; `advisor` and `service_point` are filled in
+    (`hydrate`) for the few options a page shows.
+    """
+
+    advisor_id: int
+    service_point_id: int | None
     distance_km: float
-    allowed_points: frozenset  # service point ids whose blocks may serve this option; None = remote ok
+    allowed_points: frozenset  # ids of points whose blocks serve this option; None = remote blocks
+    advisor: Advisor | None = None
+    service_point: ServicePoint | None = None
 
     def accepts(self, service_point_id: int | None) -> bool:
-        if service_point_id is None:
-            return None in self.allowed_points
         return service_point_id in self.allowed_points
+
+
+@dataclass
+class Candidate:
+    """A qualified adviser as ranking needs it: travel radius and active points' coordinates."""
+
+    advisor_id: int
+    travel_radius_km: int
+    points: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,50 +80,73 @@ class SlotSearch:
     next_from: date | None  # "more dates" start, None when the horizon is reached
 
 
-def qualified_advisors(
-    *, topic: Topic, language: str | None = None, only: Advisor | None = None
-) -> QuerySet[Advisor]:
-    """Active advisers with the topic's expertise (and the language): 3 queries when evaluated."""
-    advisors = Advisor.objects.filter(is_active=True, topics=topic)
-    if only is not None:
-        advisors = advisors.filter(pk=only.pk)
-    if language:
-        advisors = advisors.filter(languages__code=language)
-    return advisors.select_related("user").prefetch_related(
-        Prefetch(
-            "service_points",
-            queryset=ServicePoint.objects.filter(is_active=True).select_related("municipality"),
-            to_attr="active_points",
-        ),
-        "languages",
+def qualified_candidates(
+    *, topic: Topic, language: str | None = None, advisor_id: int | None = None
+) -> list[Candidate]:
+    """Active advisers with the topic's expertise (and the language), with their active points.
+
+    One query over the adviser ↔ service point table returning plain tuples: ranking 550
+    advisers costs no model instances.
+    """
+    rows = Advisor.service_points.through.objects.filter(
+        advisor__is_active=True, advisor__topics=topic, servicepoint__is_active=True
     )
+    if language:
+        rows = rows.filter(advisor__languages__code=language)
+    if advisor_id is not None:
+        rows = rows.filter(advisor_id=advisor_id)
+    candidates: dict[int, Candidate] = {}
+    for a_id, radius, point_id, lat, lon in rows.values_list(
+        "advisor_id",
+        "advisor__travel_radius_km",
+        "servicepoint_id",
+        "servicepoint__latitude",
+        "servicepoint__longitude",
+    ):
+        candidate = candidates.get(a_id) or candidates.setdefault(a_id, Candidate(a_id, radius))
+        candidate.points[point_id] = (lat, lon)
+    return list(candidates.values())
 
 
-def ranked_options(advisors, *, mode: str, latitude: float, longitude: float) -> list[Option]:
+def ranked_options(
+    candidates: list[Candidate], *, mode: str, latitude: float, longitude: float
+) -> list[Option]:
     """Advisers (× service points for meetings at a point) sorted by great-circle distance."""
     options = []
-    for advisor in advisors:
-        points = advisor.active_points
-        if not points:
+    for c in candidates:
+        distances = {
+            pid: great_circle_km(latitude, longitude, lat, lon) for pid, (lat, lon) in c.points.items()
+        }
+        if not distances:
             continue
-        distances = {p.pk: great_circle_km(latitude, longitude, p.latitude, p.longitude) for p in points}
         if mode == Mode.SERVICE_POINT:
-            options.extend(Option(advisor, p, distances[p.pk], frozenset({p.pk})) for p in points)
+            options.extend(Option(c.advisor_id, pid, km, frozenset({pid})) for pid, km in distances.items())
         elif mode == Mode.PREMISES:
             # The adviser leaves from a point within their travel radius of the company.
-            reachable = [p for p in points if distances[p.pk] <= advisor.travel_radius_km]
+            reachable = {pid: km for pid, km in distances.items() if km <= c.travel_radius_km}
             if reachable:
-                nearest = min(reachable, key=lambda p: distances[p.pk])
-                options.append(
-                    Option(advisor, nearest, distances[nearest.pk], frozenset(p.pk for p in reachable))
-                )
+                nearest = min(reachable, key=reachable.get)
+                options.append(Option(c.advisor_id, nearest, reachable[nearest], frozenset(reachable)))
         else:
-            nearest = min(points, key=lambda p: distances[p.pk])
-            options.append(Option(advisor, None, distances[nearest.pk], frozenset([*distances, None])))
-    options.sort(
-        key=lambda o: (round(o.distance_km, 1), o.advisor.pk, o.service_point.pk if o.service_point else 0)
-    )
+            nearest = min(distances, key=distances.get)
+            options.append(Option(c.advisor_id, None, distances[nearest], frozenset([*distances, None])))
+    options.sort(key=lambda o: (round(o.distance_km, 1), o.advisor_id, o.service_point_id or 0))
     return options
+
+
+def hydrate(options: list[Option]) -> None:
+    """Attach the Advisor (with user and languages) and ServicePoint objects: 3 queries."""
+    advisors = (
+        Advisor.objects.select_related("user")
+        .prefetch_related("languages")
+        .in_bulk({o.advisor_id for o in options})
+    )
+    points = ServicePoint.objects.select_related("municipality").in_bulk(
+        {o.service_point_id for o in options if o.service_point_id}
+    )
+    for option in options:
+        option.advisor = advisors[option.advisor_id]
+        option.service_point = points.get(option.service_point_id)
 
 
 def load_calendars(advisors: list[Advisor], *, start: date, end: date) -> dict[int, AdvisorCalendar]:
@@ -190,7 +226,9 @@ def available_slots(
     days = [start + timedelta(days=n) for n in range((end - start).days)]
 
     options = ranked_options(
-        qualified_advisors(topic=topic, language=language, only=only_advisor),
+        qualified_candidates(
+            topic=topic, language=language, advisor_id=only_advisor.pk if only_advisor else None
+        ),
         mode=mode,
         latitude=location.latitude,
         longitude=location.longitude,
@@ -200,14 +238,15 @@ def available_slots(
     batch = groups * 2
     for offset in range(0, len(options), batch):
         chunk = options[offset : offset + batch]
+        hydrate(chunk)
         calendars = load_calendars(
-            list({o.advisor.pk: o.advisor for o in chunk}.values()), start=start, end=end
+            list({o.advisor_id: o.advisor for o in chunk}.values()), start=start, end=end
         )
         for option in chunk:
             group = SlotGroup(option)
             by_day: dict[date, list[Slot]] = {}
             for slot in free_slots(
-                calendars[option.advisor.pk],
+                calendars[option.advisor_id],
                 duration=duration,
                 earliest=earliest,
                 latest=latest,
@@ -252,12 +291,12 @@ def find_free_slot(
     earliest, latest = booking_window(topic, now)
     tz = local_zone()
     day = starts_at.astimezone(tz).date()
-    # Reloaded through the same filter as the search: still active, still qualified.
-    qualified = list(qualified_advisors(topic=topic, only=advisor))
+    # The same filter as the search: still active, still qualified, the point still served.
+    candidates = qualified_candidates(topic=topic, advisor_id=advisor.pk)
     options = [
         o
         for o in ranked_options(
-            qualified, mode=mode, latitude=location.latitude, longitude=location.longitude
+            candidates, mode=mode, latitude=location.latitude, longitude=location.longitude
         )
         if o.accepts(service_point_id)
     ]
