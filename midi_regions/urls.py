@@ -18,6 +18,7 @@ network_patterns = (
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 

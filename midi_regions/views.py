@@ -1,7 +1,7 @@
 """Public pages (home, about), health, and the network overview for managers and administrators."""
 
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
@@ -44,6 +44,12 @@ def about(request):
             "staff_in_regions": settings.MINISTRY_STAFF_IN_REGIONS,
         },
     )
+
+
+@never_cache
+def livez(request):
+    """Liveness: the process answers, nothing else is checked (no database, no broker)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @never_cache

@@ -53,3 +53,9 @@ def test_it_reports_503_when_the_database_is_unreachable(tmp_path):
     assert outcome["body"]["status"] == "unavailable"
     assert outcome["body"]["checks"]["database"]["ok"] is False
     assert outcome["body"]["checks"]["cache"]["ok"] is True
+
+
+def test_liveness_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert response.status_code == 200 and response.content == b"ok"
