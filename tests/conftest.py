@@ -44,6 +44,19 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _celery_runs_tasks_in_process():
+    """Tasks queued by the code under test run in the test process, never on a real broker
+    (tests about Celery itself start real workers in subprocesses)."""
+    from midi_regions.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords_and_french(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "fr-ca"

@@ -27,15 +27,6 @@ def clock():
         yield
 
 
-@pytest.fixture(autouse=True)
-def eager_celery():
-    from midi_regions.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 @pytest.fixture
 def bookable(network):
     open_weekdays(network.advisor_a)
@@ -365,6 +356,7 @@ def test_the_adviser_sees_the_same_local_time_as_the_employer(client_for, employ
         assert "24 novembre 2026, 13 h 00" in html
     assert employer_a.employer_profile.company.legal_name in advisor_page
     # The other adviser's page does not show it.
-    assert employer_a.employer_profile.company.legal_name not in client_for(bookable.advisor_b.user).get(
-        reverse("advisors:me")
-    ).content.decode()
+    assert (
+        employer_a.employer_profile.company.legal_name
+        not in client_for(bookable.advisor_b.user).get(reverse("advisors:me")).content.decode()
+    )

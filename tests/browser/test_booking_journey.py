@@ -1,0 +1,226 @@
+"""An employer books a consultation in Chromium, then moves and cancels it from the emailed link.
+
+Visible names come from the French catalogue at run time (`fr()`), so the test reads what the
+page shows whether or not a string is translated yet.
+"""
+
+import re
+from datetime import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import icalendar
+import pytest
+from django.core import mail
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
+    expect = None
+
+from advisors.models import WeeklyAvailability
+from appointments import links
+from appointments.models import Appointment, Mode
+from tests import factories
+
+PASSWORD = "Un-mot-de-passe-solide-2026"
+SCREENSHOTS = Path("/tmp")  # not committed: for a person to look at the phone layout
+
+
+def fr(message, context: str | None = None) -> str:
+    """`message` as the French pages show it (the English text while it is untranslated).
+
+    The test reads the same compiled catalogue as the live server, in the same process.
+    """
+    with translation.override("fr-ca"):
+        if isinstance(message, Promise):  # a lazy label, e.g. Appointment.Status.CONFIRMED.label
+            return str(message)
+        return pgettext(context, message) if context else gettext(message)
+
+
+def open_week(advisor) -> None:
+    """Mon–Fri 8:30–12:00 and 13:00–16:30 at the adviser's home service point."""
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(
+            advisor=advisor,
+            weekday=weekday,
+            start_time=start,
+            end_time=end,
+            service_point=advisor.home_service_point,
+        )
+        for weekday in range(5)
+        for start, end in ((time(8, 30), time(12, 0)), (time(13, 0), time(16, 30)))
+    )
+
+
+@pytest.fixture
+def employer(transactional_db):
+    network = factories.small_network()
+    for advisor in (network.advisor_a, network.advisor_b):
+        open_week(advisor)
+    user = factories.UserFactory(email="josee@boulangerie.example", first_name="Josée", password=PASSWORD)
+    factories.EmployerProfileFactory(
+        user=user,
+        company__legal_name="Boulangerie du Cap inc.",
+        company__municipality=network.municipality_a,
+    )
+    return user, network
+
+
+def calendar_of(message) -> icalendar.Calendar:
+    files = [a for a in message.attachments if a[0].endswith(".ics")]
+    assert len(files) == 1, f"one .ics expected, got {[a[0] for a in message.attachments]}"
+    filename, content, mimetype = files[0]
+    assert mimetype.startswith("text/calendar")
+    return icalendar.Calendar.from_ical(content)
+
+
+def event_of(calendar: icalendar.Calendar) -> icalendar.Event:
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+def manage_link(message, origin: str) -> str:
+    found = re.findall(rf"{re.escape(origin)}/\S+", message.body)
+    assert len(found) == 1, message.body
+    return found[0]
+
+
+def opened(link: str) -> Appointment | None:
+    """The appointment an emailed manage link opens."""
+    token = urlsplit(link).path.rstrip("/").rsplit("/", 1)[1]
+    return links.appointment_for_token(token)
+
+
+def slot_time(label: str) -> str:
+    """'8 h 30 – lundi 4 mai, …' → '8 h 30' (the visible part of a slot's accessible name)."""
+    return label.split("–")[0].strip()
+
+
+def test_book_reschedule_and_cancel_from_the_email(page, browser_context, employer, live_url, celery_eager):
+    user, network = employer
+    problems = browser_context.problems
+    nav = page.get_by_role("navigation", name=fr("Main menu"))
+
+    # 1. Log in through allauth's form.
+    page.goto("/")
+    nav.get_by_role("link", name=fr("Log in")).click()
+    page.get_by_label(fr("Email"), exact=True).fill(user.email)
+    page.get_by_label(fr("Password"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=fr("Sign In")).click()
+    expect(nav.get_by_role("button", name=fr("Log out"))).to_be_visible()
+
+    # The site's own CSS is served (WhiteNoise, hashed names) and applied.
+    assert any(p.startswith("/static/css/site.") for p in problems.static_ok), problems.static_ok
+    assert "Open Sans" in page.evaluate("getComputedStyle(document.body).fontFamily")
+
+    # 2. Book: topic, mode, the company's municipality (pre-filled), a time, confirm.
+    nav.get_by_role("link", name=fr("Book a consultation")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr("Book a consultation"))
+    page.get_by_role("radio", name=network.topic.name_fr).check()
+    page.get_by_role("radio", name=fr(Mode.SERVICE_POINT.label)).check()
+    expect(page.get_by_label(fr("Where is the company?"))).to_have_value("Trois-Rivières")
+    page.get_by_role("button", name=fr("See the available times")).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr("Choose a time"))
+    nearest = page.locator("section.slot-group").first
+    expect(nearest.get_by_role("heading", level=2)).to_have_text(str(network.advisor_a))
+    first_slot = nearest.locator("a.slot").first
+    expect(first_slot).to_be_visible()
+    slots_url = page.url
+    booked_time = slot_time(first_slot.inner_text())
+
+    # The same results page on a 360 px wide phone: nothing wider than the screen.
+    phone = browser_context.new_page()
+    phone.set_viewport_size({"width": 360, "height": 780})
+    phone.goto(slots_url)
+    expect(phone.locator("a.slot").first).to_be_visible()
+    phone.screenshot(path=SCREENSHOTS / "midi-browser-slots-360.png", full_page=True)
+    phone.screenshot(path=SCREENSHOTS / "midi-browser-slots-360-first-screen.png")
+    overflow = phone.evaluate("document.documentElement.scrollWidth")
+    phone.close()
+    assert overflow <= 360, f"the slots page is {overflow}px wide on a 360px screen (see {SCREENSHOTS})"
+
+    first_slot.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr("Confirm the appointment"))
+    page.get_by_role("button", name=fr("Confirm the appointment")).click()
+
+    status = page.locator("dl.details .badge")
+    expect(status).to_have_text(fr(Appointment.Status.CONFIRMED.label))
+    expect(page.get_by_role("status")).to_contain_text(
+        fr("Your appointment is booked. A confirmation email is on its way.")
+    )
+    expect(page.locator("dl.details")).to_contain_text(booked_time)
+    appointment = Appointment.objects.get()
+    assert (appointment.company, appointment.booked_by, appointment.advisor) == (
+        user.employer_profile.company,
+        user,
+        network.advisor_a,
+    )
+    assert appointment.mode == Mode.SERVICE_POINT and appointment.service_point == network.point_a
+    assert page.url.endswith(f"/{appointment.uid}/")
+
+    # 3. The confirmation email: an invitation (.ics) and a link to manage without logging in.
+    assert len(mail.outbox) == 1
+    confirmation = mail.outbox[0]
+    assert confirmation.to == [user.email]
+    first_ics = calendar_of(confirmation)
+    assert first_ics["METHOD"] == "REQUEST"
+    uid = str(event_of(first_ics)["UID"])
+    assert event_of(first_ics)["SEQUENCE"] == 0
+    assert event_of(first_ics).decoded("DTSTART") == appointment.starts_at
+    link = manage_link(confirmation, live_url)
+    assert opened(link) == appointment
+
+    # 4. Logged out, the emailed link still lets the employer move the appointment.
+    nav.get_by_role("button", name=fr("Log out")).click()
+    expect(nav.get_by_role("link", name=fr("Log in"))).to_be_visible()
+    page.goto(link)
+    expect(status).to_have_text(fr(Appointment.Status.CONFIRMED.label))
+    expect(page.get_by_role("link", name=fr("Back to my appointments"))).to_have_count(0)
+    page.get_by_role("link", name=fr("Choose another time")).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr("Choose another time"))
+    new_slot = page.locator("button.slot").first
+    new_time = slot_time(new_slot.inner_text())
+    new_slot.click()
+
+    expect(page.get_by_role("status")).to_contain_text(
+        fr("Your appointment has a new time. An updated calendar file is on its way.")
+    )
+    expect(status).to_have_text(fr(Appointment.Status.CONFIRMED.label))
+    expect(page.locator("dl.details")).to_contain_text(new_time)
+    moved = Appointment.objects.get()
+    assert moved.starts_at > appointment.starts_at and moved.sequence == 1
+    assert page.url == link
+
+    assert len(mail.outbox) == 2
+    rescheduled = calendar_of(mail.outbox[1])
+    assert rescheduled["METHOD"] == "REQUEST"
+    assert str(event_of(rescheduled)["UID"]) == uid
+    assert event_of(rescheduled)["SEQUENCE"] == 1
+    assert event_of(rescheduled).decoded("DTSTART") == moved.starts_at
+    # A fresh link (the token is timestamped) to the same appointment.
+    assert opened(manage_link(mail.outbox[1], live_url)) == moved
+
+    # 5. Cancel from the same link.
+    page.get_by_label(fr("Reason (optional)")).fill("Le poste est comblé.")
+    page.get_by_role("button", name=fr("Cancel the appointment")).click()
+    expect(status).to_have_text(fr(Appointment.Status.CANCELLED.label))
+    expect(page.get_by_role("status")).to_contain_text(
+        fr("Your appointment is cancelled. The time is free for another company.")
+    )
+    expect(page.get_by_role("link", name=fr("Choose another time"))).to_have_count(0)
+    assert Appointment.objects.get().status == Appointment.Status.CANCELLED
+
+    assert len(mail.outbox) == 3
+    cancelled = calendar_of(mail.outbox[2])
+    assert cancelled["METHOD"] == "CANCEL"
+    assert str(event_of(cancelled)["UID"]) == uid
+    assert event_of(cancelled)["SEQUENCE"] == 2
+    assert event_of(cancelled)["STATUS"] == "CANCELLED"
+
+    problems.assert_clean()
