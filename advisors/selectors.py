@@ -10,7 +10,9 @@ from appointments.models import Appointment
 from .models import Advisor
 
 
-def upcoming_appointments(advisor: Advisor, *, now: datetime | None = None, limit: int = 50) -> QuerySet[Appointment]:
+def upcoming_appointments(
+    advisor: Advisor, *, now: datetime | None = None, limit: int = 50
+) -> QuerySet[Appointment]:
     """The adviser's next active appointments, with what the agenda shows: 1 query."""
     now = now or timezone.now()
     return (
