@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, company_of, role_required
 from advisors.models import Advisor
@@ -21,9 +22,13 @@ from .models import Appointment, Mode
 from .templatetags.booking import utc_param
 
 ERROR_MESSAGES = {
-    services.SLOT_TAKEN: _("This time was just booked by someone else. Here are the next free times."),
-    services.SLOT_UNAVAILABLE: _("This time is not available. Here are the free times."),
-    services.NOT_CHANGEABLE: _("This appointment can no longer be changed: it is cancelled or has started."),
+    services.SLOT_TAKEN: gettext_lazy(
+        "This time was just booked by someone else. Here are the next free times."
+    ),
+    services.SLOT_UNAVAILABLE: gettext_lazy("This time is not available. Here are the free times."),
+    services.NOT_CHANGEABLE: gettext_lazy(
+        "This appointment can no longer be changed: it is cancelled or has started."
+    ),
 }
 
 
