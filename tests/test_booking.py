@@ -353,8 +353,8 @@ def test_the_adviser_sees_the_same_local_time_as_the_employer(client_for, employ
     book_via_web(client_for(employer_a), bookable, tuesday(13, 0))
     employer_page = client_for(employer_a).get(reverse("appointments:list")).content.decode()
     advisor_page = client_for(advisor).get(reverse("advisors:me")).content.decode()
-    for html in (employer_page, advisor_page):
-        assert "24 novembre 2026, 13 h 00" in html
+    for page in (employer_page, advisor_page):
+        assert "24 novembre 2026, 13 h 00" in page
     assert employer_a.employer_profile.company.legal_name in advisor_page
     # The other adviser's page does not show it.
     assert (
