@@ -21,7 +21,7 @@ from .slots import AdvisorCalendar, Block, Slot, add_business_days, free_slots, 
 
 DAYS_PER_GROUP = 5  # "the next 5 days that have slots"
 GROUPS = 5  # nearest adviser / service point groups shown
-SEARCH_WINDOW_DAYS = 28  # calendar window loaded per search page
+SEARCH_WINDOW_DAYS = 14  # calendar window loaded per search page ("more dates" pages on)
 REMOTE_MODES = (Mode.PHONE, Mode.VIDEO)
 
 
@@ -235,7 +235,7 @@ def available_slots(
     )
     found: list[SlotGroup] = []
     # Load calendars for a batch of the nearest options; go further only if too few have slots.
-    batch = groups * 2
+    batch = groups + 2
     for offset in range(0, len(options), batch):
         chunk = options[offset : offset + batch]
         hydrate(chunk)
@@ -262,7 +262,7 @@ def available_slots(
                 found.append(group)
             if len(found) == groups:
                 break
-        if len(found) == groups or offset + batch >= len(options) or offset >= batch * 3:
+        if len(found) == groups or offset + batch >= len(options) or offset >= batch * 4:
             break
     next_from = end if end < horizon_end else None
     if found:
