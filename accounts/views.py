@@ -6,8 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from service_points.forms import municipality_choices
-
 from .access import Role, role_of, role_required
 from .forms import CompanyProfileForm
 from .models import EmployerProfile
@@ -45,6 +43,6 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "first_time": first_time, "municipality_choices": municipality_choices()},
+        {"form": form, "first_time": first_time},
         status=400 if form.is_bound else 200,
     )

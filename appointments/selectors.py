@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
@@ -51,6 +51,7 @@ class Candidate:
     advisor_id: int
     travel_radius_km: int
     points: dict[int, tuple[float, float]] = field(default_factory=dict)
+    staffed: set[int] = field(default_factory=set)  # points with a weekly block or an opening
 
 
 @dataclass
@@ -86,25 +87,42 @@ def qualified_candidates(
     """Active advisers with the topic's expertise (and the language), with their active points.
 
     One query over the adviser ↔ service point table returning plain tuples: ranking 550
-    advisers costs no model instances.
+    advisers costs no model instances. Each point says whether the adviser actually works there
+    (a weekly block, or an opening from today on): an adviser attached to a point they never
+    staff is no option for a meeting at that point.
     """
+    staffed = Exists(
+        WeeklyAvailability.objects.filter(
+            advisor_id=OuterRef("advisor_id"), service_point_id=OuterRef("servicepoint_id")
+        )
+    ) | Exists(
+        AvailabilityException.objects.filter(
+            advisor_id=OuterRef("advisor_id"),
+            service_point_id=OuterRef("servicepoint_id"),
+            kind=AvailabilityException.Kind.OPEN,
+            date__gte=timezone.localdate(),
+        )
+    )
     rows = Advisor.service_points.through.objects.filter(
         advisor__is_active=True, advisor__topics=topic, servicepoint__is_active=True
-    )
+    ).annotate(staffed=staffed)
     if language:
         rows = rows.filter(advisor__languages__code=language)
     if advisor_id is not None:
         rows = rows.filter(advisor_id=advisor_id)
     candidates: dict[int, Candidate] = {}
-    for a_id, radius, point_id, lat, lon in rows.values_list(
+    for a_id, radius, point_id, lat, lon, staffed_here in rows.values_list(
         "advisor_id",
         "advisor__travel_radius_km",
         "servicepoint_id",
         "servicepoint__latitude",
         "servicepoint__longitude",
+        "staffed",
     ):
         candidate = candidates.get(a_id) or candidates.setdefault(a_id, Candidate(a_id, radius))
         candidate.points[point_id] = (lat, lon)
+        if staffed_here:
+            candidate.staffed.add(point_id)
     return list(candidates.values())
 
 
@@ -120,10 +138,16 @@ def ranked_options(
         if not distances:
             continue
         if mode == Mode.SERVICE_POINT:
-            options.extend(Option(c.advisor_id, pid, km, frozenset({pid})) for pid, km in distances.items())
+            options.extend(
+                Option(c.advisor_id, pid, km, frozenset({pid}))
+                for pid, km in distances.items()
+                if pid in c.staffed
+            )
         elif mode == Mode.PREMISES:
-            # The adviser leaves from a point within their travel radius of the company.
-            reachable = {pid: km for pid, km in distances.items() if km <= c.travel_radius_km}
+            # The adviser leaves from a point they staff within their travel radius of the company.
+            reachable = {
+                pid: km for pid, km in distances.items() if km <= c.travel_radius_km and pid in c.staffed
+            }
             if reachable:
                 nearest = min(reachable, key=reachable.get)
                 options.append(Option(c.advisor_id, nearest, reachable[nearest], frozenset(reachable)))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, company_of, role_required
 from advisors.models import Advisor
-from service_points.forms import MunicipalityField, municipality_choices
+from service_points.forms import MunicipalityField
 
 from . import links, selectors, services
 from .forms import CancelForm, SearchForm, SlotForm
@@ -61,7 +61,7 @@ def book(request):
     return render(
         request,
         "appointments/book.html",
-        {"form": form, "municipality_choices": municipality_choices(), "step": 1},
+        {"form": form, "step": 1},
         status=400 if form.is_bound else 200,
     )
 
@@ -74,7 +74,7 @@ def slots(request):
         return render(
             request,
             "appointments/book.html",
-            {"form": form, "municipality_choices": municipality_choices(), "step": 1},
+            {"form": form, "step": 1},
             status=400,
         )
     search = _slot_search(form)
@@ -110,7 +110,7 @@ def confirm(request):
         return render(
             request,
             "appointments/book.html",
-            {"form": search_form, "municipality_choices": municipality_choices(), "step": 1},
+            {"form": search_form, "step": 1},
             status=400,
         )
     search, choice = search_form.cleaned_data, slot_form.cleaned_data

@@ -20,6 +20,7 @@ from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
 from advisors.seeding import sync_weekly_availability, weekly_plan
 from appointments.models import Topic
+from service_points.forms import forget_municipality_datalist
 from service_points.models import Municipality, OpeningHours, ServicePoint
 
 from .models import AdministrativeRegion, RegionalDirectorate
@@ -275,6 +276,7 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
 
     if demo_users:
         seed_demo_users(password, report)
+    forget_municipality_datalist()  # the gazetteer was written in bulk, without signals
     return report
 
 

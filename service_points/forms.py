@@ -1,6 +1,11 @@
 """Form fields for picking a municipality from the gazetteer."""
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import Municipality
@@ -50,6 +55,10 @@ class MunicipalityField(forms.CharField):
         raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
 
 
+DATALIST_CACHE_KEY = "gazetteer:datalist:v1:{}"  # per language: region names are translated
+DATALIST_CACHE_SECONDS = 600
+
+
 def municipality_choices() -> list[str]:
     """The labels offered in the datalist, in alphabetical order."""
     municipalities = list(Municipality.objects.select_related("region").order_by("name"))
@@ -57,3 +66,26 @@ def municipality_choices() -> list[str]:
     for m in municipalities:
         counts[m.name] = counts.get(m.name, 0) + 1
     return [MunicipalityField.label_for(m, ambiguous=counts[m.name] > 1) for m in municipalities]
+
+
+def municipality_datalist() -> str:
+    """The gazetteer's <datalist>, rendered once and cached (500 options weigh on every page).
+
+    Saving or deleting a municipality or a region clears it (signals in apps.py); a change made
+    by another process with a per-process cache (embedded mode) shows within ten minutes.
+    """
+    key = DATALIST_CACHE_KEY.format(get_language())
+    html = cache.get(key)
+    if html is None:
+        html = format_html(
+            '<datalist id="municipality-list">{}</datalist>',
+            format_html_join(
+                "", '<option value="{}"></option>', ((label,) for label in municipality_choices())
+            ),
+        )
+        cache.set(key, str(html), DATALIST_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - built by format_html from escaped labels
+
+
+def forget_municipality_datalist(**_kwargs) -> None:
+    cache.delete_many([DATALIST_CACHE_KEY.format(code) for code, _name in settings.LANGUAGES])

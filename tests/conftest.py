@@ -57,6 +57,14 @@ def _celery_runs_tasks_in_process():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_gazetteer_cache():
+    """The cached datalist outlives each test's rolled-back municipalities: start without it."""
+    from service_points.forms import forget_municipality_datalist
+
+    forget_municipality_datalist()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords_and_french(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "fr-ca"

@@ -361,3 +361,44 @@ def test_the_adviser_sees_the_same_local_time_as_the_employer(client_for, employ
         employer_a.employer_profile.company.legal_name
         not in client_for(bookable.advisor_b.user).get(reverse("advisors:me")).content.decode()
     )
+
+
+def test_an_adviser_is_offered_only_at_points_they_staff(client_for, employer_a, bookable):
+    from advisors.models import AvailabilityException
+
+    # Adviser B is attached to the Trois-Rivières point too, but has no hours there.
+    bookable.advisor_b.service_points.add(bookable.point_a)
+    client = client_for(employer_a)
+    groups = client.get(reverse("appointments:slots"), search_params(bookable)).context["search"].groups
+    assert [(g.advisor, g.service_point) for g in groups] == [
+        (bookable.advisor_a, bookable.point_a),
+        (bookable.advisor_b, bookable.point_b),
+    ]
+    # An opening at that point makes it an option, on that day only.
+    day = tuesday(0).date() + timedelta(days=1)
+    AvailabilityException.objects.create(
+        advisor=bookable.advisor_b,
+        date=day,
+        kind=AvailabilityException.Kind.OPEN,
+        start_time=tuesday(9).time(),
+        end_time=tuesday(11).time(),
+        service_point=bookable.point_a,
+    )
+    groups = client.get(reverse("appointments:slots"), search_params(bookable)).context["search"].groups
+    at_a = [g for g in groups if g.advisor == bookable.advisor_b and g.service_point == bookable.point_a]
+    assert [d for d, _slots in at_a[0].days] == [day]
+
+
+def test_the_municipality_list_is_cached_and_follows_the_gazetteer(client_for, employer_a, bookable):
+    from tests.factories import MunicipalityFactory
+
+    client = client_for(employer_a)
+    client.get(reverse("appointments:book"))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("appointments:book")).content.decode()
+    assert '<option value="Trois-Rivières">' in page
+    assert not [q for q in queries if 'FROM "service_points_municipality" INNER JOIN' in q["sql"]]
+    MunicipalityFactory(name="Nouvelle-Ville-du-Test")
+    assert (
+        '<option value="Nouvelle-Ville-du-Test">' in client.get(reverse("appointments:book")).content.decode()
+    )
