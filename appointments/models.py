@@ -13,6 +13,11 @@ from midi_regions.i18n import BilingualNameMixin, localized
 from .constraints import EQUAL, OVERLAPS, PostgresOnlyExclusionConstraint, TsTzRange
 
 
+def default_reminder_offsets() -> list[int]:
+    """24 h and 2 h before the appointment."""
+    return [24 * 60, 2 * 60]
+
+
 class Topic(BilingualNameMixin, models.Model):
     """A consultation topic, with bilingual labels and an expected duration."""
 
@@ -31,6 +36,12 @@ class Topic(BilingualNameMixin, models.Model):
     )
     horizon_days = models.PositiveSmallIntegerField(
         _("booking horizon (days)"), default=60, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    reminder_offsets_minutes = models.JSONField(
+        _("reminders (minutes before)"),
+        default=default_reminder_offsets,
+        blank=True,
+        help_text=_("Emails sent this many minutes before each appointment, e.g. [1440, 120]."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -149,3 +160,215 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+class Reminder(models.Model):
+    """One reminder email of one appointment, due at `scheduled_at` (UTC).
+
+    Rows are planned when an appointment is booked or moved and deleted when it is cancelled
+    (appointments.reminders). The unique constraint on (appointment, kind, scheduled time) and
+    the `sent_at` stamp make a second sending of the same reminder impossible.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    appointment = models.ForeignKey(
+        Appointment, verbose_name=_("appointment"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.PositiveIntegerField(_("minutes before"))
+    scheduled_at = models.DateTimeField(_("scheduled at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["scheduled_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "scheduled_at"], name="reminder_once_per_time"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["scheduled_at"],
+                name="reminder_pending_due",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} – {self.kind} min"
+
+
+class ConsultationRequest(models.Model):
+    """An employer's request for a consultation when no slot suits, routed to an adviser."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Waiting for routing")
+        ASSIGNED = "assigned", _("Waiting for the adviser")
+        PROPOSED = "proposed", _("Times proposed")
+        BOOKED = "booked", _("Booked")
+        MANAGER = "manager", _("With the regional manager")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.PROPOSED, Status.MANAGER)
+
+    class TimeOfDay(models.TextChoices):
+        ANY = "any", _("Any time")
+        MORNING = "morning", _("Morning")
+        AFTERNOON = "afternoon", _("Afternoon")
+
+    uid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    company = models.ForeignKey(
+        "accounts.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="consultation_requests",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="requests"
+    )
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
+    municipality = models.ForeignKey(
+        "service_points.Municipality",
+        verbose_name=_("location"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    language = models.CharField(_("language of the consultation"), max_length=8, default="fr")
+    preferred_weekdays = models.JSONField(_("preferred days"), default=list, blank=True)
+    preferred_time = models.CharField(
+        _("preferred time"), max_length=10, choices=TimeOfDay.choices, default=TimeOfDay.ANY
+    )
+    message = models.TextField(_("message"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    assigned_advisor = models.ForeignKey(
+        "advisors.Advisor",
+        verbose_name=_("assigned adviser"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    assigned_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("regional manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalated_requests",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
+    hops = models.PositiveSmallIntegerField(_("routing hops"), default=0)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    appointment = models.OneToOneField(
+        Appointment,
+        verbose_name=_("appointment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="request",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("consultation request")
+        verbose_name_plural = _("consultation requests")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["assigned_advisor", "status"], name="request_advisor_status"),
+            models.Index(fields=["status", "due_at"], name="request_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} – {self.company}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class ProposedTime(models.Model):
+    """A time the assigned adviser proposes for a request; the employer books one of them."""
+
+    request = models.ForeignKey(
+        ConsultationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    advisor = models.ForeignKey("advisors.Advisor", verbose_name=_("adviser"), on_delete=models.CASCADE)
+    service_point = models.ForeignKey(
+        "service_points.ServicePoint",
+        verbose_name=_("service point"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+
+    class Meta:
+        verbose_name = _("proposed time")
+        verbose_name_plural = _("proposed times")
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "starts_at"], name="proposal_once_per_time"),
+        ]
+
+
+class RoutingDecision(models.Model):
+    """Why a request went where it went: one row per hop, never rewritten.
+
+    `candidates` keeps what was weighed: [{"advisor": id, "name": str, "distance_km": float,
+    "load": int}, ...] nearest first. The unique (request, hop) makes a second routing of the
+    same hop impossible, whichever worker runs it.
+    """
+
+    class Reason(models.TextChoices):
+        NEAREST = "nearest", _("Nearest qualified adviser")
+        TIE_BY_LOAD = "tie_by_load", _("Tie on distance, lighter caseload")
+        SLA_ESCALATION = "sla", _("Answer overdue: next nearest adviser")
+        NO_CANDIDATE = "no_candidate", _("No adviser covers this topic, language and mode")
+        MAX_HOPS = "max_hops", _("Answer overdue too many times: regional manager")
+        CANDIDATES_EXHAUSTED = "exhausted", _("Every qualified adviser was tried: regional manager")
+
+    request = models.ForeignKey(
+        ConsultationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    hop = models.PositiveSmallIntegerField(_("hop"))
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    chosen_advisor = models.ForeignKey(
+        "advisors.Advisor",
+        verbose_name=_("chosen adviser"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routing_decisions",
+    )
+    chosen_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("regional manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routing_decisions",
+    )
+    candidates = models.JSONField(_("candidates considered"), default=list)
+
+    class Meta:
+        verbose_name = _("routing decision")
+        verbose_name_plural = _("routing decisions")
+        ordering = ["request", "hop"]
+        constraints = [models.UniqueConstraint(fields=["request", "hop"], name="routing_once_per_hop")]

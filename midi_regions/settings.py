@@ -234,6 +234,20 @@ X_FRAME_OPTIONS = "DENY"
 # --- Product settings ----------------------------------------------------------------------------
 MINISTRY_STAFF_IN_REGIONS = 162  # figure from the announcement, shown on the about page
 
+# Consultation requests (appointments.routing): the assigned adviser answers within this many
+# business hours (Monday–Friday, BUSINESS_HOURS local time, Québec holidays excluded), else the
+# request goes to the next nearest adviser; after ROUTING_MAX_HOPS advisers, to the manager.
+BUSINESS_HOURS = (
+    env.str("BUSINESS_DAY_START", default="08:30"),
+    env.str("BUSINESS_DAY_END", default="16:30"),
+)
+ROUTING_SLA_BUSINESS_HOURS = env.int("ROUTING_SLA_BUSINESS_HOURS", default=16)  # 2 business days
+ROUTING_MAX_HOPS = env.int("ROUTING_MAX_HOPS", default=3)
+
+# Reminders (appointments.reminders): the beat task claims due reminders in batches.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
+REMINDER_RETRY_MINUTES = env.int("REMINDER_RETRY_MINUTES", default=5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
