@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from .models import Appointment, Topic
+from .models import Appointment, ConsultationRequest, Reminder, RoutingDecision, Topic
 
 
 @admin.register(Topic)
@@ -42,3 +42,68 @@ class AppointmentAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     raw_id_fields = ("advisor", "company", "booked_by", "service_point", "municipality")
     readonly_fields = ("uid", "sequence", "idempotency_key", "created_at", "updated_at")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Read-only: rows are planned by the booking services and sent by the beat task."""
+
+    list_display = ("scheduled_at", "appointment", "kind", "status", "attempts", "next_attempt_at", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("appointment__uid", "appointment__company__legal_name")
+    list_select_related = ("appointment__topic",)
+    date_hierarchy = "scheduled_at"
+    raw_id_fields = ("appointment",)
+    readonly_fields = (
+        "appointment",
+        "kind",
+        "scheduled_at",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "created_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RoutingDecisionInline(admin.TabularInline):
+    """Decisions are the routing's record: shown, never edited."""
+
+    model = RoutingDecision
+    extra = 0
+    can_delete = False
+    fields = ("hop", "decided_at", "reason", "chosen_advisor", "chosen_manager", "candidates")
+    readonly_fields = fields
+    ordering = ("hop",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsultationRequest)
+class ConsultationRequestAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "company", "topic", "mode", "status", "assigned_advisor", "due_at", "hops")
+    list_filter = ("status", "mode", "topic", "municipality__region__directorate")
+    search_fields = ("uid", "company__legal_name", "company__neq")
+    list_select_related = ("company", "topic", "assigned_advisor__user")
+    date_hierarchy = "created_at"
+    raw_id_fields = (
+        "company",
+        "requested_by",
+        "municipality",
+        "assigned_advisor",
+        "assigned_manager",
+        "appointment",
+    )
+    readonly_fields = ("uid", "hops", "assigned_at", "accepted_at", "created_at", "updated_at")
+    inlines = [RoutingDecisionInline]

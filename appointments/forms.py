@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Language
 from service_points.forms import MunicipalityField
 
-from .models import Mode, Topic
+from .models import ConsultationRequest, Mode, Topic
 
 
 class SearchForm(forms.Form):
@@ -79,3 +79,69 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional)"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+]
+
+
+class RequestForm(forms.Form):
+    """A consultation request, when no offered time suits."""
+
+    topic = SearchForm.base_fields["topic"]
+    mode = SearchForm.base_fields["mode"]
+    municipality = MunicipalityField(
+        label=_("Where is the company?"),
+        help_text=_("The request goes to the nearest qualified adviser."),
+    )
+    language = forms.ChoiceField(label=_("Language of the consultation"))
+    preferred_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days that suit you (optional)"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    preferred_time = forms.ChoiceField(
+        label=_("Time of day"), choices=ConsultationRequest.TimeOfDay.choices, widget=forms.RadioSelect
+    )
+    message = forms.CharField(
+        label=_("What would you like to discuss?"),
+        help_text=_("A few lines help the adviser prepare (2000 characters at most)."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [(lang.code, lang.name) for lang in Language.objects.all()]
+
+
+class HandleRequestForm(forms.Form):
+    """The adviser's answer: propose the ticked times, or book the single ticked time."""
+
+    PROPOSE, BOOK = "propose", "book"
+
+    times = forms.MultipleChoiceField(
+        label=_("Times"),
+        error_messages={"required": _("Tick at least one time.")},
+    )
+    action = forms.ChoiceField(choices=[(PROPOSE, PROPOSE), (BOOK, BOOK)])
+
+    def __init__(self, *args, offered: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["times"].choices = [(value, value) for value in offered]
+
+    def clean(self):
+        data = super().clean()
+        times = data.get("times") or []
+        if data.get("action") == self.BOOK and len(times) != 1:
+            raise forms.ValidationError(_("To book, tick exactly one time."))
+        if len(times) > 3:
+            raise forms.ValidationError(_("Propose three times at most."))
+        return data

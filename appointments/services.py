@@ -12,7 +12,7 @@ from advisors.models import Advisor
 from midi_regions.queue import enqueue
 from service_points.models import Municipality
 
-from . import selectors
+from . import reminders, selectors
 from .models import Appointment, Topic
 
 
@@ -105,6 +105,7 @@ def book_appointment(
                 message=message,
                 idempotency_key=idempotency_key,
             )
+            reminders.plan_reminders(appointment, now=now)
             enqueue_notification(appointment, "confirmed")
     except IntegrityError as exc:
         # The exclusion constraint (or the idempotency key) caught a concurrent booking.
@@ -151,6 +152,7 @@ def reschedule_appointment(
             current.save(
                 update_fields=["status", "starts_at", "ends_at", "service_point", "sequence", "updated_at"]
             )
+            reminders.plan_reminders(current, now=now)
             enqueue_notification(current, "rescheduled")
     except IntegrityError as exc:
         raise BookingError(SLOT_TAKEN) from exc
@@ -173,6 +175,7 @@ def cancel_appointment(
         current.save(
             update_fields=["status", "cancelled_at", "cancellation_reason", "sequence", "updated_at"]
         )
+        reminders.cancel_reminders(current)
         enqueue_notification(current, "cancelled")
     return current
 

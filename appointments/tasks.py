@@ -3,6 +3,7 @@
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import OperationalError
 
 from . import notifications
 
@@ -17,3 +18,77 @@ from . import notifications
 )
 def send_appointment_email(appointment_id: int, event: str, sequence: int) -> int:
     return notifications.send_appointment_email(appointment_id=appointment_id, event=event, sequence=sequence)
+
+
+@shared_task(
+    name="appointments.send_request_email",
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=10,
+    acks_late=True,
+)
+def send_request_email(request_id: int, event: str) -> int:
+    from . import requests
+
+    return requests.send_request_email(request_id=request_id, event=event)
+
+
+# Routing of consultation requests (appointments.routing) ---------------------------------------
+
+
+@shared_task(
+    name="appointments.route_request",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def route_request(request_id: int) -> int | None:
+    """Route a new request (a lock timeout or lost connection retries); returns the decision id."""
+    from . import routing
+
+    decision = routing.route_request(request_id)
+    return decision.pk if decision else None
+
+
+@shared_task(name="appointments.escalate_overdue_requests", acks_late=True)
+def escalate_overdue_requests() -> int:
+    """Every 5 minutes (CELERY_BEAT_SCHEDULE): overdue requests move on, lost routings are re-queued."""
+    from . import routing
+
+    return routing.escalate_overdue()
+
+
+@shared_task(
+    name="appointments.send_routing_email",
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=10,
+    acks_late=True,
+)
+def send_routing_email(decision_id: int) -> int:
+    from . import routing
+
+    return routing.send_routing_email(decision_id)
+
+
+# Reminders (appointments.reminders) -------------------------------------------------------------
+
+
+@shared_task(name="appointments.send_due_reminders", acks_late=True, ignore_result=True)
+def send_due_reminders(
+    budget_seconds: float = 50.0, batch_size: int | None = None, lease_seconds: int | None = None
+) -> dict:
+    """Beat, every minute: send what is due until nothing is or the budget is spent. The database
+    is the source of truth, so a lost or duplicated task message loses or duplicates nothing."""
+    from dataclasses import asdict
+
+    from . import reminders
+
+    report = reminders.send_due_reminders(
+        budget_seconds=budget_seconds, batch_size=batch_size, lease_seconds=lease_seconds
+    )
+    return asdict(report)

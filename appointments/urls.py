@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import request_views, views
 
 app_name = "appointments"
 
@@ -14,4 +14,11 @@ urlpatterns = [
     path(_("<uuid:uid>/reschedule/"), views.reschedule, name="reschedule"),
     path(_("<uuid:uid>/cancel/"), views.cancel, name="cancel"),
     path(_("manage/<str:token>/"), views.manage, name="manage"),
+    path(_("requests/"), request_views.request_list, name="requests"),
+    path(_("requests/new/"), request_views.request_new, name="request_new"),
+    path(_("requests/<uuid:uid>/"), request_views.request_detail, name="request_detail"),
+    path(_("requests/<uuid:uid>/book/"), request_views.request_book, name="request_book"),
+    path(_("requests/<uuid:uid>/withdraw/"), request_views.request_withdraw, name="request_withdraw"),
+    path(_("inbox/"), request_views.inbox, name="inbox"),
+    path(_("inbox/<uuid:uid>/"), request_views.handle, name="handle"),
 ]

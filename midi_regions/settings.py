@@ -141,7 +141,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "America/Toronto"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Overdue requests move to the next adviser or the manager; lost routing messages are re-queued.
+    "escalate-overdue-requests": {"task": "appointments.escalate_overdue_requests", "schedule": 300.0},
+    # Due reminders (appointments.reminders); each run drains for at most 50 s of the minute.
+    "send-due-reminders": {
+        "task": "appointments.send_due_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 
 # --- Authentication (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

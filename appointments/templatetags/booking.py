@@ -11,3 +11,11 @@ register = template.Library()
 def utc_param(moment: datetime) -> str:
     """An aware datetime as a compact UTC query parameter: 2026-11-26T14:30:00Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@register.filter
+def weekday_name(index: int) -> str:
+    """0 → "Monday", in the active language."""
+    from appointments.forms import WEEKDAYS
+
+    return str(dict(WEEKDAYS).get(index, ""))

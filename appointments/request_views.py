@@ -1,0 +1,273 @@
+"""Consultation requests in the browser.
+
+Employers file a request when no offered time suits, follow it, and book a proposed time.
+Advisers answer the requests assigned to them (inbox): propose up to three times or book one.
+Regional managers see the requests of their directorate with every routing decision, and answer
+the ones escalated to them.
+"""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.access import Role, company_of, directorates_visible_to, role_of, role_required
+from service_points.forms import MunicipalityField
+
+from . import requests, selectors, services
+from .forms import HandleRequestForm, RequestForm
+from .models import ConsultationRequest, RoutingDecision
+from .templatetags.booking import utc_param
+from .views import ERROR_MESSAGES
+
+REQUEST_ERRORS = {
+    requests.NOT_OPEN: gettext_lazy("This request is closed: it was booked or withdrawn."),
+    requests.NOT_YOURS: gettext_lazy("This request is no longer assigned to you."),
+    requests.NO_TIMES: gettext_lazy("Tick at least one time."),
+}
+
+
+# --- Employers ---------------------------------------------------------------------------------
+
+
+@role_required(Role.EMPLOYER)
+def request_new(request):
+    company = company_of(request.user)
+    if request.method == "POST":
+        form = RequestForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            created = requests.create_request(
+                company=company,
+                user=request.user,
+                data=requests.RequestData(
+                    topic=data["topic"],
+                    mode=data["mode"],
+                    municipality=data["municipality"],
+                    language=data["language"],
+                    preferred_weekdays=data["preferred_weekdays"],
+                    preferred_time=data["preferred_time"],
+                    message=data["message"],
+                ),
+            )
+            messages.success(
+                request, _("Your request is sent. The nearest qualified adviser will answer you by email.")
+            )
+            return redirect("appointments:request_detail", uid=created.uid)
+        return render(request, "appointments/requests/new.html", {"form": form}, status=400)
+    initial = {
+        "municipality": MunicipalityField.label_for(company.municipality),
+        "language": "en" if request.user.language.startswith("en") else "fr",
+        "preferred_time": ConsultationRequest.TimeOfDay.ANY,
+    }
+    for name in ("topic", "mode"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name]
+    return render(request, "appointments/requests/new.html", {"form": RequestForm(initial=initial)})
+
+
+def _company_request(request, uid) -> ConsultationRequest:
+    found = (
+        ConsultationRequest.objects.filter(company=company_of(request.user), uid=uid)
+        .select_related("topic", "municipality", "appointment__advisor__user", "assigned_advisor__user")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@role_required(Role.EMPLOYER)
+def request_list(request):
+    rows = (
+        ConsultationRequest.objects.filter(company=company_of(request.user))
+        .select_related("topic", "municipality", "assigned_advisor__user")
+        .order_by("-created_at")[:100]
+    )
+    return render(request, "appointments/requests/list.html", {"rows": rows})
+
+
+@role_required(Role.EMPLOYER)
+def request_detail(request, uid):
+    consultation = _company_request(request, uid)
+    return _employer_detail(request, consultation)
+
+
+def _employer_detail(request, consultation, *, error=None, status=200):
+    proposals = consultation.proposals.select_related("advisor__user", "service_point__municipality")
+    return render(
+        request,
+        "appointments/requests/detail.html",
+        {"consultation": consultation, "proposals": proposals, "error": error},
+        status=status,
+    )
+
+
+@role_required(Role.EMPLOYER)
+def request_book(request, uid):
+    consultation = _company_request(request, uid)
+    if request.method != "POST":
+        return redirect("appointments:request_detail", uid=uid)
+    try:
+        proposal_id = int(request.POST.get("proposal", ""))
+    except ValueError:
+        return _employer_detail(
+            request, consultation, error=_("Choose one of the proposed times."), status=400
+        )
+    try:
+        requests.book_proposed_time(request=consultation, by=request.user, proposal_id=proposal_id)
+    except services.BookingError as error:
+        message = _("This time is no longer free. Ask the adviser for other times by replying to the email.")
+        if error.code != services.SLOT_TAKEN:
+            message = str(ERROR_MESSAGES[error.code])
+        return _employer_detail(request, consultation, error=message, status=409)
+    except requests.RequestError as error:
+        return _employer_detail(request, consultation, error=REQUEST_ERRORS[error.code], status=409)
+    messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
+    consultation.refresh_from_db()
+    return redirect("appointments:detail", uid=consultation.appointment.uid)
+
+
+@role_required(Role.EMPLOYER)
+def request_withdraw(request, uid):
+    consultation = _company_request(request, uid)
+    if request.method != "POST":
+        return redirect("appointments:request_detail", uid=uid)
+    try:
+        requests.withdraw_request(request=consultation, by=request.user)
+    except requests.RequestError as error:
+        return _employer_detail(request, consultation, error=REQUEST_ERRORS[error.code], status=409)
+    messages.success(request, _("Your request is withdrawn."))
+    return redirect("appointments:requests")
+
+
+# --- Advisers and managers ---------------------------------------------------------------------
+
+
+def _handled_by(user):
+    """Requests waiting for this user's answer."""
+    if role_of(user) == Role.MANAGER:
+        return Q(status=ConsultationRequest.Status.MANAGER, assigned_manager=user)
+    return Q(
+        assigned_advisor=user.advisor,
+        status__in=[ConsultationRequest.Status.ASSIGNED, ConsultationRequest.Status.PROPOSED],
+    )
+
+
+def _visible_to(user):
+    """Requests a staff member may open: their own; a manager's whole directorate."""
+    if role_of(user) in (Role.MANAGER, Role.ADMINISTRATOR):
+        ids = list(directorates_visible_to(user).values_list("pk", flat=True))
+        return (
+            Q(municipality__region__directorate__in=ids)
+            | Q(assigned_advisor__home_service_point__municipality__region__directorate__in=ids)
+            | Q(assigned_manager=user)
+        )
+    return Q(assigned_advisor=user.advisor) | Q(decisions__chosen_advisor=user.advisor)
+
+
+@role_required(Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
+def inbox(request):
+    base = ConsultationRequest.objects.select_related(
+        "topic", "municipality", "company", "assigned_advisor__user", "assigned_manager"
+    )
+    role = role_of(request.user)
+    waiting = base.none()
+    if role != Role.ADMINISTRATOR:
+        waiting = base.filter(_handled_by(request.user)).order_by("due_at", "created_at")
+    network = None
+    if role in (Role.MANAGER, Role.ADMINISTRATOR):
+        network = base.filter(_visible_to(request.user)).distinct().order_by("-created_at")[:200]
+    return render(
+        request,
+        "appointments/requests/inbox.html",
+        {"waiting": waiting, "network": network, "now": timezone.now()},
+    )
+
+
+def _offered(search) -> list[str]:
+    return [
+        f"{group.advisor.pk}|{slot.service_point_id or ''}|{utc_param(slot.start)}"
+        for group in search.groups
+        for _day, slots in group.days
+        for slot in slots
+    ]
+
+
+def _parse_choice(value: str) -> services.SlotChoice:
+    advisor_id, point_id, at = value.split("|")
+    return services.SlotChoice(int(advisor_id), int(point_id) if point_id else None, parse_datetime(at))
+
+
+@role_required(Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
+def handle(request, uid):
+    consultation = (
+        ConsultationRequest.objects.filter(_visible_to(request.user), uid=uid)
+        .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
+        .distinct()
+        .first()
+    )
+    if consultation is None:
+        raise Http404
+    can_act = requests.may_handle(consultation, request.user)
+    search = form = None
+    if can_act:
+        search = selectors.available_slots(
+            topic=consultation.topic,
+            mode=consultation.mode,
+            location=consultation.municipality,
+            language=consultation.language,
+            only_advisor=None
+            if consultation.status == ConsultationRequest.Status.MANAGER
+            else request.user.advisor,
+        )
+        form = HandleRequestForm(request.POST if request.method == "POST" else None, offered=_offered(search))
+    status, error = 200, None
+    if request.method == "POST":
+        if not can_act:
+            status, error = 409, REQUEST_ERRORS[requests.NOT_YOURS]
+        elif form.is_valid():
+            choices = [_parse_choice(v) for v in form.cleaned_data["times"]]
+            try:
+                if form.cleaned_data["action"] == HandleRequestForm.BOOK:
+                    requests.book_for_employer(request=consultation, by=request.user, choice=choices[0])
+                    messages.success(
+                        request, _("The appointment is booked; the employer gets a confirmation.")
+                    )
+                else:
+                    requests.propose_times(request=consultation, by=request.user, choices=choices)
+                    messages.success(request, _("The times are sent to the employer."))
+                return redirect("appointments:inbox")
+            except services.BookingError as exc:
+                status, error = 409, ERROR_MESSAGES[exc.code]
+            except requests.RequestError as exc:
+                status, error = 409, REQUEST_ERRORS[exc.code]
+        else:
+            status = 400
+    decisions = (
+        RoutingDecision.objects.filter(request=consultation).select_related(
+            "chosen_advisor__user", "chosen_manager"
+        )
+        if role_of(request.user) in (Role.MANAGER, Role.ADMINISTRATOR)
+        else None
+    )
+    return render(
+        request,
+        "appointments/requests/handle.html",
+        {
+            "consultation": consultation,
+            "search": search,
+            "form": form,
+            "can_act": can_act,
+            "decisions": decisions,
+            "error": error,
+            "proposals": consultation.proposals.select_related(
+                "advisor__user", "service_point__municipality"
+            ),
+        },
+        status=status,
+    )

@@ -1,0 +1,376 @@
+"""Routing consultation requests to the nearest qualified adviser, and escalating overdue ones.
+
+A decision is taken under the request's row lock and stored as a `RoutingDecision` (unique per
+request and hop), so a second run of the same routing — a redelivered task, two beat ticks —
+finds the first one instead of assigning twice. The number of queries of a decision does not
+depend on the size of the network: one ranking query on tuples (`selectors.qualified_candidates`),
+two aggregates for the caseload of the nearest candidates, one query for their names.
+Emails go out through a task queued after the commit.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from accounts.models import User
+from advisors.models import Advisor
+from midi_regions.business_hours import add_business_hours
+from midi_regions.queue import enqueue
+
+from . import tasks
+from .models import Appointment, ConsultationRequest, RoutingDecision
+from .selectors import qualified_candidates, ranked_options
+
+logger = logging.getLogger(__name__)
+
+STORED_CANDIDATES = 10  # candidates kept in a decision, nearest first
+UNROUTED_GRACE = timedelta(minutes=2)  # a NEW request older than this lost its routing message
+SWEEP_BATCH = 500  # requests handled per beat tick; the next tick takes the rest
+
+Status = ConsultationRequest.Status
+Reason = RoutingDecision.Reason
+TO_MANAGER = (Reason.NO_CANDIDATE, Reason.MAX_HOPS, Reason.CANDIDATES_EXHAUSTED)
+
+
+@dataclass
+class Ranked:
+    """One adviser as a decision weighs them."""
+
+    advisor_id: int
+    service_point_id: int | None
+    distance_km: float
+    load: int = 0
+
+    @property
+    def key(self) -> tuple:
+        # Distances rounded to 0.1 km are ties (as in selectors.ranked_options): lighter caseload first.
+        return (round(self.distance_km, 1), self.load, self.advisor_id)
+
+
+def open_caseload(advisor_ids, *, now: datetime | None = None) -> dict[int, int]:
+    """Open requests assigned to each adviser + their upcoming confirmed appointments: 2 queries."""
+    now = now or timezone.now()
+    ids = list(advisor_ids)
+    load = dict.fromkeys(ids, 0)
+    if not ids:
+        return load
+    requests = (
+        ConsultationRequest.objects.filter(
+            assigned_advisor_id__in=ids, status__in=ConsultationRequest.OPEN_STATUSES
+        )
+        .values_list("assigned_advisor_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    appointments = (
+        Appointment.objects.filter(
+            advisor_id__in=ids, status=Appointment.Status.CONFIRMED, starts_at__gte=now
+        )
+        .values_list("advisor_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for advisor_id, n in [*requests, *appointments]:
+        load[advisor_id] += n
+    return load
+
+
+def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime | None = None) -> list[Ranked]:
+    """Qualified advisers for the request, nearest first, ties by caseload: 3 queries.
+
+    Caseloads are loaded for the stored candidates and for everyone tied with the nearest, which
+    is all a decision looks at.
+    """
+    options = ranked_options(
+        qualified_candidates(topic=request.topic, language=request.language),
+        mode=request.mode,
+        latitude=request.municipality.latitude,
+        longitude=request.municipality.longitude,
+    )
+    nearest: dict[int, Ranked] = {}
+    for option in options:  # sorted by distance: the first option of an adviser is their nearest
+        if option.advisor_id not in exclude and option.advisor_id not in nearest:
+            nearest[option.advisor_id] = Ranked(
+                option.advisor_id, option.service_point_id, option.distance_km
+            )
+    ranked = list(nearest.values())
+    if not ranked:
+        return []
+    closest = round(ranked[0].distance_km, 1)
+    tied = sum(1 for r in ranked if round(r.distance_km, 1) == closest)
+    weighed = ranked[: max(STORED_CANDIDATES, tied)]
+    load = open_caseload([r.advisor_id for r in weighed], now=now)
+    for r in weighed:
+        r.load = load[r.advisor_id]
+    weighed.sort(key=lambda r: r.key)
+    return weighed
+
+
+def route_request(request_id: int, *, now: datetime | None = None) -> RoutingDecision | None:
+    """First routing of a new request (hop 1); None if the request no longer exists.
+
+    A request already routed (status no longer NEW, or its hop already decided) returns the
+    existing decision: running this twice never assigns twice.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            request = _locked(request_id)
+            if request is None:
+                return None
+            existing = _existing_decision(request, hop=request.hops + 1)
+            if request.status != Status.NEW or existing:
+                return existing or request.decisions.order_by("-hop").first()
+            ranked = ranked_advisors(request, now=now)
+            if not ranked:
+                return _to_manager(request, reason=Reason.NO_CANDIDATE, candidates=[], now=now)
+            closest = [r for r in ranked if round(r.distance_km, 1) == round(ranked[0].distance_km, 1)]
+            by_load = len(closest) > 1 and len({r.load for r in closest}) > 1
+            return _assign(
+                request,
+                ranked,
+                reason=Reason.TIE_BY_LOAD if by_load else Reason.NEAREST,
+                now=now,
+            )
+    except IntegrityError:
+        # Another worker decided this hop between our read and our insert: theirs stands.
+        return RoutingDecision.objects.filter(request_id=request_id).order_by("-hop").first()
+
+
+def escalate_request(request_id: int, *, now: datetime | None = None) -> RoutingDecision | None:
+    """Move an overdue request to the next nearest untried adviser, or to the regional manager.
+
+    None if the request is not (or no longer) assigned and overdue.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            request = _locked(request_id)
+            if (
+                request is None
+                or request.status != Status.ASSIGNED
+                or not request.due_at
+                or request.due_at > now
+            ):
+                return None
+            if _existing_decision(request, hop=request.hops + 1):
+                return None
+            tried = set(
+                request.decisions.exclude(chosen_advisor=None).values_list("chosen_advisor_id", flat=True)
+            )
+            tried.add(request.assigned_advisor_id)
+            ranked = ranked_advisors(request, exclude=tried, now=now)
+            if request.hops >= settings.ROUTING_MAX_HOPS:
+                # The manager sees who else could take it.
+                return _to_manager(
+                    request, reason=Reason.MAX_HOPS, candidates=_candidates_json(ranked), now=now
+                )
+            if not ranked:
+                return _to_manager(request, reason=Reason.CANDIDATES_EXHAUSTED, candidates=[], now=now)
+            return _assign(request, ranked, reason=Reason.SLA_ESCALATION, now=now)
+    except IntegrityError:
+        return None
+
+
+def escalate_overdue(*, now: datetime | None = None) -> int:
+    """The beat's sweep: escalate overdue requests, re-queue unrouted ones; returns how many escalated.
+
+    The database is the truth: a NEW request older than UNROUTED_GRACE lost its routing message
+    (broker restart) and is queued again; routing it twice is harmless.
+    """
+    now = now or timezone.now()
+    overdue = list(
+        ConsultationRequest.objects.filter(status=Status.ASSIGNED, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    escalated = sum(1 for pk in overdue if escalate_request(pk, now=now) is not None)
+    requeue_unrouted(now=now)
+    return escalated
+
+
+def requeue_unrouted(*, now: datetime | None = None) -> int:
+    """Queue routing again for requests still NEW after UNROUTED_GRACE; returns how many."""
+    now = now or timezone.now()
+    stale = list(
+        ConsultationRequest.objects.filter(status=Status.NEW, created_at__lte=now - UNROUTED_GRACE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    with transaction.atomic():
+        for pk in stale:
+            enqueue(tasks.route_request, pk)
+    return len(stale)
+
+
+# Decisions ---------------------------------------------------------------------------------------
+
+
+def _locked(request_id: int) -> ConsultationRequest | None:
+    # of=("self",): lock the request only, not the topic or municipality rows joined in.
+    return (
+        ConsultationRequest.objects.select_for_update(of=("self",))
+        .select_related("topic", "municipality")
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def _existing_decision(request: ConsultationRequest, *, hop: int) -> RoutingDecision | None:
+    return request.decisions.filter(hop=hop).first()
+
+
+def _candidates_json(ranked: list[Ranked]) -> list[dict]:
+    stored = ranked[:STORED_CANDIDATES]
+    advisors = Advisor.objects.select_related("user").in_bulk([r.advisor_id for r in stored])
+    return [
+        {
+            "advisor": r.advisor_id,
+            "name": str(advisors[r.advisor_id]),
+            "distance_km": round(r.distance_km, 1),
+            "load": r.load,
+            "service_point": r.service_point_id,
+        }
+        for r in stored
+    ]
+
+
+def _assign(
+    request: ConsultationRequest, ranked: list[Ranked], *, reason: str, now: datetime
+) -> RoutingDecision:
+    chosen = ranked[0]
+    hop = request.hops + 1
+    with transaction.atomic():  # a savepoint: a unique violation leaves the outer transaction usable
+        decision = RoutingDecision.objects.create(
+            request=request,
+            hop=hop,
+            reason=reason,
+            chosen_advisor_id=chosen.advisor_id,
+            candidates=_candidates_json(ranked),
+        )
+    request.assigned_advisor_id = chosen.advisor_id
+    request.assigned_manager = None
+    request.status = Status.ASSIGNED
+    request.assigned_at = now
+    request.due_at = add_business_hours(now, settings.ROUTING_SLA_BUSINESS_HOURS)
+    request.hops = hop
+    request.save(
+        update_fields=[
+            "assigned_advisor",
+            "assigned_manager",
+            "status",
+            "assigned_at",
+            "due_at",
+            "hops",
+            "updated_at",
+        ]
+    )
+    enqueue(tasks.send_routing_email, decision.pk)
+    return decision
+
+
+def regional_manager(request: ConsultationRequest) -> User | None:
+    """The manager of the directorate covering the request's municipality: 1 query."""
+    return User.objects.filter(managed_directorate__regions__municipalities=request.municipality_id).first()
+
+
+def _to_manager(
+    request: ConsultationRequest, *, reason: str, candidates: list[dict], now: datetime
+) -> RoutingDecision:
+    manager = regional_manager(request)
+    hop = request.hops + 1
+    with transaction.atomic():
+        decision = RoutingDecision.objects.create(
+            request=request, hop=hop, reason=reason, chosen_manager=manager, candidates=candidates
+        )
+    if manager is None:
+        logger.warning("Request %s goes to the manager, but its directorate has none", request.pk)
+    # The adviser who let it lapse no longer holds it; the decisions keep who was tried.
+    request.assigned_advisor = None
+    request.assigned_manager = manager
+    request.status = Status.MANAGER
+    request.assigned_at = now
+    request.due_at = None
+    request.hops = hop
+    request.save(
+        update_fields=[
+            "assigned_advisor",
+            "assigned_manager",
+            "status",
+            "assigned_at",
+            "due_at",
+            "hops",
+            "updated_at",
+        ]
+    )
+    if manager is not None:
+        enqueue(tasks.send_routing_email, decision.pk)
+    return decision
+
+
+# Emails ------------------------------------------------------------------------------------------
+
+
+def _absolute(name: str, *, language: str, args=()) -> str:
+    with translation.override(language):
+        try:
+            path = reverse(name, args=args)
+        except NoReverseMatch:
+            path = "/" if language.startswith("fr") else "/en/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_routing_email(decision_id: int) -> int:
+    """Tell the chosen adviser (request_assigned) or manager (request_escalated); returns emails sent."""
+    decision = (
+        RoutingDecision.objects.select_related(
+            "chosen_advisor__user",
+            "chosen_manager",
+            "request__topic",
+            "request__company",
+            "request__municipality__region__directorate",
+        )
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None or decision.hop != decision.request.hops:
+        return 0  # the request has moved on since: the next decision sends its own email
+    request = decision.request
+    if decision.chosen_advisor_id:
+        user = decision.chosen_advisor.user
+        template = "request_assigned"
+        link_name, link_args = "appointments:inbox", ()
+    else:
+        user = decision.chosen_manager
+        template = "request_escalated"
+        link_name, link_args = "midi_regions:directorate", (request.municipality.region.directorate.code,)
+    if user is None or not user.is_active:
+        return 0
+    with translation.override(user.language):
+        context = {
+            "decision": decision,
+            "request": request,
+            "user": user,
+            "link": _absolute(link_name, language=user.language, args=link_args),
+            "escalated": decision.hop > 1,
+            "site_url": settings.SITE_URL,
+        }
+        subject = " ".join(render_to_string(f"appointments/email/{template}_subject.txt", context).split())
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"appointments/email/{template}.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string(f"appointments/email/{template}.html", context), "text/html"
+        )
+        message.send()
+    return 1
