@@ -238,3 +238,31 @@ def test_a_bad_request_form_is_400_and_saves_nothing(client_for, employer_a, boo
 
 def test_only_employers_file_requests(client_for, advisor, bookable):
     assert client_for(advisor).get(reverse("appointments:request_new")).status_code == 403
+
+
+def test_the_manager_answers_a_request_escalated_to_them(client_for, employer_a, manager, settings, bookable):
+    from datetime import timedelta
+
+    from appointments import routing
+
+    settings.ROUTING_MAX_HOPS = 1
+    file_request(client_for(employer_a), bookable)
+    consultation = ConsultationRequest.objects.get()
+    routing.escalate_overdue(now=consultation.due_at + timedelta(minutes=1))
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationRequest.Status.MANAGER
+    assert consultation.assigned_manager == manager
+
+    client = client_for(manager)
+    assert 'class="badge"' in client.get(reverse("appointments:inbox")).content.decode()
+    url = reverse("appointments:handle", kwargs={"uid": consultation.uid})
+    page = client.get(url)
+    assert page.context["can_act"]
+    # The manager may offer any qualified adviser's time, here the other directorate's adviser.
+    choice = time_value(bookable.advisor_b, tuesday(13))
+    response = client.post(url, {"times": [choice], "action": "propose"})
+    assert response.status_code == 302
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationRequest.Status.PROPOSED
+    assert consultation.proposals.get().advisor == bookable.advisor_b
+    assert [d.reason for d in consultation.decisions.order_by("hop")] == ["nearest", "max_hops"]
