@@ -4,10 +4,9 @@ from datetime import UTC, datetime
 
 import icalendar
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.utils import translation
 
+from .emails import build_email
 from .links import manage_url
 from .models import Appointment, Mode
 
@@ -77,17 +76,7 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
                 "manage_url": manage_url(appointment, language=user.language),
                 "site_url": settings.SITE_URL,
             }
-            subject = " ".join(
-                render_to_string("appointments/email/appointment_subject.txt", context).split()
-            )
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("appointments/email/appointment.txt", context),
-                to=[user.email],
-            )
-            message.attach_alternative(
-                render_to_string("appointments/email/appointment.html", context), "text/html"
-            )
+            message = build_email("appointment", context, to=[user.email])
             message.attach("rendez-vous.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
             message.send()
             sent += 1

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import Company, User
@@ -21,6 +19,7 @@ from midi_regions.queue import enqueue
 from service_points.models import Municipality
 
 from . import selectors, services
+from .emails import build_email
 from .models import ConsultationRequest, ProposedTime, Topic
 
 MAX_PROPOSALS = 3
@@ -236,16 +235,6 @@ def send_request_email(*, request_id: int, event: str) -> int:
             "user": user,
             "url": settings.SITE_URL + reverse("appointments:request_detail", kwargs={"uid": request.uid}),
         }
-        subject = " ".join(
-            render_to_string("appointments/email/request_proposed_subject.txt", context).split()
-        )
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("appointments/email/request_proposed.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("appointments/email/request_proposed.html", context), "text/html"
-        )
+        message = build_email("request_proposed", context, to=[user.email])
         message.send()
     return 1

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
@@ -26,6 +24,7 @@ from midi_regions.business_hours import add_business_hours
 from midi_regions.queue import enqueue
 
 from . import tasks
+from .emails import build_email
 from .models import Appointment, ConsultationRequest, RoutingDecision
 from .selectors import qualified_candidates, ranked_options
 
@@ -256,11 +255,27 @@ def _assign(
             chosen_advisor_id=chosen.advisor_id,
             candidates=_candidates_json(ranked),
         )
-    request.assigned_advisor_id = chosen.advisor_id
-    request.assigned_manager = None
-    request.status = Status.ASSIGNED
+    _hand_over(
+        request,
+        hop=hop,
+        advisor_id=chosen.advisor_id,
+        manager=None,
+        due_at=add_business_hours(now, settings.ROUTING_SLA_BUSINESS_HOURS),
+        now=now,
+    )
+    enqueue(tasks.send_routing_email, decision.pk)
+    return decision
+
+
+def _hand_over(
+    request: ConsultationRequest, *, hop: int, advisor_id: int | None, manager, due_at, now: datetime
+) -> None:
+    """Give the request to an adviser (ASSIGNED, answer due) or to a manager (MANAGER)."""
+    request.assigned_advisor_id = advisor_id
+    request.assigned_manager = manager
+    request.status = Status.ASSIGNED if advisor_id else Status.MANAGER
     request.assigned_at = now
-    request.due_at = add_business_hours(now, settings.ROUTING_SLA_BUSINESS_HOURS)
+    request.due_at = due_at
     request.hops = hop
     request.save(
         update_fields=[
@@ -273,8 +288,6 @@ def _assign(
             "updated_at",
         ]
     )
-    enqueue(tasks.send_routing_email, decision.pk)
-    return decision
 
 
 def regional_manager(request: ConsultationRequest) -> User | None:
@@ -294,23 +307,7 @@ def _to_manager(
     if manager is None:
         logger.warning("Request %s goes to the manager, but its directorate has none", request.pk)
     # The adviser who let it lapse no longer holds it; the decisions keep who was tried.
-    request.assigned_advisor = None
-    request.assigned_manager = manager
-    request.status = Status.MANAGER
-    request.assigned_at = now
-    request.due_at = None
-    request.hops = hop
-    request.save(
-        update_fields=[
-            "assigned_advisor",
-            "assigned_manager",
-            "status",
-            "assigned_at",
-            "due_at",
-            "hops",
-            "updated_at",
-        ]
-    )
+    _hand_over(request, hop=hop, advisor_id=None, manager=manager, due_at=None, now=now)
     if manager is not None:
         enqueue(tasks.send_routing_email, decision.pk)
     return decision
@@ -347,11 +344,9 @@ def send_routing_email(decision_id: int) -> int:
     if decision.chosen_advisor_id:
         user = decision.chosen_advisor.user
         template = "request_assigned"
-        link_name, link_args = "appointments:inbox", ()
     else:
         user = decision.chosen_manager
         template = "request_escalated"
-        link_name, link_args = "midi_regions:directorate", (request.municipality.region.directorate.code,)
     if user is None or not user.is_active:
         return 0
     with translation.override(user.language):
@@ -359,18 +354,9 @@ def send_routing_email(decision_id: int) -> int:
             "decision": decision,
             "request": request,
             "user": user,
-            "link": _absolute(link_name, language=user.language, args=link_args),
+            "link": _absolute("appointments:handle", language=user.language, args=(request.uid,)),
             "escalated": decision.hop > 1,
             "site_url": settings.SITE_URL,
         }
-        subject = " ".join(render_to_string(f"appointments/email/{template}_subject.txt", context).split())
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string(f"appointments/email/{template}.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string(f"appointments/email/{template}.html", context), "text/html"
-        )
-        message.send()
+        build_email(template, context, to=[user.email]).send()
     return 1

@@ -1,0 +1,24 @@
+"""One way to build an email from templates: `<name>_subject.txt`, `<name>.txt`, `<name>.html`.
+
+Callers render in the recipient's language (`translation.override`) and send or attach files.
+"""
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+TEMPLATES = "appointments/email/"
+
+
+def build_email(
+    name: str, context: dict, *, to: list[str], headers: dict | None = None
+) -> EmailMultiAlternatives:
+    """The email `name` (text with an HTML alternative) for `context`, in the active language."""
+    subject = " ".join(render_to_string(f"{TEMPLATES}{name}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{TEMPLATES}{name}.txt", context),
+        to=to,
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string(f"{TEMPLATES}{name}.html", context), "text/html")
+    return message
