@@ -1,0 +1,341 @@
+"""Redis restarted during a run: nothing lost, the work resumes (PostgreSQL, a private Redis,
+a real worker process, a real SMTP server).
+
+A private redis-server without persistence is SIGKILLed while the worker is busy in a task (the
+SMTP server holds the "request assigned" email of the first request) and the routing messages of
+the other requests and a beat run of the reminders wait behind it in the queue: the restart loses
+every queued message, and the one being worked on. The same worker, never restarted, reconnects;
+what the beat runs next (re-queue requests still NEW after two minutes, send due reminders)
+finishes the work from the database, which is the source of truth: every request is routed once,
+every reminder and every routing email reaches the SMTP server once.
+"""
+
+import asyncio
+import email
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager, suppress
+from datetime import time as clock
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from django.db import connection
+from django.utils import timezone
+
+from advisors.models import WeeklyAvailability
+from appointments import routing
+from appointments.models import Appointment, ConsultationRequest, Mode, Reminder, RoutingDecision
+from appointments.requests import RequestData, create_request
+from midi_regions.celery import app
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+CELERY = str(Path(sys.executable).with_name("celery"))
+REQUESTS = 30
+REMINDERS = 30
+QUEUE = "celery"  # the default queue: every task of the app goes there
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class PrivateRedis:
+    """A redis-server of this test only, on its own port, keeping nothing on disk."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        assert wait_for(self._answers, timeout=10), "redis-server did not start"
+
+    def _answers(self) -> bool:
+        assert self.process.poll() is None, "redis-server exited"
+        try:
+            return self.client.ping()
+        except redis.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no save; every message in it is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.client.connection_pool.disconnect()
+
+
+class HoldingSink:
+    """An SMTP server counting reminders (X-Reminder) and other messages (routing emails); until
+    released, it does not answer the end of DATA, so the worker sending stays busy in its task."""
+
+    def __init__(self):
+        self.reminders = Counter()
+        self.others = 0
+        self.lock = threading.Lock()
+        self.released = threading.Event()
+        self.holding = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        reminder = email.message_from_bytes(envelope.content)["X-Reminder"]
+        with self.lock:
+            if reminder is None:
+                self.others += 1
+            else:
+                self.reminders[reminder] += 1
+        while not self.released.is_set():
+            self.holding.set()
+            await asyncio.sleep(0.02)
+        return "250 Message accepted"
+
+    def reminders_received(self) -> int:
+        with self.lock:
+            return sum(self.reminders.values())
+
+    def others_received(self) -> int:
+        with self.lock:
+            return self.others
+
+
+@contextmanager
+def celery_on(url: str):
+    """The test process's Celery app publishes to `url` for real (not eagerly), then goes back."""
+    saved = {
+        "broker_url": app.conf.broker_url,
+        "result_backend": app.conf.result_backend,
+        "task_always_eager": app.conf.task_always_eager,
+        "task_eager_propagates": app.conf.task_eager_propagates,
+    }
+    cached = (app._pool, app.amqp._producer_pool, app._backend_cache, app._local)
+
+    def forget_connections():
+        app._pool = None
+        app.amqp._producer_pool = None
+        app._backend_cache = None
+        app._local = threading.local()
+
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False, task_eager_propagates=False)
+    forget_connections()
+    try:
+        yield
+    finally:
+        backend = app._backend
+        with suppress(Exception):  # the private Redis may be gone already
+            if backend is not None:
+                backend.result_consumer.stop()
+                backend.client.connection_pool.disconnect()
+            if app._pool is not None:
+                app._pool.force_close_all()
+        app.conf.update(saved)
+        app._pool, app.amqp._producer_pool, app._backend_cache, app._local = cached
+
+
+def staff(advisor) -> None:
+    for weekday in range(5):
+        WeeklyAvailability.objects.create(
+            advisor=advisor,
+            weekday=weekday,
+            start_time=clock(9),
+            end_time=clock(16),
+            service_point=advisor.home_service_point,
+        )
+
+
+def due_reminders(network, employer, count: int) -> set[str]:
+    now = timezone.now()
+    start = now + timedelta(days=1)
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            advisor=network.advisor_a,
+            topic=network.topic,
+            mode=Mode.PHONE,
+            company=employer.company,
+            booked_by=employer.user,
+            municipality=network.municipality_a,
+            starts_at=start + timedelta(hours=i),
+            ends_at=start + timedelta(hours=i, minutes=60),
+        )
+        for i in range(count)
+    )
+    created = Reminder.objects.bulk_create(
+        Reminder(appointment=a, kind=24 * 60, scheduled_at=now - timedelta(minutes=1)) for a in appointments
+    )
+    return {str(r.pk) for r in created}
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [CELERY, "-A", "midi_regions", "worker", "--pool", "solo", "-Q", QUEUE]
+        + ["-n", f"redis-restart-{os.getpid()}@%h"]
+        + ["--loglevel", os.environ.get("WORKER_LOGLEVEL", "WARNING")]
+        + ["--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=env,
+        stdout=None if os.environ.get("WORKER_LOGLEVEL") else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+
+
+def test_a_redis_restart_loses_no_routing_and_no_reminder():
+    network = factories.small_network()
+    staff(network.advisor_a)
+    staff(network.advisor_b)
+    employer = factories.EmployerProfileFactory(company__municipality=network.municipality_a)
+    expected_reminders = due_reminders(network, employer, REMINDERS)
+
+    def ask(i: int) -> ConsultationRequest:
+        return create_request(
+            company=employer.company,
+            user=employer.user,
+            data=RequestData(
+                topic=network.topic,
+                mode=Mode.PHONE,
+                municipality=network.municipality_a if i % 2 else network.municipality_b,
+                language="fr",
+                preferred_weekdays=[0, 2],
+                preferred_time=ConsultationRequest.TimeOfDay.ANY,
+                message=f"Demande {i}",
+            ),
+        )
+
+    def new_requests():
+        return ConsultationRequest.objects.filter(status=ConsultationRequest.Status.NEW)
+
+    sink = HoldingSink()
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    broker = PrivateRedis()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "midi_regions.settings",
+        "SECRET_KEY": "x",
+        "DEBUG": "0",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "REDIS_URL": broker.url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+    }
+    drain = {"budget_seconds": 30, "batch_size": 10, "lease_seconds": 30}
+    worker = None
+    started = time.monotonic()
+    try:
+        broker.start()
+        with celery_on(broker.url):
+            worker = start_worker(env)
+
+            # The first request is routed; the SMTP server holds the adviser's email, so the
+            # (solo) worker is busy in the middle of a task.
+            first = ask(0)
+            assert sink.holding.wait(timeout=30), "the first request was not routed"
+            assert ConsultationRequest.objects.get(pk=first.pk).status == ConsultationRequest.Status.ASSIGNED
+
+            # More employers ask meanwhile: their routing messages wait in Redis, with the beat's
+            # run of the reminders.
+            for i in range(1, REQUESTS):
+                ask(i)
+            app.send_task("appointments.send_due_reminders", kwargs=drain, queue=QUEUE)
+            assert broker.client.llen(QUEUE) == REQUESTS  # REQUESTS - 1 routings + the reminders
+            assert broker.client.hlen("unacked") == 1  # the email being sent
+
+            # Redis dies and comes back empty.
+            broker.kill()
+            broker.start()
+            assert broker.client.llen(QUEUE) == 0
+            assert not broker.client.exists("unacked")
+            assert new_requests().count() == REQUESTS - 1
+            assert not Reminder.objects.exclude(status=Reminder.Status.PENDING).exists()
+
+            # The held email is answered: the worker finishes its task, then reconnects to Redis.
+            sink.released.set()
+
+            # What the beat runs next (escalate_overdue_requests five minutes later: the requests
+            # are then more than two minutes old; send_due_reminders every minute).
+            assert routing.requeue_unrouted(now=timezone.now() + timedelta(minutes=3)) == REQUESTS - 1
+            app.send_task("appointments.send_due_reminders", kwargs=drain, queue=QUEUE)
+
+            def done() -> bool:
+                return (
+                    not new_requests().exists()
+                    and not Reminder.objects.filter(status=Reminder.Status.PENDING).exists()
+                    and sink.reminders_received() >= REMINDERS
+                    and sink.others_received() >= REQUESTS
+                )
+
+            assert wait_for(done, timeout=40), (
+                f"the work did not resume: {new_requests().count()} requests still new, "
+                f"{Reminder.objects.filter(status=Reminder.Status.PENDING).count()} reminders pending, "
+                f"{sink.reminders_received()} reminders and {sink.others_received()} other emails received"
+            )
+            time.sleep(1)  # let any straggler (a duplicate, if there were one) arrive
+            assert worker.poll() is None, "the worker died with Redis"
+    finally:
+        sink.released.set()
+        if worker is not None:
+            stop(worker)
+        broker.kill()
+        controller.stop()
+    elapsed = time.monotonic() - started
+
+    requests = ConsultationRequest.objects.all()
+    assert requests.count() == REQUESTS
+    assert set(requests.values_list("status", flat=True)) == {ConsultationRequest.Status.ASSIGNED}
+    assert set(requests.values_list("hops", flat=True)) == {1}
+    decisions = Counter(RoutingDecision.objects.values_list("request_id", "hop"))
+    assert decisions == Counter({(pk, 1): 1 for pk in requests.values_list("pk", flat=True)})
+    assert sink.others_received() == REQUESTS  # one "request assigned" email per decision
+
+    duplicates = {reminder: n for reminder, n in sink.reminders.items() if n > 1}
+    assert duplicates == {}
+    assert set(sink.reminders) == expected_reminders  # none missing, nothing else
+    assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == REMINDERS
+    assert elapsed < 60
