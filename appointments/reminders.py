@@ -10,38 +10,51 @@ Claiming. `claim_due_reminders` locks a batch of due rows with `SELECT … FOR U
 `next_attempt_at` to a lease: now + lease + random microseconds. The lease is the claim: once
 committed, the rows are no longer due for anyone else, and a claimer that dies leaves rows that
 become due again when the lease runs out. The exact lease value is also the claimer's token.
-Why not keep the row locks while sending: each row's "sent" mark must be committed on its own,
-before its message is finished; committing the claim transaction releases every lock of the
-batch, and an UPDATE from a second connection would wait on the first one's lock.
+Why not keep the row locks while sending: the "sent" marks must be committed, a few rows at a
+time, before their messages are finished; committing the claim transaction would release every
+lock of the batch, and an UPDATE from a second connection would wait on the first one's lock.
 
-Sending (appointments.mailer). Per row: MAIL, RCPT, DATA, the message without its final
-`CRLF . CRLF`; then `UPDATE … SET status='sent' WHERE id=… AND status='pending' AND
-next_attempt_at=<my lease>`, autocommitted; only if it changed one row is the end of DATA written.
-A worker killed before that commit leaves an unfinished DATA (the server discards it) and a
-pending row (sent later, once). A worker whose lease ran out and was re-claimed, or whose row was
-rescheduled or cancelled meanwhile, changes no row and drops the connection instead. So
-correctness never depends on the lease length, only how soon a dead worker's rows come back.
-A refusal before the commit schedules a retry; after it (the reply to the end of DATA) the row
-goes back from sent to pending with the retry. Left: a kill between the commit and the five
-bytes reaching the socket loses that one reminder (a miss, never a duplicate).
+Rendering. The reminder templates get plain values only (`reminder_context`: names, Québec
+dates and times in the reader's formats, the manage link). Each template is rendered once per
+language with a stand-in for every value, and kept; a message is that text with its values put
+back, HTML-escaped where the template escapes them: the same output as render_to_string, at the
+cost of a join. The templates stay the source of the wording (and of the msgids).
+
+Sending (appointments.mailer), a batch at a time: up to REMINDER_SMTP_CONNECTIONS reminders, one
+per SMTP session, side by side: MAIL, RCPT, DATA and each message without its final
+`CRLF . CRLF`; then ONE autocommitted `UPDATE … SET status='sent' WHERE id IN (…) AND
+status='pending' AND next_attempt_at=<my lease> RETURNING id` (`mark_sent`; PostgreSQL and
+SQLite ≥ 3.35, else one UPDATE a row); only the sessions whose id came back get the end of DATA,
+the others are closed. A worker killed before that commit leaves unfinished DATAs (the servers
+discard them) and pending rows (sent later, once). A worker whose lease ran out and was
+re-claimed, or whose row was rescheduled or cancelled meanwhile, gets no id back for it and drops
+that session instead. So correctness never depends on the lease length, only how soon a dead
+worker's rows come back. A refusal before the commit schedules a retry; after it (the reply to
+the end of DATA) the row goes back from sent to pending with the retry. Left: a kill between the
+commit and the five bytes of each message reaching its socket loses those reminders (misses,
+never duplicates); that window is a few microseconds a message.
 """
 
+import html
 import logging
 import random
+import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from .links import manage_url
-from .mailer import DeliveryError, ReminderMailer
+from .mailer import DeliveryError, Mail, ReminderMailer
 from .models import Appointment, Reminder
 from .notifications import location_text, recipients
 
@@ -145,42 +158,135 @@ def expire_missed_reminders(*, now: datetime | None = None) -> int:
     ).update(status=Reminder.Status.FAILED, last_error="The appointment started before it could be sent.")
 
 
-# --- Sending ------------------------------------------------------------------------------------
+# --- Rendering ----------------------------------------------------------------------------------
+
+TEMPLATES = {
+    "subject": "appointments/email/reminder_subject.txt",
+    "text": "appointments/email/reminder.txt",
+    "html": "appointments/email/reminder.html",
+}
+# What the reminder templates get, besides `language`: plain strings, computed per message.
+FIELDS = (
+    "name",
+    "topic",
+    "weekday",
+    "date",
+    "start_time",
+    "end_time",
+    "when",
+    "mode",
+    "location",
+    "adviser",
+    "company",
+    "manage_url",
+)
+
+
+def reminder_language(reminder: Reminder) -> str:
+    appointment = reminder.appointment
+    return appointment.booked_by.language if appointment.booked_by_id else settings.LANGUAGE_CODE
+
+
+def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
+    """The templates' values for one reminder: Québec times, `language`'s words and formats."""
+    appointment = reminder.appointment
+    user = appointment.booked_by if appointment.booked_by_id else None
+    starts_at = appointment.starts_at.astimezone(LOCAL_TZ)
+    ends_at = appointment.ends_at.astimezone(LOCAL_TZ)
+    with translation.override(language):
+        values = {
+            "name": (user and (user.first_name or user.email)) or appointment.company.legal_name,
+            "topic": appointment.topic.name,
+            "weekday": formats.date_format(starts_at, "l"),
+            "date": formats.date_format(starts_at, "DATE_FORMAT"),
+            "start_time": formats.time_format(starts_at, "TIME_FORMAT"),
+            "end_time": formats.time_format(ends_at, "TIME_FORMAT"),
+            "when": formats.date_format(starts_at, "DATETIME_FORMAT"),
+            "mode": appointment.get_mode_display(),
+            "location": location_text(appointment),
+            "adviser": appointment.advisor,
+            "company": appointment.company.legal_name,
+            "manage_url": manage_url(appointment, language=language),
+        }
+        return {key: str(value) for key, value in values.items()}
+
+
+class _Slot(str):
+    """Stands for a template variable: renders as U+E000 r:name U+E001, or with h: where the
+    template escapes it (conditional_escape calls __html__)."""
+
+    def __new__(cls, name: str):
+        slot = super().__new__(cls, f"\ue000r:{name}\ue001")
+        slot.html = f"\ue000h:{name}\ue001"
+        return slot
+
+    def __html__(self) -> str:
+        return self.html
+
+
+_SLOT = re.compile(r"\ue000([rh]):(\w+)\ue001")
+_cached_parts: dict[tuple[str, str], tuple] = {}
+
+
+def _parts(template: str, language: str) -> tuple:
+    """The template rendered once for `language` with every value a slot: (text, (escaped, name), text, …)."""
+    key = (template, language)
+    if (parts := _cached_parts.get(key)) is None:
+        with translation.override(language):
+            rendered = render_to_string(template, {"language": language, **{n: _Slot(n) for n in FIELDS}})
+        pieces = _SLOT.split(rendered)
+        texts = pieces[0::3]
+        if any("\ue000" in t or "\ue001" in t for t in texts) or not set(pieces[2::3]) <= set(FIELDS):
+            raise ImproperlyConfigured(f"{template}: only plain {{{{ value }}}} of {FIELDS} can be used.")
+        parts = [texts[0]]
+        for kind, name, text in zip(pieces[1::3], pieces[2::3], texts[1:], strict=True):
+            parts += [(kind == "h", name), text]
+        _cached_parts[key] = parts = tuple(parts)
+    return parts
+
+
+def render(template: str, language: str, values: dict[str, str]) -> str:
+    """Same as render_to_string(template, {"language": language, **values}) for reminder templates,
+    at the cost of a join: the wording is rendered once per language and kept."""
+    escaped = {}
+    out = []
+    for part in _parts(template, language):
+        if part.__class__ is str:
+            out.append(part)
+        elif part[0]:
+            name = part[1]
+            if (value := escaped.get(name)) is None:
+                # What conditional_escape does to a str: django.utils.html.escape.
+                value = escaped[name] = html.escape(values[name])
+            out.append(value)
+        else:
+            out.append(values[part[1]])
+    return "".join(out)
+
+
+def reminder_email(reminder: Reminder) -> Mail:
+    """The email of one reminder, in the language of whoever booked the appointment."""
+    language = reminder_language(reminder)
+    values = reminder_context(reminder, language)
+    return Mail(
+        subject=" ".join(render(TEMPLATES["subject"], language, values).split()),
+        text=render(TEMPLATES["text"], language, values),
+        html=render(TEMPLATES["html"], language, values),
+        to=[person.email for person in recipients(reminder.appointment)],
+        headers={"X-Reminder": str(reminder.pk), "Message-ID": f"<reminder.{reminder.pk}@{_domain()}>"},
+    )
 
 
 def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
-    """The email of one reminder, in the language of whoever booked the appointment."""
-    appointment = reminder.appointment
-    people = recipients(appointment)
-    language = appointment.booked_by.language if appointment.booked_by_id else settings.LANGUAGE_CODE
-    user = appointment.booked_by if appointment.booked_by_id else None
-    with translation.override(language), timezone.override(LOCAL_TZ):
-        context = {
-            "appointment": appointment,
-            "reminder": reminder,
-            "user": user,
-            "language": language,
-            "location": location_text(appointment),
-            "manage_url": manage_url(appointment, language=language),
-            "site_url": settings.SITE_URL,
-        }
-        subject = " ".join(render_to_string("appointments/email/reminder_subject.txt", context).split())
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("appointments/email/reminder.txt", context),
-            to=[person.email for person in people],
-            headers={
-                "X-Reminder": str(reminder.pk),
-                "Message-ID": f"<reminder.{reminder.pk}@{_domain()}>",
-            },
-        )
-        message.attach_alternative(render_to_string("appointments/email/reminder.html", context), "text/html")
-    return message
+    return reminder_email(reminder).django()
 
 
 def _domain() -> str:
     address = settings.DEFAULT_FROM_EMAIL.rstrip(">")
     return address.rsplit("@", 1)[-1] if "@" in address else "midi-regions"
+
+
+# --- Sending ------------------------------------------------------------------------------------
 
 
 def _retry_at(attempts: int, now: datetime) -> datetime:
@@ -201,39 +307,81 @@ def _schedule_retry(reminder: Reminder, error: str, **owned) -> None:
     )
 
 
+def _update_returning() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
+
+
+def mark_sent(ids: list[int], token: datetime, sent_at: datetime) -> set[int]:
+    """Mark sent, in one autocommitted statement, those of `ids` still pending under `token`;
+    returns their ids."""
+    if not ids:
+        return set()
+    if not _update_returning():
+        return {
+            pk
+            for pk in ids
+            if Reminder.objects.filter(pk=pk, status=Reminder.Status.PENDING, next_attempt_at=token).update(
+                status=Reminder.Status.SENT, sent_at=sent_at, next_attempt_at=None, last_error=""
+            )
+        }
+    meta, quote = Reminder._meta, connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in ("status", "sent_at", "next_attempt_at")}
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {column['status']} = %s, {column['sent_at']} = %s,"
+        f" {column['next_attempt_at']} = NULL, {quote(meta.get_field('last_error').column)} = ''"
+        f" WHERE {quote(meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})"
+        f" AND {column['status']} = %s AND {column['next_attempt_at']} = %s"
+        f" RETURNING {quote(meta.pk.column)}"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [Reminder.Status.SENT.value, adapt(sent_at), *ids, Reminder.Status.PENDING.value, adapt(token)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
 SENT, LOST, RETRY = "sent", "lost", "retry"
+
+
+def deliver_batch(mailer: ReminderMailer, reminders: list[Reminder], token: datetime) -> dict[int, str]:
+    """Send claimed reminders, up to `mailer.capacity` at once, with one commit: per id SENT, LOST
+    (claim taken or row gone) or RETRY. Ids left out were not tried (fewer SMTP sessions
+    opened). Raises DeliveryError (connection_failed) when no SMTP session could be opened."""
+    outcomes, mails = {}, []
+    for reminder in reminders[: mailer.capacity]:
+        mail = reminder_email(reminder)
+        if mail.to:
+            mails.append((reminder.pk, mail))
+        else:
+            owned = {"status": Reminder.Status.PENDING, "next_attempt_at": token}
+            _schedule_retry(reminder, "No active recipient.", **owned)
+            outcomes[reminder.pk] = RETRY
+    if not mails:
+        return outcomes
+    sent_at = timezone.now()
+    results = mailer.send_batch(mails, lambda ids: mark_sent(ids, token, sent_at))
+    by_pk = {reminder.pk: reminder for reminder in reminders}
+    for pk, result in results.items():
+        if result is True:
+            outcomes[pk] = SENT
+        elif result is False:
+            outcomes[pk] = LOST
+        else:
+            if result.committed:
+                _schedule_retry(by_pk[pk], str(result), status=Reminder.Status.SENT, sent_at=sent_at)
+            else:
+                owned = {"status": Reminder.Status.PENDING, "next_attempt_at": token}
+                _schedule_retry(by_pk[pk], str(result), **owned)
+            logger.warning("Reminder %s not delivered: %s", pk, result)
+            outcomes[pk] = RETRY
+    return outcomes
 
 
 def deliver(mailer: ReminderMailer, reminder: Reminder, token: datetime) -> str:
     """Send one claimed reminder; SENT, LOST (claim taken or row gone) or RETRY."""
-    message = reminder_message(reminder)
-    if not message.to:
-        _schedule_retry(
-            reminder, "No active recipient.", status=Reminder.Status.PENDING, next_attempt_at=token
-        )
-        return RETRY
-    sent_at = timezone.now()
-
-    def mark_sent() -> bool:
-        return (
-            Reminder.objects.filter(
-                pk=reminder.pk, status=Reminder.Status.PENDING, next_attempt_at=token
-            ).update(status=Reminder.Status.SENT, sent_at=sent_at, next_attempt_at=None, last_error="")
-            == 1
-        )
-
-    try:
-        delivered = mailer.send(message, mark_sent)
-    except DeliveryError as exc:
-        if exc.committed:
-            _schedule_retry(reminder, str(exc), status=Reminder.Status.SENT, sent_at=sent_at)
-        else:
-            _schedule_retry(reminder, str(exc), status=Reminder.Status.PENDING, next_attempt_at=token)
-        logger.warning("Reminder %s not delivered: %s", reminder.pk, exc)
-        if exc.connection_failed:
-            raise
-        return RETRY
-    return SENT if delivered else LOST
+    return deliver_batch(mailer, [reminder], token)[reminder.pk]
 
 
 @dataclass
@@ -257,19 +405,26 @@ def send_due_reminders(
             claim = claim_due_reminders(batch_size=batch_size, lease_seconds=lease_seconds)
             if not claim.reminders:
                 break
-            for index, reminder in enumerate(claim.reminders):
+            unsent = claim.reminders
+            while unsent:
                 # Stop well inside the lease (rows are not sent on a lease already run out) and
                 # at the deadline; what is left goes back at once.
                 now = time.monotonic()
                 if now > deadline or now - claimed_at > lease_seconds / 2:
-                    release(claim, claim.reminders[index:])
+                    release(claim, unsent)
                     break
                 try:
-                    outcome = deliver(mailer, reminder, claim.token)
-                except DeliveryError:
-                    # No SMTP session: the next beat tick tries again.
-                    release(claim, claim.reminders[index + 1 :])
+                    outcomes = deliver_batch(mailer, unsent, claim.token)
+                except DeliveryError as exc:
+                    # No SMTP session: one attempt counted, the rest goes back; the next beat
+                    # tick tries again.
+                    owned = {"status": Reminder.Status.PENDING, "next_attempt_at": claim.token}
+                    _schedule_retry(unsent[0], str(exc), **owned)
+                    logger.warning("Reminders not delivered: %s", exc)
+                    release(claim, unsent[1:])
                     report.retry += 1
                     return report
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                for outcome in outcomes.values():
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                unsent = [reminder for reminder in unsent if reminder.pk not in outcomes]
     return report

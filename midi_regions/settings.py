@@ -256,6 +256,7 @@ ROUTING_MAX_HOPS = env.int("ROUTING_MAX_HOPS", default=3)
 # Reminders (appointments.reminders): the beat task claims due reminders in batches.
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 REMINDER_RETRY_MINUTES = env.int("REMINDER_RETRY_MINUTES", default=5)
+REMINDER_SMTP_CONNECTIONS = env.int("REMINDER_SMTP_CONNECTIONS", default=16)  # per worker, side by side
 
 LOGGING = {
     "version": 1,

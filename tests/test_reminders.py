@@ -2,7 +2,9 @@
 are sent once, in the employer's language, with the manage link; a refusing server means later."""
 
 import email
+import email.policy
 import socket
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -10,9 +12,13 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from appointments import links, reminders, services
+from appointments.mailer import Mail
 from appointments.models import Appointment, Mode, Reminder
 from tests.booking_helpers import NOW, open_weekdays, tuesday
 
@@ -51,11 +57,14 @@ def planned(appointment):
 
 
 class SMTPSink:
-    """An SMTP server in a thread; `refuse` = None, "RCPT" or "DATA" (451 at that step)."""
+    """An SMTP server in a thread; `refuse` = None, "RCPT" or "DATA" (451 at that step);
+    `refuse_reminders`: ids whose DATA gets a 451."""
 
     def __init__(self):
         self.received = Counter()
         self.refuse = None
+        self.refuse_reminders = set()
+        self.peers = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse == "RCPT":
@@ -64,10 +73,11 @@ class SMTPSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.refuse == "DATA":
-            return "451 4.3.0 Mailbox busy"
         message = email.message_from_bytes(envelope.content)
+        if self.refuse == "DATA" or message["X-Reminder"] in self.refuse_reminders:
+            return "451 4.3.0 Mailbox busy"
         self.received[message["X-Reminder"]] += 1
+        self.peers.add(session.peer)
         return "250 Message accepted"
 
 
@@ -240,3 +250,180 @@ def test_reminders_of_started_appointments_are_given_up(bookable, employer_a, cl
     assert reminders.send_due_reminders().sent == 0
     assert set(appointment.reminders.values_list("status", flat=True)) == {Reminder.Status.FAILED}
     assert mail.outbox == []
+
+
+def due_reminders(network, employer, count):
+    """`count` confirmed appointments on Tuesday, each with one 24 h reminder due now."""
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            advisor=network.advisor_a,
+            topic=network.topic,
+            mode=Mode.PHONE,
+            company=employer.employer_profile.company,
+            booked_by=employer,
+            municipality=network.municipality_a,
+            starts_at=tuesday(9) + timedelta(minutes=15 * i),
+            ends_at=tuesday(9) + timedelta(minutes=15 * i + 15),
+        )
+        for i in range(count)
+    )
+    return Reminder.objects.bulk_create(
+        Reminder(appointment=a, kind=24 * 60, scheduled_at=timezone.now() - timedelta(minutes=1))
+        for a in appointments
+    )
+
+
+@pytest.fixture
+def tricky(bookable, employer_a):
+    """Values the HTML part must escape, and French."""
+    employer_a.first_name = 'Zoé <b> & "fils"'
+    employer_a.save()
+    company = employer_a.employer_profile.company
+    company.legal_name = "Déjà <vu> & l'Équipe inc."
+    company.save()
+    bookable.topic.name_fr = bookable.topic.name_en = "Travail & <études> d'été"
+    bookable.topic.save()
+    return employer_a
+
+
+@pytest.mark.parametrize("language", ["fr-ca", "en"])
+def test_reminder_is_rendered_as_the_templates_render_it(tricky, bookable, clock, language):
+    tricky.language = language
+    tricky.save()
+    appointment = book(bookable, tricky, tuesday(10, 30))
+    reminder = Reminder.objects.filter(appointment=appointment).first()
+    context = reminders.reminder_context(reminder, language)
+    # The values are what the template filters gave them.
+    with translation.override(language), timezone.override(reminders.LOCAL_TZ):
+        when = Template(
+            '{{ a.starts_at|date:"l" }} {{ a.starts_at|date:"DATE_FORMAT" }}, '
+            '{{ a.starts_at|time:"TIME_FORMAT" }}–{{ a.ends_at|time:"TIME_FORMAT" }}|'
+            '{{ a.starts_at|date:"DATETIME_FORMAT" }}|{{ a.get_mode_display }}|{{ a.advisor }}'
+        ).render(Context({"a": appointment}, autoescape=False))
+    assert when == (
+        f"{context['weekday']} {context['date']}, {context['start_time']}–{context['end_time']}|"
+        f"{context['when']}|{context['mode']}|{context['adviser']}"
+    )
+    assert context["name"] == tricky.first_name and context["company"] == "Déjà <vu> & l'Équipe inc."
+    # Rendered once per language with slots, filled per message: the same text.
+    with translation.override(language):
+        expected = {
+            key: render_to_string(template, {"language": language, **context})
+            for key, template in reminders.TEMPLATES.items()
+        }
+    for key, template in reminders.TEMPLATES.items():
+        assert reminders.render(template, language, context) == expected[key]
+    assert "Zoé &lt;b&gt; &amp; &quot;fils&quot;" in expected["html"]
+    assert 'Zoé <b> & "fils"' in expected["text"]
+    message = reminders.reminder_email(reminder)
+    assert message.subject == " ".join(expected["subject"].split())
+    assert (message.text, message.html) == (expected["text"], expected["html"])
+
+
+def test_the_message_is_multipart_utf8_with_the_reminder_headers(tricky, bookable, clock, settings):
+    appointment = book(bookable, tricky, tuesday(10, 30))
+    reminder = Reminder.objects.filter(appointment=appointment).first()
+    message = reminders.reminder_email(reminder)
+    message.subject = "Rappel : consultation le 24 décembre 2026 — " + "é" * 80  # folded encoded words
+    raw = message.as_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998 and b"\n" not in raw.replace(b"\r\n", b"")
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == message.subject
+    assert parsed["From"] == settings.DEFAULT_FROM_EMAIL
+    assert parsed["To"] == tricky.email
+    assert parsed["X-Reminder"] == str(reminder.pk)
+    assert parsed["Message-ID"] == f"<reminder.{reminder.pk}@midi.example>"
+    assert parsed["Date"].datetime is not None
+    text, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert text["Content-Transfer-Encoding"] == "8bit"
+    assert text.get_content().replace("\r\n", "\n") == message.text
+    assert html.get_content().replace("\r\n", "\n") == message.html
+    # Django's message for the same email has the same content.
+    django = email.message_from_bytes(message.django().message().as_bytes(), policy=email.policy.default)
+    assert django.get_body(("plain",)).get_content() == message.text
+
+
+def test_a_line_too_long_for_smtp_is_quoted_printable():
+    message = Mail(subject="s", text="a" * 2000 + "\n", html="<p>é</p>", to=["x@example.com"])
+    raw = message.as_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    text = parsed.get_body(("plain",))
+    assert text["Content-Transfer-Encoding"] == "quoted-printable"
+    assert text.get_content().replace("\r\n", "\n") == "a" * 2000 + "\n"
+
+
+def test_mark_sent_marks_only_what_the_claim_still_owns(bookable, employer_a, clock):
+    due = due_reminders(bookable, employer_a, 3)
+    claim = reminders.claim_due_reminders()
+    others = claim.token + timedelta(seconds=1)
+    Reminder.objects.filter(pk=due[1].pk).update(next_attempt_at=others)
+    marked = reminders.mark_sent([r.pk for r in due], claim.token, timezone.now())
+    assert marked == {due[0].pk, due[2].pk}
+    assert reminders.mark_sent([r.pk for r in due], claim.token, timezone.now()) == set()
+    statuses = dict(Reminder.objects.values_list("pk", "status"))
+    assert statuses == {due[0].pk: "sent", due[1].pk: "pending", due[2].pk: "sent"}
+
+
+def test_reminders_go_out_in_batches_over_several_connections(bookable, employer_a, clock, smtp, settings):
+    settings.REMINDER_SMTP_CONNECTIONS = 3
+    due = due_reminders(bookable, employer_a, 8)
+    assert reminders.send_due_reminders().sent == 8
+    assert smtp.received == Counter({str(r.pk): 1 for r in due})
+    assert len(smtp.peers) == 3
+
+
+def test_in_a_batch_a_refusal_or_a_lost_claim_touches_only_its_own_reminder(
+    bookable, employer_a, clock, smtp, settings
+):
+    settings.REMINDER_SMTP_CONNECTIONS = 4
+    due = due_reminders(bookable, employer_a, 4)
+    claim = reminders.claim_due_reminders()
+    taken, refused = claim.reminders[1], claim.reminders[2]
+    Reminder.objects.filter(pk=taken.pk).update(next_attempt_at=claim.token + timedelta(seconds=1))
+    smtp.refuse_reminders = {str(refused.pk)}
+    with reminders.ReminderMailer() as mailer:
+        outcomes = reminders.deliver_batch(mailer, claim.reminders, claim.token)
+        assert outcomes == {
+            due[0].pk: reminders.SENT,
+            taken.pk: reminders.LOST,
+            refused.pk: reminders.RETRY,
+            due[3].pk: reminders.SENT,
+        }
+        assert smtp.received == Counter({str(due[0].pk): 1, str(due[3].pk): 1})
+        # Refused after the commit: back to pending, one attempt counted, and the session still works.
+        refused.refresh_from_db()
+        assert (refused.status, refused.attempts, refused.sent_at) == (Reminder.Status.PENDING, 1, None)
+        assert refused.last_error.startswith("451")
+        smtp.refuse_reminders = set()
+        clock.move_to(refused.next_attempt_at)
+        again = reminders.claim_due_reminders()  # the other claimer's lease ran out too
+        assert {r.pk for r in again.reminders} == {taken.pk, refused.pk}
+        outcomes = reminders.deliver_batch(mailer, again.reminders, again.token)
+        assert outcomes == {taken.pk: reminders.SENT, refused.pk: reminders.SENT}
+    assert smtp.received == Counter({str(r.pk): 1 for r in due})
+
+
+class Killed(BaseException):
+    """Stands for the process dying where it is raised."""
+
+
+def test_a_worker_dying_before_its_batch_commit_delivers_nothing_and_loses_nothing(
+    bookable, employer_a, clock, smtp, settings, monkeypatch
+):
+    settings.REMINDER_SMTP_CONNECTIONS = 4
+    due = due_reminders(bookable, employer_a, 6)
+
+    def die(*args):
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reminders, "mark_sent", die)
+        with pytest.raises(Killed):
+            reminders.send_due_reminders()
+    time.sleep(0.2)  # the server had every message but its end: it discards them
+    assert smtp.received == Counter()
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.PENDING}
+    clock.shift(timedelta(seconds=reminders.DEFAULT_LEASE_SECONDS + 2))  # the dead claim runs out
+    assert reminders.send_due_reminders().sent == 6
+    assert smtp.received == Counter({str(r.pk): 1 for r in due})
