@@ -1,11 +1,19 @@
-"""Authentication: allauth's backend (login by email), loading the user's role links at once.
+"""Authentication: allauth's backend (login by email), loading the user's role links at once, and
+keeping the result in the cache between requests.
 
 Every signed-in request loads the user from the session. Selecting the profile links in the
 same query (employer profile and company, adviser record, managed directorate) lets
-`accounts.access.role_of` and `company_of` answer without one more query each.
+`accounts.access.role_of` and `company_of` answer without one more query each; keeping that user
+in the cache (Redis in production) saves the query on the next requests. Any change that could
+alter what the cached user says is an invalidation (`accounts.apps` connects the signals):
+saving or deleting the user, their employer profile, company or adviser record drops that
+user's entry; a change to a directorate, municipality or region (rare, and touching many
+people) starts a new generation of the whole cache. Django still checks the session's password
+hash against the cached user, so a password change logs other sessions out as before.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.core.cache import cache
 
 from .models import User
 
@@ -14,9 +22,45 @@ ROLE_LINKS = (
     "advisor",
     "managed_directorate",
 )
+USER_SECONDS = 300
+GENERATION_KEY = "auth:users:generation"
+
+
+def _generation() -> int:
+    return cache.get_or_set(GENERATION_KEY, 1, None)
+
+
+def _key(user_id, generation: int) -> str:
+    return f"auth:user:{generation}:{user_id}"
+
+
+def forget_users(user_ids) -> None:
+    """Drop these users' cached entries (after a change to them or their profile links)."""
+    generation = _generation()
+    cache.delete_many([_key(pk, generation) for pk in user_ids if pk is not None])
+
+
+def forget_all_users(**_kwargs) -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # evicted: any new number leaves the old entries unreachable
+        cache.set(GENERATION_KEY, 2, None)
+
+
+def load_user(user_id) -> User | None:
+    """The user with their role links, from the cache or the database."""
+    key = _key(user_id, _generation())
+    user = cache.get(key)
+    if user is None:
+        try:
+            user = User._default_manager.select_related(*ROLE_LINKS).get(pk=user_id)
+        except (User.DoesNotExist, ValueError):
+            return None
+        cache.set(key, user, USER_SECONDS)
+    return user
 
 
 class AuthenticationBackend(AllauthBackend):
     def get_user(self, user_id):
-        user = User._default_manager.select_related(*ROLE_LINKS).filter(pk=user_id).first()
+        user = load_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

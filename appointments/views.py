@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, company_of, role_required
 from advisors.models import Advisor
+from midi_regions.page_cache import cached_page
 from service_points.forms import MunicipalityField
 
 from . import links, selectors, services
@@ -32,13 +33,6 @@ ERROR_MESSAGES = {
 }
 
 
-def _search_form(request, company):
-    """The search form bound to the query string, defaulting to the company's municipality."""
-    if {"topic", "mode"} & set(request.GET):
-        return SearchForm(request.GET)
-    return SearchForm(initial={"municipality": MunicipalityField.label_for(company.municipality)})
-
-
 def _slot_search(form, *, advisor=None, from_date=None):
     data = form.cleaned_data
     return selectors.available_slots(
@@ -53,17 +47,20 @@ def _slot_search(form, *, advisor=None, from_date=None):
 
 @role_required(Role.EMPLOYER)
 def book(request):
-    """Step 1: topic, mode and place."""
+    """Step 1: topic, mode and place. The blank form is the same for every employer of a
+    municipality: its rendering is cached (midi_regions.page_cache)."""
     company = company_of(request.user)
-    form = _search_form(request, company)
-    if form.is_bound and form.is_valid():
-        return redirect(f"{reverse('appointments:slots')}?{urlencode(form.query())}")
-    return render(
-        request,
-        "appointments/book.html",
-        {"form": form, "step": 1},
-        status=400 if form.is_bound else 200,
-    )
+    if {"topic", "mode"} & set(request.GET):
+        form = SearchForm(request.GET)
+        if form.is_valid():
+            return redirect(f"{reverse('appointments:slots')}?{urlencode(form.query())}")
+        return render(request, "appointments/book.html", {"form": form, "step": 1}, status=400)
+
+    def blank_form():
+        form = SearchForm(initial={"municipality": MunicipalityField.label_for(company.municipality)})
+        return render(request, "appointments/book.html", {"form": form, "step": 1})
+
+    return cached_page(request, "appointments:book", [company.municipality_id], blank_form)
 
 
 @role_required(Role.EMPLOYER)

@@ -32,6 +32,7 @@ Loopback only; every loop is bounded by a deadline and a request cap.
 
 import argparse
 import http.client
+import http.cookies
 import os
 import secrets
 import shutil
@@ -150,12 +151,15 @@ def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 60) -> 
     raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout} s")
 
 
-def fetch(port: int, url: str, headers: dict) -> tuple[int, bytes]:
+def fetch(port: int, url: str, headers: dict) -> tuple[int, bytes, http.cookies.SimpleCookie]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request("GET", url, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read()
+        cookies = http.cookies.SimpleCookie()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(value)
+        return response.status, response.read(), cookies
     finally:
         conn.close()
 
@@ -256,6 +260,8 @@ def main() -> None:
         "CELERY_DATA_DIR": celery_dir,  # /healthz probes the embedded broker's folder
         "LOG_LEVEL": "WARNING",
     }
+    if os.environ.get("REDIS_URL"):  # the production set-up: cache, sessions and broker on Redis
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -269,9 +275,12 @@ def main() -> None:
         try:
             server = start_gunicorn(port, args.workers, env, log)
             wait_until_up(port, server)
-            status, body = fetch(port, urls[0], headers)
+            status, body, cookies = fetch(port, urls[0], headers)
             if status != 200 or b"slot-group" not in body:
                 raise RuntimeError(f"booking page answered {status} without slots: is the session valid?")
+            # Keep the CSRF cookie the first page set, as a browser does on every later request.
+            if "csrftoken" in cookies:
+                headers["Cookie"] += f"; csrftoken={cookies['csrftoken'].value}"
             print(
                 f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port} (log {log.name}); "
                 f"{args.connections} connections, {args.warmup:g} s warm-up, then {args.duration:g} s "

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from accounts.backends import forget_all_users
 from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
 from advisors.seeding import sync_weekly_availability, weekly_plan
@@ -24,6 +25,7 @@ from service_points.forms import forget_municipality_datalist
 from service_points.models import Municipality, OpeningHours, ServicePoint
 
 from .models import AdministrativeRegion, RegionalDirectorate
+from .page_cache import bump_catalogue_version
 
 NETWORK_FILE = Path(settings.BASE_DIR) / "midi_regions" / "data" / "network.json"
 GAZETTEER_FILE = Path(settings.BASE_DIR) / "service_points" / "data" / "quebec_municipalities.csv"
@@ -277,6 +279,8 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
     if demo_users:
         seed_demo_users(password, report)
     forget_municipality_datalist()  # the gazetteer was written in bulk, without signals
+    bump_catalogue_version()
+    forget_all_users()  # users and links were written in bulk too
     return report
 
 

@@ -57,11 +57,16 @@ def _celery_runs_tasks_in_process():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_gazetteer_cache():
-    """The cached datalist outlives each test's rolled-back municipalities: start without it."""
+def _fresh_caches():
+    """Cached pages, users and the datalist outlive each test's rolled-back rows (and, on Redis,
+    the test run): every test starts with none of them."""
+    from accounts.backends import forget_all_users
+    from midi_regions.page_cache import bump_catalogue_version
     from service_points.forms import forget_municipality_datalist
 
     forget_municipality_datalist()
+    bump_catalogue_version()
+    forget_all_users()
 
 
 @pytest.fixture(autouse=True)

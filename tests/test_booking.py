@@ -402,3 +402,49 @@ def test_the_municipality_list_is_cached_and_follows_the_gazetteer(client_for, e
     assert (
         '<option value="Nouvelle-Ville-du-Test">' in client.get(reverse("appointments:book")).content.decode()
     )
+
+
+def test_the_blank_booking_form_is_rendered_once_per_variant_and_stays_current(
+    client_for, employer_a, employer_b, bookable
+):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import Client, RequestFactory
+
+    client = client_for(employer_a)
+    url = reverse("appointments:book")
+    first = client.get(url)  # sets the CSRF cookie
+    second = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        third = client.get(url)
+    assert second.content == third.content and third.status_code == 200
+    assert not [q for q in queries if "appointments_topic" in q["sql"]]  # not rendered again
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', third.content)
+    assert token and first.status_code == 200
+
+    # Someone else gets their own page: their own CSRF token, their company's municipality.
+    other = Client()
+    other.force_login(employer_b)
+    other.get(url)
+    theirs = other.get(url).content.decode()
+    assert 'value="Montréal"' in theirs and 'value="Trois-Rivières"' not in theirs.split("<datalist")[0]
+
+    # A renamed topic shows at once.
+    bookable.topic.name_fr = "Immigration temporaire (PTET)"
+    bookable.topic.save()
+    assert "Immigration temporaire (PTET)" in client.get(url).content.decode()
+
+    # A new municipality for the company changes the default place at once.
+    company = employer_a.employer_profile.company
+    assert 'value="Trois-Rivières"' in client.get(url).content.decode().split("<datalist")[0]
+    company.municipality = bookable.municipality_b
+    company.save()
+    page = client.get(url).content.decode()
+    assert 'value="Montréal"' in page.split("<datalist")[0]
+
+    # A flash message is shown once, never cached.
+    storage = CookieStorage(RequestFactory().get(url))
+    client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Message de test unique")])
+    assert "Message de test unique" in client.get(url).content.decode()
+    assert "Message de test unique" not in client.get(url).content.decode()
