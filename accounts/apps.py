@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and companies")
 
     def ready(self):
+        from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
         from advisors.models import Advisor
@@ -16,14 +17,26 @@ class AccountsConfig(AppConfig):
         from .backends import forget_all_users, forget_users
         from .models import Company, EmployerProfile, User
 
+        def now_and_on_commit(forget, *args):
+            # Now, and again once the change is committed: a request in another process that
+            # loaded the user between the two (from the rows as they were) is not kept.
+            forget(*args)
+            transaction.on_commit(lambda: forget(*args))
+
         def user_changed(sender, instance, **kwargs):
-            forget_users([instance.pk])
+            if not kwargs.get("created"):  # nothing cached yet
+                now_and_on_commit(forget_users, [instance.pk])
 
         def link_changed(sender, instance, **kwargs):
-            forget_users([instance.user_id])
+            now_and_on_commit(forget_users, [instance.user_id])
 
         def company_changed(sender, instance, **kwargs):
-            forget_users(EmployerProfile.objects.filter(company=instance).values_list("user_id", flat=True))
+            if not kwargs.get("created"):  # a new company has no representatives yet
+                users = EmployerProfile.objects.filter(company=instance).values_list("user_id", flat=True)
+                now_and_on_commit(forget_users, list(users))
+
+        def directory_changed(sender, **kwargs):
+            now_and_on_commit(forget_all_users)
 
         # What a cached signed-in user carries (accounts.backends).
         for signal in (post_save, post_delete):
@@ -37,5 +50,8 @@ class AccountsConfig(AppConfig):
             )
             for model in (RegionalDirectorate, Municipality, AdministrativeRegion):
                 signal.connect(
-                    forget_all_users, sender=model, dispatch_uid=f"users-all-{model.__name__}-{signal}"
+                    directory_changed,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"users-all-{model.__name__}-{signal}",
                 )

@@ -8,8 +8,10 @@ in the cache (Redis in production) saves the query on the next requests. Any cha
 alter what the cached user says is an invalidation (`accounts.apps` connects the signals):
 saving or deleting the user, their employer profile, company or adviser record drops that
 user's entry; a change to a directorate, municipality or region (rare, and touching many
-people) starts a new generation of the whole cache. Django still checks the session's password
-hash against the cached user, so a password change logs other sessions out as before.
+people) starts a new generation of the whole cache (each entry carries the generation it was
+built in; it is read with the current generation in one round trip). Django still checks the
+session's password hash against the cached user, so a password change logs other sessions out
+as before.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
@@ -26,18 +28,13 @@ USER_SECONDS = 300
 GENERATION_KEY = "auth:users:generation"
 
 
-def _generation() -> int:
-    return cache.get_or_set(GENERATION_KEY, 1, None)
-
-
-def _key(user_id, generation: int) -> str:
-    return f"auth:user:{generation}:{user_id}"
+def _key(user_id) -> str:
+    return f"auth:user:{user_id}"
 
 
 def forget_users(user_ids) -> None:
     """Drop these users' cached entries (after a change to them or their profile links)."""
-    generation = _generation()
-    cache.delete_many([_key(pk, generation) for pk in user_ids if pk is not None])
+    cache.delete_many([_key(pk) for pk in user_ids if pk is not None])
 
 
 def forget_all_users(**_kwargs) -> None:
@@ -48,15 +45,23 @@ def forget_all_users(**_kwargs) -> None:
 
 
 def load_user(user_id) -> User | None:
-    """The user with their role links, from the cache or the database."""
-    key = _key(user_id, _generation())
-    user = cache.get(key)
-    if user is None:
-        try:
-            user = User._default_manager.select_related(*ROLE_LINKS).get(pk=user_id)
-        except (User.DoesNotExist, ValueError):
-            return None
-        cache.set(key, user, USER_SECONDS)
+    """The user with their role links, from the cache or the database.
+
+    One cache round trip: the entry and the current generation are read together, and an entry
+    stored under an older generation counts as missing."""
+    key = _key(user_id)
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        generation = cache.get_or_set(GENERATION_KEY, 1, None)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    try:
+        user = User._default_manager.select_related(*ROLE_LINKS).get(pk=user_id)
+    except (User.DoesNotExist, ValueError):
+        return None
+    cache.set(key, (generation, user), USER_SECONDS)
     return user
 
 

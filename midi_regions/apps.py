@@ -7,6 +7,7 @@ class MidiRegionsConfig(AppConfig):
     verbose_name = _("Regions and directorates")
 
     def ready(self):
+        from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
         from advisors.models import Language
@@ -16,9 +17,18 @@ class MidiRegionsConfig(AppConfig):
         from .models import AdministrativeRegion
         from .page_cache import bump_catalogue_version
 
+        def catalogue_changed(**kwargs):
+            # Now, and again once the change is committed: a page rendered by another process
+            # between the two (from the rows as they were) is not kept under the new version.
+            bump_catalogue_version()
+            transaction.on_commit(bump_catalogue_version)
+
         # What cached pages show of the catalogue (midi_regions.page_cache).
         for model in (Topic, Language, Municipality, AdministrativeRegion):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    bump_catalogue_version, sender=model, dispatch_uid=f"catalogue-{model.__name__}-{signal}"
+                    catalogue_changed,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"catalogue-{model.__name__}-{signal}",
                 )

@@ -61,11 +61,12 @@ def _fresh_caches():
     """Cached pages, users and the datalist outlive each test's rolled-back rows (and, on Redis,
     the test run): every test starts with none of them."""
     from accounts.backends import forget_all_users
-    from midi_regions.page_cache import bump_catalogue_version
+    from midi_regions.page_cache import bump_catalogue_version, forget_pages
     from service_points.forms import forget_municipality_datalist
 
     forget_municipality_datalist()
     bump_catalogue_version()
+    forget_pages()
     forget_all_users()
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, timedelta
 import icalendar
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -410,25 +411,42 @@ def test_the_blank_booking_form_is_rendered_once_per_variant_and_stays_current(
     from django.contrib.messages import constants
     from django.contrib.messages.storage.base import Message
     from django.contrib.messages.storage.cookie import CookieStorage
+    from django.middleware.csrf import _unmask_cipher_token
     from django.test import Client, RequestFactory
+
+    def tokens(page: bytes) -> set[str]:
+        found = re.findall(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        found += re.findall(rb'"X-CSRFToken": "([^"]+)"', page)
+        return {t.decode() for t in found}
+
+    def secret_of(client) -> str:
+        return client.cookies[settings.CSRF_COOKIE_NAME].value
 
     client = client_for(employer_a)
     url = reverse("appointments:book")
-    first = client.get(url)  # sets the CSRF cookie
-    second = client.get(url)
+    first = client.get(url)  # rendered; sets the CSRF cookie
     with CaptureQueriesContext(connection) as queries:
-        third = client.get(url)
-    assert second.content == third.content and third.status_code == 200
+        second = client.get(url)
+    assert first.status_code == second.status_code == 200
     assert not [q for q in queries if "appointments_topic" in q["sql"]]  # not rendered again
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', third.content)
-    assert token and first.status_code == 200
+    # The visitor's own token is filled in (three places: language switcher, log-out, htmx).
+    for page in (first.content, second.content):
+        assert len(tokens(page)) == 1 and b"csrf-placeholder" not in page
+        assert _unmask_cipher_token(tokens(page).pop()) == secret_of(client)
 
-    # Someone else gets their own page: their own CSRF token, their company's municipality.
+    # Someone else gets their own token and their company's municipality, never the first one's.
     other = Client()
     other.force_login(employer_b)
-    other.get(url)
-    theirs = other.get(url).content.decode()
-    assert 'value="Montréal"' in theirs and 'value="Trois-Rivières"' not in theirs.split("<datalist")[0]
+    theirs = other.get(url)
+    assert len(tokens(theirs.content)) == 1
+    assert _unmask_cipher_token(tokens(theirs.content).pop()) == secret_of(other) != secret_of(client)
+    page = theirs.content.decode()
+    assert 'value="Montréal"' in page and 'value="Trois-Rivières"' not in page.split("<datalist")[0]
+
+    # A query string the page would echo is never served from (or stored in) the cache.
+    echoed = client.get(url, {"utm_source": "courriel"}).content.decode()
+    assert "utm_source=courriel" in echoed
+    assert "utm_source" not in client.get(url).content.decode()
 
     # A renamed topic shows at once.
     bookable.topic.name_fr = "Immigration temporaire (PTET)"
