@@ -64,6 +64,8 @@ class Advisor(models.Model):
         _("maximum appointments per day"), default=6, validators=[MinValueValidator(1), MaxValueValidator(40)]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The secret of the personal calendar feed (advisors.feed); regenerating it kills the old URL.
+    feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("adviser")

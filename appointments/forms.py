@@ -145,3 +145,14 @@ class HandleRequestForm(forms.Form):
         if len(times) > 3:
             raise forms.ValidationError(_("Propose three times at most."))
         return data
+
+
+class DeclineRequestForm(forms.Form):
+    """The adviser passes the request on; the reason is kept in the routing decision."""
+
+    reason = forms.CharField(
+        label=_("Why you pass this request on"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why, so the next adviser or the manager knows.")},
+    )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from midi_regions.i18n import BilingualNameMixin, localized
@@ -125,6 +126,7 @@ class Appointment(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     # A double-submitted booking form carries the same key: the second submit finds the first.
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    advisor_confirmed_at = models.DateTimeField(_("confirmed by the adviser"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -342,6 +344,8 @@ class RoutingDecision(models.Model):
         NO_CANDIDATE = "no_candidate", _("No adviser covers this topic, language and mode")
         MAX_HOPS = "max_hops", _("Answer overdue too many times: regional manager")
         CANDIDATES_EXHAUSTED = "exhausted", _("Every qualified adviser was tried: regional manager")
+        DECLINED = "declined", _("Declined by the adviser: next nearest adviser")
+        DECLINED_TO_MANAGER = "declined_manager", _("Declined by the adviser: regional manager")
 
     request = models.ForeignKey(
         ConsultationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="decisions"
@@ -366,9 +370,69 @@ class RoutingDecision(models.Model):
         related_name="routing_decisions",
     )
     candidates = models.JSONField(_("candidates considered"), default=list)
+    note = models.CharField(_("reason given"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("routing decision")
         verbose_name_plural = _("routing decisions")
         ordering = ["request", "hop"]
         constraints = [models.UniqueConstraint(fields=["request", "hop"], name="routing_once_per_hop")]
+
+
+class AppointmentEvent(models.Model):
+    """The audit trail of an appointment: who changed what and when. Rows are only added."""
+
+    class Action(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CONFIRMED = "confirmed", _("Confirmed by the adviser")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Marked completed")
+        NO_SHOW = "no_show", _("Marked no-show")
+
+    appointment = models.ForeignKey(
+        Appointment, verbose_name=_("appointment"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    # Empty when the employer acted through the emailed link (no session).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    starts_at = models.DateTimeField(_("appointment time"))
+    previous_starts_at = models.DateTimeField(_("previous time"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+        ordering = ["appointment", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AppointmentNote(models.Model):
+    """A private note of the adviser on an appointment: never shown to the employer."""
+
+    appointment = models.ForeignKey(
+        Appointment, verbose_name=_("appointment"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("note"), max_length=4000)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("private note")
+        verbose_name_plural = _("private notes")
+        ordering = ["appointment", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author} {self.created_at:%Y-%m-%d %H:%M}"

@@ -5,12 +5,41 @@ from datetime import UTC, datetime
 import icalendar
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .emails import build_email
 from .links import manage_url
 from .models import Appointment, Mode
 
-EVENTS = ("confirmed", "rescheduled", "cancelled")
+# What each event's email says first: (subject, opening sentence).
+EVENTS = {
+    "confirmed": (
+        _("Appointment confirmed"),
+        _("Your consultation with a regional immigration adviser is confirmed."),
+    ),
+    "advisor_confirmed": (
+        _("Your adviser confirmed the appointment"),
+        _("Your adviser confirmed your consultation. See you then."),
+    ),
+    "rescheduled": (
+        _("Appointment moved"),
+        _("Your consultation with a regional immigration adviser has a new time."),
+    ),
+    "cancelled": (
+        _("Appointment cancelled"),
+        _("Your consultation with a regional immigration adviser is cancelled."),
+    ),
+    "completed": (
+        _("Consultation held"),
+        _("Your adviser recorded your consultation as held. Thank you for meeting with us."),
+    ),
+    "no_show": (
+        _("Consultation missed"),
+        _("Your adviser recorded that the consultation did not take place. You can book another time."),
+    ),
+}
+# Events after which the employer can still reschedule or cancel from the email.
+CHANGEABLE_EVENTS = ("confirmed", "advisor_confirmed", "rescheduled")
 
 
 def ics_for(appointment: Appointment, *, method: str = "REQUEST") -> bytes:
@@ -71,6 +100,9 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
             context = {
                 "appointment": appointment,
                 "event": event,
+                "subject": EVENTS[event][0],
+                "headline": EVENTS[event][1],
+                "changeable": event in CHANGEABLE_EVENTS,
                 "user": user,
                 "location": location_text(appointment),
                 "manage_url": manage_url(appointment, language=user.language),

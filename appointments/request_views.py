@@ -7,7 +7,7 @@ the ones escalated to them.
 """
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Role, company_of, directorates_visible_to, role_of, role_required
 from service_points.forms import MunicipalityField
 
-from . import requests, selectors, services
-from .forms import HandleRequestForm, RequestForm
+from . import requests, routing, selectors, services
+from .forms import DeclineRequestForm, HandleRequestForm, RequestForm
 from .models import ConsultationRequest, RoutingDecision
 from .templatetags.booking import utc_param
 from .views import ERROR_MESSAGES
@@ -176,9 +176,19 @@ def inbox(request):
         "topic", "municipality", "company", "assigned_advisor__user", "assigned_manager"
     )
     role = role_of(request.user)
-    waiting = base.none()
+    waiting = []
     if role != Role.ADMINISTRATOR:
-        waiting = base.filter(_handled_by(request.user)).order_by("due_at", "created_at")
+        # Why each request came to this person: the reason of its latest routing decision.
+        latest = RoutingDecision.objects.filter(request=OuterRef("pk"), hop=OuterRef("hops"))
+        waiting = list(
+            base.filter(_handled_by(request.user))
+            .annotate(routing_reason=Subquery(latest.values("reason")[:1]))
+            .order_by("due_at", "created_at")
+        )
+        for item in waiting:
+            item.routing_reason_label = (
+                RoutingDecision.Reason(item.routing_reason).label if item.routing_reason else ""
+            )
     network = None
     if role in (Role.MANAGER, Role.ADMINISTRATOR):
         network = base.filter(_visible_to(request.user)).distinct().order_by("-created_at")[:200]
@@ -248,6 +258,12 @@ def handle(request, uid):
                 status, error = 409, REQUEST_ERRORS[exc.code]
         else:
             status = 400
+    return _handle_page(
+        request, consultation, search=search, form=form, can_act=can_act, error=error, status=status
+    )
+
+
+def _handle_page(request, consultation, *, search, form, can_act, error=None, status=200, decline_form=None):
     decisions = (
         RoutingDecision.objects.filter(request=consultation).select_related(
             "chosen_advisor__user", "chosen_manager"
@@ -255,6 +271,7 @@ def handle(request, uid):
         if role_of(request.user) in (Role.MANAGER, Role.ADMINISTRATOR)
         else None
     )
+    latest = consultation.decisions.filter(hop=consultation.hops).first()
     return render(
         request,
         "appointments/requests/handle.html",
@@ -263,6 +280,10 @@ def handle(request, uid):
             "search": search,
             "form": form,
             "can_act": can_act,
+            "can_decline": can_act and consultation.status == ConsultationRequest.Status.ASSIGNED,
+            "decline_form": decline_form or DeclineRequestForm(),
+            "latest_decision": latest,
+            "my_distance": _my_distance(latest, request.user),
             "decisions": decisions,
             "error": error,
             "proposals": consultation.proposals.select_related(
@@ -271,3 +292,50 @@ def handle(request, uid):
         },
         status=status,
     )
+
+
+def _my_distance(decision, user):
+    advisor = getattr(user, "advisor", None)
+    if decision is None or advisor is None:
+        return None
+    return next((c["distance_km"] for c in decision.candidates if c.get("advisor") == advisor.pk), None)
+
+
+@role_required(Role.ADVISOR)
+def decline(request, uid):
+    """The assigned adviser passes the request on, with a reason (POST only)."""
+    consultation = (
+        ConsultationRequest.objects.filter(_visible_to(request.user), uid=uid)
+        .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
+        .distinct()
+        .first()
+    )
+    if consultation is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect("appointments:handle", uid=uid)
+    form = DeclineRequestForm(request.POST)
+    if not form.is_valid():
+        return _handle_page(
+            request,
+            consultation,
+            search=None,
+            form=None,
+            can_act=requests.may_handle(consultation, request.user),
+            status=400,
+            decline_form=form,
+        )
+    try:
+        routing.decline_request(consultation.pk, by=request.user, reason=form.cleaned_data["reason"])
+    except PermissionError:
+        return _handle_page(
+            request,
+            consultation,
+            search=None,
+            form=None,
+            can_act=False,
+            error=REQUEST_ERRORS[requests.NOT_YOURS],
+            status=409,
+        )
+    messages.success(request, _("The request is passed on. Thank you for saying why."))
+    return redirect("appointments:inbox")

@@ -161,6 +161,7 @@ def book_for_employer(
             location=current.municipality,
             choice=services.SlotChoice(advisor.pk, choice.service_point_id, choice.starts_at),
             message=current.message,
+            actor=by,
             now=now,
         )
         _close_booked(current, appointment, now)

@@ -36,7 +36,7 @@ SWEEP_BATCH = 500  # requests handled per beat tick; the next tick takes the res
 
 Status = ConsultationRequest.Status
 Reason = RoutingDecision.Reason
-TO_MANAGER = (Reason.NO_CANDIDATE, Reason.MAX_HOPS, Reason.CANDIDATES_EXHAUSTED)
+TO_MANAGER = (Reason.NO_CANDIDATE, Reason.MAX_HOPS, Reason.CANDIDATES_EXHAUSTED, Reason.DECLINED_TO_MANAGER)
 
 
 @dataclass
@@ -162,11 +162,7 @@ def escalate_request(request_id: int, *, now: datetime | None = None) -> Routing
                 return None
             if _existing_decision(request, hop=request.hops + 1):
                 return None
-            tried = set(
-                request.decisions.exclude(chosen_advisor=None).values_list("chosen_advisor_id", flat=True)
-            )
-            tried.add(request.assigned_advisor_id)
-            ranked = ranked_advisors(request, exclude=tried, now=now)
+            ranked = ranked_advisors(request, exclude=_tried(request), now=now)
             if request.hops >= settings.ROUTING_MAX_HOPS:
                 # The manager sees who else could take it.
                 return _to_manager(
@@ -177,6 +173,38 @@ def escalate_request(request_id: int, *, now: datetime | None = None) -> Routing
             return _assign(request, ranked, reason=Reason.SLA_ESCALATION, now=now)
     except IntegrityError:
         return None
+
+
+def decline_request(
+    request_id: int, *, by: User, reason: str, now: datetime | None = None
+) -> RoutingDecision:
+    """The assigned adviser declines (with a reason): the request goes to the next nearest untried
+    adviser, or to the regional manager when none is left or the hops are used up.
+
+    Raises PermissionError if `by` is not the assigned adviser of a request still waiting for
+    them (the request was escalated, declined or accepted meanwhile)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = _locked(request_id)
+        advisor = getattr(by, "advisor", None)
+        if (
+            request is None
+            or advisor is None
+            or request.status != Status.ASSIGNED
+            or request.assigned_advisor_id != advisor.pk
+        ):
+            raise PermissionError("not waiting for this adviser")
+        ranked = ranked_advisors(request, exclude=_tried(request), now=now)
+        note = reason.strip()[:300]
+        if request.hops >= settings.ROUTING_MAX_HOPS or not ranked:
+            return _to_manager(
+                request,
+                reason=Reason.DECLINED_TO_MANAGER,
+                candidates=_candidates_json(ranked),
+                now=now,
+                note=note,
+            )
+        return _assign(request, ranked, reason=Reason.DECLINED, now=now, note=note)
 
 
 def escalate_overdue(*, now: datetime | None = None) -> int:
@@ -227,6 +255,13 @@ def _existing_decision(request: ConsultationRequest, *, hop: int) -> RoutingDeci
     return request.decisions.filter(hop=hop).first()
 
 
+def _tried(request: ConsultationRequest) -> set[int]:
+    """Advisers who already held the request: never chosen again for it."""
+    tried = set(request.decisions.exclude(chosen_advisor=None).values_list("chosen_advisor_id", flat=True))
+    tried.add(request.assigned_advisor_id)
+    return tried
+
+
 def _candidates_json(ranked: list[Ranked]) -> list[dict]:
     stored = ranked[:STORED_CANDIDATES]
     advisors = Advisor.objects.select_related("user").in_bulk([r.advisor_id for r in stored])
@@ -243,7 +278,7 @@ def _candidates_json(ranked: list[Ranked]) -> list[dict]:
 
 
 def _assign(
-    request: ConsultationRequest, ranked: list[Ranked], *, reason: str, now: datetime
+    request: ConsultationRequest, ranked: list[Ranked], *, reason: str, now: datetime, note: str = ""
 ) -> RoutingDecision:
     chosen = ranked[0]
     hop = request.hops + 1
@@ -254,6 +289,7 @@ def _assign(
             reason=reason,
             chosen_advisor_id=chosen.advisor_id,
             candidates=_candidates_json(ranked),
+            note=note,
         )
     _hand_over(
         request,
@@ -296,13 +332,13 @@ def regional_manager(request: ConsultationRequest) -> User | None:
 
 
 def _to_manager(
-    request: ConsultationRequest, *, reason: str, candidates: list[dict], now: datetime
+    request: ConsultationRequest, *, reason: str, candidates: list[dict], now: datetime, note: str = ""
 ) -> RoutingDecision:
     manager = regional_manager(request)
     hop = request.hops + 1
     with transaction.atomic():
         decision = RoutingDecision.objects.create(
-            request=request, hop=hop, reason=reason, chosen_manager=manager, candidates=candidates
+            request=request, hop=hop, reason=reason, chosen_manager=manager, candidates=candidates, note=note
         )
     if manager is None:
         logger.warning("Request %s goes to the manager, but its directorate has none", request.pk)

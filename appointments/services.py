@@ -1,4 +1,6 @@
-"""Writes for booking: book, reschedule, cancel. One transaction each; emails after commit."""
+"""Writes for appointments: book, reschedule, cancel, and the adviser's confirm, completed,
+no-show and private notes. One transaction each; emails after commit; every change is written
+to the appointment's audit trail (`AppointmentEvent`) in the same transaction."""
 
 import uuid
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from midi_regions.queue import enqueue
 from service_points.models import Municipality
 
 from . import reminders, selectors
-from .models import Appointment, Topic
+from .models import Appointment, AppointmentEvent, AppointmentNote, Topic
 
 
 class BookingError(Exception):
@@ -27,6 +29,8 @@ class BookingError(Exception):
 SLOT_TAKEN = "slot_taken"  # booked by someone else meanwhile (409)
 SLOT_UNAVAILABLE = "slot_unavailable"  # not a slot this adviser offers (409)
 NOT_CHANGEABLE = "not_changeable"  # cancelled, past or started (409)
+NOT_STARTED = "not_started"  # an outcome (completed, no-show) before the start time (409)
+NOT_YOURS = "not_yours"  # another adviser's appointment (404 in the views)
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,12 @@ def book_appointment(
     choice: SlotChoice,
     message: str = "",
     idempotency_key: uuid.UUID | None = None,
+    actor: User | None = None,
     now: datetime | None = None,
 ) -> Appointment:
-    """Book the chosen slot for the company, or raise BookingError. Sends the confirmation."""
+    """Book the chosen slot for the company, or raise BookingError. Sends the confirmation.
+
+    `actor` is who booked when it is not the employer (an adviser booking for them)."""
     now = now or timezone.now()
     if idempotency_key:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
@@ -106,6 +113,7 @@ def book_appointment(
                 idempotency_key=idempotency_key,
             )
             reminders.plan_reminders(appointment, now=now)
+            _record(appointment, AppointmentEvent.Action.BOOKED, actor or booked_by, now=now)
             enqueue_notification(appointment, "confirmed")
     except IntegrityError as exc:
         # The exclusion constraint (or the idempotency key) caught a concurrent booking.
@@ -134,6 +142,7 @@ def reschedule_appointment(
                 raise BookingError(NOT_CHANGEABLE)
             if choice.advisor_id != advisor.pk:
                 raise BookingError(SLOT_UNAVAILABLE)
+            previous = current.starts_at
             # Free the current time while checking, so moving by one slot works.
             current.status = Appointment.Status.CANCELLED
             current.save(update_fields=["status"])
@@ -153,6 +162,7 @@ def reschedule_appointment(
                 update_fields=["status", "starts_at", "ends_at", "service_point", "sequence", "updated_at"]
             )
             reminders.plan_reminders(current, now=now)
+            _record(current, AppointmentEvent.Action.RESCHEDULED, by, previous=previous, now=now)
             enqueue_notification(current, "rescheduled")
     except IntegrityError as exc:
         raise BookingError(SLOT_TAKEN) from exc
@@ -176,8 +186,97 @@ def cancel_appointment(
             update_fields=["status", "cancelled_at", "cancellation_reason", "sequence", "updated_at"]
         )
         reminders.cancel_reminders(current)
+        _record(current, AppointmentEvent.Action.CANCELLED, by, reason=current.cancellation_reason, now=now)
         enqueue_notification(current, "cancelled")
     return current
+
+
+# The adviser's actions ----------------------------------------------------------------------------
+
+
+def is_advisor_of(appointment: Appointment, user: User) -> bool:
+    advisor = getattr(user, "advisor", None)
+    return advisor is not None and appointment.advisor_id == advisor.pk
+
+
+def _locked_for(appointment: Appointment, by: User) -> Appointment:
+    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not is_advisor_of(current, by):
+        raise BookingError(NOT_YOURS)
+    return current
+
+
+def confirm_appointment(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
+    """The adviser confirms they will hold the appointment; the employer is told (same .ics)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = _locked_for(appointment, by)
+        if current.status != Appointment.Status.CONFIRMED or current.starts_at <= now:
+            raise BookingError(NOT_CHANGEABLE)
+        if current.advisor_confirmed_at is None:
+            current.advisor_confirmed_at = now
+            current.sequence += 1
+            current.save(update_fields=["advisor_confirmed_at", "sequence", "updated_at"])
+            _record(current, AppointmentEvent.Action.CONFIRMED, by, now=now)
+            enqueue_notification(current, "advisor_confirmed")
+    return current
+
+
+OUTCOMES = {
+    Appointment.Status.COMPLETED: AppointmentEvent.Action.COMPLETED,
+    Appointment.Status.NO_SHOW: AppointmentEvent.Action.NO_SHOW,
+}
+
+
+def record_outcome(
+    *, appointment: Appointment, by: User, status: str, now: datetime | None = None
+) -> Appointment:
+    """Completed or no-show, once the appointment has started; the adviser may correct one for
+    the other. The employer gets a note for a no-show (they may not know it was missed)."""
+    now = now or timezone.now()
+    if status not in OUTCOMES:
+        raise BookingError(NOT_CHANGEABLE)
+    with transaction.atomic():
+        current = _locked_for(appointment, by)
+        if current.status == Appointment.Status.CANCELLED:
+            raise BookingError(NOT_CHANGEABLE)
+        if current.starts_at > now:
+            raise BookingError(NOT_STARTED)
+        if current.status != status:
+            current.status = status
+            current.sequence += 1
+            current.save(update_fields=["status", "sequence", "updated_at"])
+            reminders.cancel_reminders(current)
+            _record(current, OUTCOMES[status], by, now=now)
+            enqueue_notification(current, status)
+    return current
+
+
+def add_note(*, appointment: Appointment, by: User, text: str) -> AppointmentNote:
+    """A private note of the appointment's adviser (never shown to the employer)."""
+    if not is_advisor_of(appointment, by):
+        raise BookingError(NOT_YOURS)
+    return AppointmentNote.objects.create(appointment=appointment, author=by, text=text.strip()[:4000])
+
+
+def _record(
+    appointment: Appointment,
+    action: str,
+    by: User | None,
+    *,
+    previous: datetime | None = None,
+    reason: str = "",
+    now: datetime,
+) -> AppointmentEvent:
+    return AppointmentEvent.objects.create(
+        appointment=appointment,
+        action=action,
+        actor=by if by is not None and by.pk else None,
+        at=now,
+        starts_at=appointment.starts_at,
+        previous_starts_at=previous,
+        reason=reason[:300],
+    )
 
 
 def enqueue_notification(appointment: Appointment, event: str) -> None:

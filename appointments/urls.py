@@ -21,4 +21,5 @@ urlpatterns = [
     path(_("requests/<uuid:uid>/withdraw/"), request_views.request_withdraw, name="request_withdraw"),
     path(_("inbox/"), request_views.inbox, name="inbox"),
     path(_("inbox/<uuid:uid>/"), request_views.handle, name="handle"),
+    path(_("inbox/<uuid:uid>/decline/"), request_views.decline, name="decline"),
 ]

@@ -228,7 +228,7 @@ def _reschedule_search_form(appointment, start=None):
     return form
 
 
-def _reschedule(request, appointment, *, base_url, template):
+def _reschedule(request, appointment, *, base_url, template, success=None):
     """Shared by the logged-in page and the signed link: pick another time with the same adviser."""
     form = _reschedule_search_form(appointment, request.GET.get("start"))
     if request.method == "POST":
@@ -260,7 +260,7 @@ def _reschedule(request, appointment, *, base_url, template):
                 extra=_manage_context(appointment, base_url=base_url),
             )
         messages.success(
-            request, _("Your appointment has a new time. An updated calendar file is on its way.")
+            request, success or _("Your appointment has a new time. An updated calendar file is on its way.")
         )
         return redirect(base_url)
     if not form.is_valid():

@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from advisors import views as advisor_views
+
 from . import views
 
 network_patterns = (
@@ -20,6 +22,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # An adviser's calendar subscription: outside the language prefix so the URL never changes.
+    path("calendrier/<slug:token>.ics", advisor_views.feed, name="advisor_feed"),
 ]
 
 urlpatterns += i18n_patterns(

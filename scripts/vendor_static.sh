@@ -22,15 +22,28 @@ HTMX_SRC="node_modules/htmx.org"
 FONT_SRC="node_modules/@fontsource/open-sans"
 HTMX_DEST="$VENDOR/htmx"
 FONT_DEST="$VENDOR/fonts/open-sans"
+FC_SRC="node_modules/@fullcalendar"
+FC_DEST="$VENDOR/fullcalendar"
+FC_PLUGINS="daygrid timegrid list"  # the adviser's calendar: week/day grids and the list view
 SUBSETS="latin latin-ext"  # French and English need no more (latin-ext covers names like Łódź)
 WEIGHTS="400 600 700"
 
-rm -rf "$HTMX_DEST" "$FONT_DEST"
-mkdir -p "$HTMX_DEST" "$FONT_DEST"
+rm -rf "$HTMX_DEST" "$FONT_DEST" "$FC_DEST"
+mkdir -p "$HTMX_DEST" "$FONT_DEST" "$FC_DEST/locales"
 
 # htmx: the minified build and its licence.
 cp "$HTMX_SRC/dist/htmx.min.js" "$HTMX_DEST/htmx.min.js"
 cp "$HTMX_SRC/LICENSE" "$HTMX_DEST/LICENSE"
+
+# FullCalendar: the core and plugin browser builds (each defines or extends the FullCalendar
+# global), the Québec French locale (English is built in) and the MIT licence. The packages are
+# pinned to one exact version in package.json: the plugins must match the core.
+cp "$FC_SRC/core/index.global.min.js" "$FC_DEST/core.global.min.js"
+for plugin in $FC_PLUGINS; do
+    cp "$FC_SRC/$plugin/index.global.min.js" "$FC_DEST/$plugin.global.min.js"
+done
+cp "$FC_SRC/core/locales/fr-ca.global.min.js" "$FC_DEST/locales/fr-ca.global.min.js"
+cp "$FC_SRC/core/LICENSE.md" "$FC_DEST/LICENSE.md"
 
 # Open Sans: woff2 only (every browser we support reads it) and the SIL OFL licence.
 for subset in $SUBSETS; do

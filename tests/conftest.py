@@ -132,3 +132,32 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock stopped at booking_helpers.NOW (Monday 23 November 2026, 10:00 in Québec)."""
+    import time_machine
+
+    from tests.booking_helpers import NOW
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def commits_at_once(monkeypatch):
+    """The test transaction never commits: run what services queue "after commit" right away."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture
+def bookable(network):
+    """The small network with both advisers open Monday to Friday at their home point."""
+    from tests.booking_helpers import open_weekdays
+
+    open_weekdays(network.advisor_a)
+    open_weekdays(network.advisor_b)
+    return network

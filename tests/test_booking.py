@@ -18,22 +18,9 @@ from django.utils import translation
 from appointments import links, selectors, services
 from appointments.models import Appointment, Mode
 from appointments.templatetags.booking import utc_param
-from tests.booking_helpers import NOW, open_weekdays, tuesday
+from tests.booking_helpers import open_weekdays, tuesday
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def bookable(network):
-    open_weekdays(network.advisor_a)
-    open_weekdays(network.advisor_b)
-    return network
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 def search_params(network, **overrides):

@@ -2,36 +2,14 @@
 the manager sees why the request went where it went. Celery runs in-process (eager)."""
 
 import pytest
-import time_machine
 from django.core import mail
 from django.urls import reverse
 
 from appointments.models import Appointment, ConsultationRequest, Mode
 from appointments.templatetags.booking import utc_param
-from tests.booking_helpers import NOW, open_weekdays, tuesday
+from tests.booking_helpers import tuesday
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def commit_callbacks_run_at_once(monkeypatch):
-    """The test transaction never commits: run what services queue "after commit" right away."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
-
-
-@pytest.fixture
-def bookable(network):
-    open_weekdays(network.advisor_a)
-    open_weekdays(network.advisor_b)
-    return network
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
 
 def file_request(client, network, **overrides):

@@ -1,0 +1,91 @@
+/*
+ * The adviser's calendar page: FullCalendar (vendored in static/vendor/fullcalendar) reading the
+ * JSON feed named in the element's data attributes. Loaded with `defer` after the FullCalendar
+ * scripts; no inline script anywhere (CSP). Without JavaScript the page shows the server-rendered
+ * list of the week, which this script hides once the calendar is drawn.
+ */
+(function () {
+  "use strict";
+
+  function start() {
+    var el = document.querySelector("[data-calendar]");
+    if (!el || typeof FullCalendar === "undefined") {
+      return; // the server-rendered week stays visible
+    }
+    var status = document.querySelector("[data-calendar-status]");
+    var fallback = document.querySelector("[data-calendar-fallback]");
+
+    function say(text) {
+      if (status) {
+        status.textContent = text || "";
+      }
+    }
+
+    var calendar = new FullCalendar.Calendar(el, {
+      locale: el.dataset.locale || "fr-ca",
+      initialView: el.dataset.initialView || "timeGridWeek",
+      initialDate: el.dataset.initialDate || undefined,
+      firstDay: 1, // Monday, as the server-rendered week
+      headerToolbar: {
+        left: "prev,next today",
+        center: "title",
+        right: "timeGridDay,timeGridWeek,listWeek",
+      },
+      slotMinTime: "07:00:00",
+      slotMaxTime: "20:00:00",
+      scrollTime: "08:00:00",
+      allDaySlot: true,
+      nowIndicator: true,
+      height: "auto",
+      // The feed answers America/Toronto times with their offset; the browser shows them in
+      // its own zone (an adviser's computer is in Québec).
+      events: {
+        url: el.dataset.eventsUrl,
+        failure: function () {
+          say(el.dataset.errorMessage);
+          if (fallback) {
+            fallback.hidden = false;
+          }
+        },
+      },
+      loading: function (isLoading) {
+        say(isLoading ? el.dataset.loadingMessage : "");
+      },
+      eventDidMount: function (info) {
+        // A tooltip with what the colours say: status, mode and place.
+        var props = info.event.extendedProps;
+        if (props.kind === "appointment") {
+          var parts = [info.event.title, props.statusLabel, props.modeLabel];
+          if (props.where) {
+            parts.push(props.where);
+          }
+          info.el.title = parts.join(" · ");
+          // The list view has room for the labels in text: colours alone are not enough.
+          var title = info.el.querySelector(".fc-list-event-title");
+          if (title) {
+            var labels = document.createElement("span");
+            labels.className = "calendar__labels";
+            labels.textContent = " · " + parts.slice(1).join(" · ");
+            title.appendChild(labels);
+          }
+        } else if (info.event.title) {
+          info.el.title = info.event.title;
+        }
+      },
+    });
+    calendar.render();
+    if (fallback) {
+      fallback.hidden = true;
+    }
+    var legend = document.querySelector("[data-calendar-legend]");
+    if (legend) {
+      legend.hidden = false;
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
