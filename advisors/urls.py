@@ -30,6 +30,11 @@ urlpatterns = [
         appointment_views.appointment_reschedule,
         name="appointment_reschedule",
     ),
+    path(
+        _("appointments/<uuid:uid>/reassign/"),
+        appointment_views.appointment_reassign,
+        name="appointment_reassign",
+    ),
     path(_("calendar/new-address/"), views.regenerate_feed, name="regenerate_feed"),
     path(_("calendar/"), calendar_views.calendar, name="calendar"),
     path(_("calendar/events/"), calendar_views.calendar_feed_json, name="calendar_events"),

@@ -156,3 +156,36 @@ class DeclineRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say why, so the next adviser or the manager knows.")},
     )
+
+
+class ReassignForm(forms.Form):
+    """The manager gives a request or an appointment to another adviser of the directorate."""
+
+    prefix = "reassign"  # the page has other forms with a "reason" field
+
+    advisor = forms.ModelChoiceField(
+        label=_("New adviser"),
+        queryset=None,
+        empty_label=_("Choose an adviser"),
+        error_messages={"invalid_choice": _("Choose one of the advisers listed.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        help_text=_("Kept in the history and sent to both advisers, not to the employer."),
+        required=False,
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, advisors, load: dict[int, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["advisor"]
+        field.queryset = advisors
+        if load is not None:
+            field.label_from_instance = lambda advisor: (
+                _("%(name)s – open caseload: %(load)s")
+                % {
+                    "name": advisor,
+                    "load": load.get(advisor.pk, 0),
+                }
+            )

@@ -8,7 +8,7 @@ are only generated when the database holds fewer load appointments than asked fo
 Load rows are recognisable without an extra column:
 - advisers and employers have users `load-adviser-<n>@load.example` / `load-employer-<n>@load.example`;
 - companies have a 10-digit NEQ starting with 9 (real NEQs start with 11, 22 or 33);
-- load appointments are those of load companies.
+- load appointments and load consultation requests are those of load companies.
 
 How appointments are placed (the rules of `appointments.slots`, so the slot engine agrees):
 - only on the adviser's weekly blocks, never on a Québec holiday, never on a day with time off,
@@ -27,19 +27,24 @@ import random
 import time as time_module
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
+from midi_regions.business_hours import add_business_hours
+from midi_regions.models import RegionalDirectorate
 from service_points.models import Municipality
 
-from .models import Appointment, Mode
+from .models import Appointment, ConsultationRequest, Mode
 from .slots import is_holiday, local_zone
 
 LOAD_EMAIL_DOMAIN = "load.example"
@@ -56,6 +61,7 @@ PAST_FILL_MAX = 0.85  # beyond this, the past window grows instead (see seed_loa
 MAX_PAST_DAYS = 3 * 365
 APPOINTMENTS_PER_COMPANY = 20
 SAME_REGION_SHARE = 0.8  # share of an adviser's appointments with companies of their region
+BOOKING_LEAD_MAX_HOURS = 30 * 24  # appointments are booked 4 hours to 30 days ahead
 
 PAST_CANCELLED = 0.08
 PAST_NO_SHOW = 0.05
@@ -67,6 +73,7 @@ MAX_PATTERNS = 20_000  # per weekday shape; a safety bound for unusually long bl
 
 LOAD_ADVISERS = {"user__email__endswith": "@" + LOAD_EMAIL_DOMAIN}
 LOAD_APPOINTMENTS = {"company__neq__startswith": NEQ_PREFIX}
+LOAD_REQUESTS = {"company__neq__startswith": NEQ_PREFIX}
 
 
 ANALYZED_MODELS = [
@@ -79,6 +86,7 @@ ANALYZED_MODELS = [
     Advisor.topics.through,
     WeeklyAvailability,
     Appointment,
+    ConsultationRequest,
 ]
 
 
@@ -106,6 +114,17 @@ def _unusable_password(rng: random.Random) -> str:
 
 def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+@contextmanager
+def _dated_by_hand(model, field_name: str = "created_at"):
+    """Let bulk_create keep the `auto_now_add` date we set: load rows have a past."""
+    model_field = model._meta.get_field(field_name)
+    model_field.auto_now_add = False
+    try:
+        yield
+    finally:
+        model_field.auto_now_add = True
 
 
 def _bulk(model, objects, report: LoadReport, kind: str) -> None:
@@ -462,6 +481,8 @@ def load_appointments(total: int, seed: int, report: LoadReport, *, now: datetim
     """Place `total` load appointments (see the module docstring), in batches of BATCH_SIZE."""
     tz = local_zone()
     rng = _rng(seed, "appointments")
+    # Booking dates from their own generator: the placement above stays what it was.
+    booked_rng = _rng(seed, "appointments booked at")
     today = now.astimezone(tz).date()
     shapes = [s for s in adviser_shapes() if s.blocks and s.topics]
     if not shapes:
@@ -555,6 +576,9 @@ def load_appointments(total: int, seed: int, report: LoadReport, *, now: datetim
                 status = Appointment.Status.NO_SHOW
             else:
                 status = Appointment.Status.COMPLETED
+            created_at = min(now, starts_at - timedelta(hours=booked_rng.randint(4, BOOKING_LEAD_MAX_HOURS)))
+            if cancelled_at is not None:
+                created_at = min(created_at, cancelled_at - timedelta(hours=1))
             batch.append(
                 Appointment(
                     uid=_uuid(rng),
@@ -570,14 +594,17 @@ def load_appointments(total: int, seed: int, report: LoadReport, *, now: datetim
                     status=status,
                     sequence=0 if active else 1,
                     cancelled_at=cancelled_at,
+                    created_at=created_at,
                 )
             )
             if len(batch) >= BATCH_SIZE:
-                Appointment.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+                with _dated_by_hand(Appointment):
+                    Appointment.objects.bulk_create(batch, batch_size=BATCH_SIZE)
                 created += len(batch)
                 batch = []
     if batch:
-        Appointment.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        with _dated_by_hand(Appointment):
+            Appointment.objects.bulk_create(batch, batch_size=BATCH_SIZE)
         created += len(batch)
     report.add("appointments", created)
     report.notes.append(
@@ -588,16 +615,183 @@ def load_appointments(total: int, seed: int, report: LoadReport, *, now: datetim
     )
 
 
+# --- Consultation requests ---------------------------------------------------------------------
+
+RequestStatus = ConsultationRequest.Status
+REQUEST_STATUSES = (
+    [
+        RequestStatus.BOOKED,
+        RequestStatus.WITHDRAWN,
+        RequestStatus.ASSIGNED,
+        RequestStatus.PROPOSED,
+        RequestStatus.MANAGER,
+    ],
+    [70, 10, 10, 5, 5],
+)
+REQUEST_HOPS = ([1, 2, 3], [75, 18, 7])
+REQUEST_MODES = ([Mode.SERVICE_POINT, Mode.VIDEO, Mode.PHONE, Mode.PREMISES], [35, 30, 25, 10])
+REQUEST_OVERDUE = 0.2  # share of the requests waiting for their adviser whose answer is late
+REQUEST_OPEN_DAYS = 5  # requests still waiting for an adviser were sent in the last few days
+REQUEST_MANAGER_DAYS = 30
+REQUEST_ENGLISH = 0.1
+
+
+def _sent_at(rng: random.Random, now: datetime, days: int) -> datetime:
+    return now - timedelta(seconds=rng.randint(600, days * 86400))
+
+
+def load_requests(total: int, seed: int, report: LoadReport, *, now: datetime) -> None:
+    """`total` consultation requests of load companies in every routing state.
+
+    Most are booked: those take a load appointment of their own (same company, topic, mode and
+    adviser, sent 1 to 21 days before it) while unlinked active load appointments last; the
+    others are booked without a link. Waiting requests are recent, with an answer due in the
+    next business days (a fifth overdue); requests with the manager went through every hop or
+    found nobody; withdrawn ones are spread over the past PAST_DAYS days.
+    """
+    rng = _rng(seed, "requests")
+    companies = list(
+        Company.objects.filter(neq__startswith=NEQ_PREFIX)
+        .order_by("neq")
+        .values_list(
+            "pk", "municipality_id", "municipality__region__directorate_id", "representatives__user_id"
+        )
+    )
+    if not companies:
+        raise ValueError("No load company: create load appointments first (--appointments).")
+    representative = {pk: user_id for pk, _m, _d, user_id in companies}
+    advisers = defaultdict(list)
+    for pk, directorate_id in (
+        Advisor.objects.filter(is_active=True)
+        .order_by("pk")
+        .values_list("pk", "home_service_point__municipality__region__directorate_id")
+    ):
+        advisers[directorate_id].append(pk)
+    everyone = [pk for group in advisers.values() for pk in group]
+    if not everyone:
+        raise ValueError("No active adviser: run seed_network first.")
+    knows = defaultdict(list)
+    for advisor_id, topic_id in Advisor.topics.through.objects.order_by("pk").values_list(
+        "advisor_id", "topic_id"
+    ):
+        knows[advisor_id].append(topic_id)
+    managers = dict(RegionalDirectorate.objects.values_list("pk", "manager_id"))
+    sla = settings.ROUTING_SLA_BUSINESS_HOURS
+
+    statuses = rng.choices(*REQUEST_STATUSES, k=total)
+    wanted_links = statuses.count(RequestStatus.BOOKED)
+    free = Appointment.objects.filter(
+        **LOAD_APPOINTMENTS, status__in=Appointment.ACTIVE_STATUSES, request__isnull=True
+    )
+    # Every n-th free appointment (by id) gives about as many as needed without reading them all.
+    step = max(1, free.count() // max(wanted_links, 1))
+    if step > 1:
+        free = free.alias(bucket=F("pk") % step).filter(bucket=0)
+    links = list(
+        free.order_by("pk").values_list(
+            "pk", "company_id", "municipality_id", "topic_id", "mode", "advisor_id", "starts_at", "created_at"
+        )
+    )
+    rng.shuffle(links)
+
+    batch: list[ConsultationRequest] = []
+    created = linked = overdue = 0
+    for status in statuses:
+        late = False
+        row = ConsultationRequest(
+            uid=_uuid(rng),
+            status=status,
+            language="en" if rng.random() < REQUEST_ENGLISH else "fr",
+        )
+        if status == RequestStatus.BOOKED and links:
+            pk, company_id, municipality_id, topic_id, mode, advisor_id, starts_at, booked_at = links.pop()
+            sent = min(starts_at - timedelta(hours=rng.randint(24, 21 * 24)), booked_at, now)
+            row.appointment_id = pk
+            row.company_id, row.municipality_id = company_id, municipality_id
+            row.topic_id, row.mode = topic_id, mode
+            row.assigned_advisor_id = advisor_id
+            row.hops = rng.choices(*REQUEST_HOPS)[0]
+            row.accepted_at = min(booked_at, sent + timedelta(hours=rng.randint(1, 30)))
+            linked += 1
+        else:
+            company_id, municipality_id, directorate_id, _user = rng.choice(companies)
+            nearby = advisers.get(directorate_id) or everyone
+            advisor_id = rng.choice(nearby)
+            row.company_id, row.municipality_id = company_id, municipality_id
+            row.topic_id = rng.choice(knows[advisor_id] or [t for group in knows.values() for t in group])
+            row.mode = rng.choices(*REQUEST_MODES)[0]
+            row.hops = rng.choices(*REQUEST_HOPS)[0]
+            row.assigned_advisor_id = advisor_id
+            late = status == RequestStatus.ASSIGNED and rng.random() < REQUEST_OVERDUE
+            if late:
+                sent = now - timedelta(seconds=rng.randint(3 * 86400, 10 * 86400))
+                overdue += 1
+            elif status in (RequestStatus.ASSIGNED, RequestStatus.PROPOSED):
+                sent = _sent_at(rng, now, REQUEST_OPEN_DAYS)
+            elif status == RequestStatus.MANAGER:
+                sent = _sent_at(rng, now, REQUEST_MANAGER_DAYS)
+                row.assigned_advisor_id = None
+                row.assigned_manager_id = managers.get(directorate_id)
+                # Either every hop timed out, or no adviser covered the request at all.
+                row.hops = settings.ROUTING_MAX_HOPS + 1 if rng.random() < 0.7 else 1
+            else:
+                sent = _sent_at(rng, now, PAST_DAYS)
+                if status == RequestStatus.WITHDRAWN and rng.random() < 0.4:
+                    row.assigned_advisor_id = None  # withdrawn before routing
+                    row.hops = 0
+            if status in (RequestStatus.PROPOSED, RequestStatus.BOOKED):
+                row.accepted_at = min(now, sent + timedelta(hours=rng.randint(1, 30)))
+        row.requested_by_id = representative[row.company_id]
+        row.created_at = sent
+        if row.hops:
+            # The current hop was assigned once the previous ones had timed out (16 h each).
+            row.assigned_at = min(now, sent + timedelta(minutes=1 + (row.hops - 1) * 16 * 60))
+            if row.assigned_advisor_id:
+                row.due_at = add_business_hours(row.assigned_at, sla)
+        if status == RequestStatus.ASSIGNED:
+            if late:
+                row.due_at = now - timedelta(minutes=rng.randint(5, 24 * 60))
+            elif row.due_at <= now:
+                row.due_at = now + timedelta(minutes=rng.randint(30, 48 * 60))
+        batch.append(row)
+        if len(batch) >= BATCH_SIZE:
+            with _dated_by_hand(ConsultationRequest):
+                ConsultationRequest.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+            created += len(batch)
+            batch = []
+    if batch:
+        with _dated_by_hand(ConsultationRequest):
+            ConsultationRequest.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        created += len(batch)
+    report.add("consultation requests", created)
+    report.notes.append(
+        f"{created} consultation requests: {statuses.count(RequestStatus.BOOKED)} booked "
+        f"({linked} linked to a load appointment), {statuses.count(RequestStatus.ASSIGNED)} waiting "
+        f"for an adviser ({overdue} overdue), {statuses.count(RequestStatus.PROPOSED)} with proposed "
+        f"times, {statuses.count(RequestStatus.MANAGER)} with the manager, "
+        f"{statuses.count(RequestStatus.WITHDRAWN)} withdrawn"
+    )
+
+
+def load_request_count() -> int:
+    return ConsultationRequest.objects.filter(**LOAD_REQUESTS).count()
+
+
 def load_appointment_count() -> int:
     return Appointment.objects.filter(**LOAD_APPOINTMENTS).count()
 
 
-def seed_load(*, appointments: int, scale: int = 1, seed: int = 1, now: datetime | None = None) -> LoadReport:
-    """Network (if missing) → cloned advisers → companies → appointments, in one transaction."""
+def seed_load(
+    *, appointments: int, requests: int = 0, scale: int = 1, seed: int = 1, now: datetime | None = None
+) -> LoadReport:
+    """Network (if missing) → cloned advisers → companies → appointments → requests, in one
+    transaction."""
     if scale < 1:
         raise ValueError("scale must be 1 or more")
     if appointments < 0:
         raise ValueError("appointments must be 0 or more")
+    if requests < 0:
+        raise ValueError("requests must be 0 or more")
     started = time_module.perf_counter()
     now = now or timezone.now()
     report = LoadReport()
@@ -605,6 +799,7 @@ def seed_load(*, appointments: int, scale: int = 1, seed: int = 1, now: datetime
         ensure_network(report)
         scale_advisers(scale, seed, report)
         existing = load_appointment_count()
+        existing_requests = load_request_count()
         if existing >= appointments:
             report.skipped_appointments = True
             if appointments:
@@ -614,10 +809,27 @@ def seed_load(*, appointments: int, scale: int = 1, seed: int = 1, now: datetime
                 )
         else:
             ensure_companies(max(1, math.ceil(appointments / APPOINTMENTS_PER_COMPANY)), seed, report)
+            if existing_requests:
+                # They point at the appointments about to be replaced: replaced with them.
+                ConsultationRequest.objects.filter(**LOAD_REQUESTS).delete()
+                existing_requests = 0
             if existing:
                 Appointment.objects.filter(**LOAD_APPOINTMENTS).delete()
                 report.notes.append(f"replaced the {existing} load appointments already there")
             load_appointments(appointments, seed, report, now=now)
+        if existing_requests >= requests:
+            if requests:
+                report.notes.append(
+                    f"the database already holds {existing_requests} load consultation requests "
+                    f"(≥ {requests}): no request created"
+                )
+        else:
+            if existing_requests:
+                ConsultationRequest.objects.filter(**LOAD_REQUESTS).delete()
+                report.notes.append(
+                    f"replaced the {existing_requests} load consultation requests already there"
+                )
+            load_requests(requests, seed, report, now=now)
     if report.created and connection.vendor == "postgresql":
         # Fresh statistics for the planner: a bulk load leaves them empty or stale until
         # autovacuum comes by (never, where it is off), and slot search plans suffer.

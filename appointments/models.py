@@ -346,6 +346,7 @@ class RoutingDecision(models.Model):
         CANDIDATES_EXHAUSTED = "exhausted", _("Every qualified adviser was tried: regional manager")
         DECLINED = "declined", _("Declined by the adviser: next nearest adviser")
         DECLINED_TO_MANAGER = "declined_manager", _("Declined by the adviser: regional manager")
+        REASSIGNED = "reassigned", _("Reassigned by the regional manager")
 
     request = models.ForeignKey(
         ConsultationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="decisions"
@@ -389,6 +390,7 @@ class AppointmentEvent(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Marked completed")
         NO_SHOW = "no_show", _("Marked no-show")
+        REASSIGNED = "reassigned", _("Reassigned")
 
     appointment = models.ForeignKey(
         Appointment, verbose_name=_("appointment"), on_delete=models.CASCADE, related_name="events"

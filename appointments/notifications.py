@@ -1,9 +1,11 @@
-"""Emails to employers about their appointments, with an iCalendar (.ics) attachment."""
+"""Emails to employers about their appointments, with an iCalendar (.ics) attachment; and the
+short note to each adviser when the manager reassigns an appointment."""
 
 from datetime import UTC, datetime
 
 import icalendar
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -33,13 +35,20 @@ EVENTS = {
         _("Consultation held"),
         _("Your adviser recorded your consultation as held. Thank you for meeting with us."),
     ),
+    "reassigned": (
+        _("Your appointment has a new adviser"),
+        _(
+            "Your consultation will be held by another regional immigration adviser, at the same "
+            "date and time. The attached file updates your calendar."
+        ),
+    ),
     "no_show": (
         _("Consultation missed"),
         _("Your adviser recorded that the consultation did not take place. You can book another time."),
     ),
 }
 # Events after which the employer can still reschedule or cancel from the email.
-CHANGEABLE_EVENTS = ("confirmed", "advisor_confirmed", "rescheduled")
+CHANGEABLE_EVENTS = ("confirmed", "advisor_confirmed", "rescheduled", "reassigned")
 
 
 def ics_for(appointment: Appointment, *, method: str = "REQUEST") -> bytes:
@@ -113,3 +122,35 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
             message.send()
             sent += 1
     return sent
+
+
+def send_reassigned_advisor_email(
+    *, appointment_id: int, advisor_id: int, taken_over: bool, reason: str
+) -> int:
+    """Tell an adviser that an appointment was given to them (`taken_over`) or taken off their
+    calendar by the manager; returns emails sent. Skipped when a later change undid it."""
+    from advisors.models import Advisor
+
+    appointment = Appointment.objects.select_related(
+        "advisor__user", "topic", "service_point__municipality", "municipality", "company"
+    ).get(pk=appointment_id)
+    advisor = Advisor.objects.select_related("user").filter(pk=advisor_id).first()
+    holds_it = appointment.advisor_id == advisor_id and appointment.status == Appointment.Status.CONFIRMED
+    if advisor is None or holds_it != taken_over or not advisor.user.is_active:
+        return 0
+    user = advisor.user
+    with translation.override(user.language):
+        link = ""
+        if taken_over:
+            link = settings.SITE_URL + reverse("advisors:appointment", kwargs={"uid": appointment.uid})
+        context = {
+            "appointment": appointment,
+            "taken_over": taken_over,
+            "reason": reason,
+            "user": user,
+            "location": location_text(appointment),
+            "link": link,
+            "site_url": settings.SITE_URL,
+        }
+        build_email("appointment_reassigned_advisor", context, to=[user.email]).send()
+    return 1

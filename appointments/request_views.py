@@ -2,8 +2,8 @@
 
 Employers file a request when no offered time suits, follow it, and book a proposed time.
 Advisers answer the requests assigned to them (inbox): propose up to three times or book one.
-Regional managers see the requests of their directorate with every routing decision, and answer
-the ones escalated to them.
+Regional managers see the requests of their directorate with every routing decision, answer
+the ones escalated to them, and may give an open request to another adviser of the directorate.
 """
 
 from django.contrib import messages
@@ -19,7 +19,7 @@ from accounts.access import Role, company_of, directorates_visible_to, role_of, 
 from service_points.forms import MunicipalityField
 
 from . import requests, routing, selectors, services
-from .forms import DeclineRequestForm, HandleRequestForm, RequestForm
+from .forms import DeclineRequestForm, HandleRequestForm, ReassignForm, RequestForm
 from .models import ConsultationRequest, RoutingDecision
 from .templatetags.booking import utc_param
 from .views import ERROR_MESSAGES
@@ -28,7 +28,14 @@ REQUEST_ERRORS = {
     requests.NOT_OPEN: gettext_lazy("This request is closed: it was booked or withdrawn."),
     requests.NOT_YOURS: gettext_lazy("This request is no longer assigned to you."),
     requests.NO_TIMES: gettext_lazy("Tick at least one time."),
+    routing.NOT_ELIGIBLE: gettext_lazy(
+        "This adviser cannot take the request: they must be active, in the directorate, know the "
+        "topic, and not hold it already."
+    ),
 }
+NOT_YOURS_TO_REASSIGN = gettext_lazy(
+    "Only the regional manager of this request's directorate, or an administrator, may reassign it."
+)
 
 
 # --- Employers ---------------------------------------------------------------------------------
@@ -263,7 +270,18 @@ def handle(request, uid):
     )
 
 
-def _handle_page(request, consultation, *, search, form, can_act, error=None, status=200, decline_form=None):
+def _handle_page(
+    request,
+    consultation,
+    *,
+    search,
+    form,
+    can_act,
+    error=None,
+    status=200,
+    decline_form=None,
+    reassign_form=None,
+):
     decisions = (
         RoutingDecision.objects.filter(request=consultation).select_related(
             "chosen_advisor__user", "chosen_manager"
@@ -282,6 +300,7 @@ def _handle_page(request, consultation, *, search, form, can_act, error=None, st
             "can_act": can_act,
             "can_decline": can_act and consultation.status == ConsultationRequest.Status.ASSIGNED,
             "decline_form": decline_form or DeclineRequestForm(),
+            "reassign_form": reassign_form or _reassign_form(request, consultation),
             "latest_decision": latest,
             "my_distance": _my_distance(latest, request.user),
             "decisions": decisions,
@@ -292,6 +311,22 @@ def _handle_page(request, consultation, *, search, form, can_act, error=None, st
         },
         status=status,
     )
+
+
+def _reassign_form(request, consultation, data=None) -> ReassignForm | None:
+    """The manager's "reassign" form while the request is open, or None if they may not."""
+    if consultation.status not in routing.REASSIGNABLE:
+        return None
+    directorates = routing.reassign_directorates(consultation, request.user)
+    if not directorates:
+        return None
+    advisors = selectors.reassignment_candidates(
+        directorate_ids=directorates,
+        topic=consultation.topic,
+        exclude_advisor_id=consultation.assigned_advisor_id,
+    )
+    load = None if data is not None else routing.open_caseload(advisors.values_list("pk", flat=True))
+    return ReassignForm(data, advisors=advisors, load=load)
 
 
 def _my_distance(decision, user):
@@ -339,3 +374,44 @@ def decline(request, uid):
         )
     messages.success(request, _("The request is passed on. Thank you for saying why."))
     return redirect("appointments:inbox")
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def reassign_request(request, uid):
+    """The manager gives an open request to another adviser of the directorate (POST only)."""
+    consultation = (
+        ConsultationRequest.objects.filter(_visible_to(request.user), uid=uid)
+        .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
+        .distinct()
+        .first()
+    )
+    if consultation is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect("appointments:handle", uid=uid)
+    page = {"search": None, "form": None, "can_act": False}
+    if consultation.status not in routing.REASSIGNABLE:
+        return _handle_page(
+            request, consultation, **page, error=REQUEST_ERRORS[requests.NOT_OPEN], status=409
+        )
+    form = _reassign_form(request, consultation, data=request.POST)
+    if form is None:
+        return _handle_page(request, consultation, **page, error=NOT_YOURS_TO_REASSIGN, status=403)
+    if not form.is_valid():
+        return _handle_page(request, consultation, **page, status=400, reassign_form=form)
+    advisor = form.cleaned_data["advisor"]
+    try:
+        routing.reassign_request(
+            consultation.pk, to_advisor=advisor, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except PermissionError:
+        return _handle_page(request, consultation, **page, error=NOT_YOURS_TO_REASSIGN, status=403)
+    except requests.RequestError as exc:
+        consultation.refresh_from_db()
+        return _handle_page(request, consultation, **page, error=REQUEST_ERRORS[exc.code], status=409)
+    messages.success(
+        request,
+        _("The request is now with %(adviser)s. Both advisers and the employer are told.")
+        % {"adviser": advisor},
+    )
+    return redirect("appointments:handle", uid=uid)

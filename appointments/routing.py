@@ -18,19 +18,23 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from accounts.access import Role, role_of
 from accounts.models import User
 from advisors.models import Advisor
 from midi_regions.business_hours import add_business_hours
 from midi_regions.queue import enqueue
+from service_points.models import Municipality
 
 from . import tasks
 from .emails import build_email
 from .models import Appointment, ConsultationRequest, RoutingDecision
-from .selectors import qualified_candidates, ranked_options
+from .requests import NOT_OPEN, RequestError
+from .selectors import qualified_candidates, ranked_options, reassignment_candidates
 
 logger = logging.getLogger(__name__)
 
 STORED_CANDIDATES = 10  # candidates kept in a decision, nearest first
+NOT_ELIGIBLE = "not_eligible"  # the chosen adviser cannot take the request (RequestError, 409)
 UNROUTED_GRACE = timedelta(minutes=2)  # a NEW request older than this lost its routing message
 SWEEP_BATCH = 500  # requests handled per beat tick; the next tick takes the rest
 
@@ -205,6 +209,92 @@ def decline_request(
                 note=note,
             )
         return _assign(request, ranked, reason=Reason.DECLINED, now=now, note=note)
+
+
+REASSIGNABLE = (Status.ASSIGNED, Status.PROPOSED, Status.MANAGER)
+
+
+def reassign_directorates(request: ConsultationRequest, user: User) -> list[int]:
+    """Directorates whose advisers `user` may give the request to; empty if they may not: 2 queries.
+
+    The request belongs to the directorate of its municipality and to the one of the adviser
+    holding it (routing may cross a border): an administrator picks in either, a manager in
+    their own if it is one of them."""
+    role = role_of(user)
+    if role not in (Role.MANAGER, Role.ADMINISTRATOR):
+        return []
+    ids = {
+        Municipality.objects.filter(pk=request.municipality_id)
+        .values_list("region__directorate_id", flat=True)
+        .first()
+    }
+    if request.assigned_advisor_id:
+        ids.add(
+            Advisor.objects.filter(pk=request.assigned_advisor_id)
+            .values_list("home_service_point__municipality__region__directorate_id", flat=True)
+            .first()
+        )
+    ids.discard(None)
+    if role == Role.ADMINISTRATOR:
+        return sorted(ids)
+    own = user.managed_directorate.pk
+    return [own] if own in ids else []
+
+
+def reassign_request(
+    request_id: int, *, to_advisor: Advisor, by: User, reason: str = "", now: datetime | None = None
+) -> RoutingDecision:
+    """The regional manager (or an administrator) gives an open request to another adviser of
+    the directorate who knows the topic: a decision of its own (the reason as its note), a new
+    answer deadline, pending proposals dropped (the new adviser proposes anew). The new adviser,
+    the previous one and the employer are emailed after the commit.
+
+    Raises PermissionError if `by` may not reassign it, RequestError(NOT_OPEN) if it is no longer
+    open (or not routed yet), RequestError(NOT_ELIGIBLE) for an adviser who cannot take it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = _locked(request_id)
+        if request is None:
+            raise ConsultationRequest.DoesNotExist(request_id)
+        directorates = reassign_directorates(request, by)
+        if not directorates:
+            raise PermissionError("not the manager of this request's directorate")
+        if request.status not in REASSIGNABLE:
+            raise RequestError(NOT_OPEN)
+        eligible = reassignment_candidates(
+            directorate_ids=directorates, topic=request.topic, exclude_advisor_id=request.assigned_advisor_id
+        )
+        if not eligible.filter(pk=to_advisor.pk).exists():
+            raise RequestError(NOT_ELIGIBLE)
+        previous_id = request.assigned_advisor_id
+        proposals_withdrawn = request.status == Status.PROPOSED
+        hop = request.hops + 1
+        decision = RoutingDecision.objects.create(
+            request=request,
+            hop=hop,
+            reason=Reason.REASSIGNED,
+            chosen_advisor=to_advisor,
+            note=reason.strip()[:300],
+        )
+        request.proposals.all().delete()
+        _hand_over(
+            request,
+            hop=hop,
+            advisor_id=to_advisor.pk,
+            manager=None,
+            due_at=add_business_hours(now, settings.ROUTING_SLA_BUSINESS_HOURS),
+            now=now,
+        )
+        enqueue(tasks.send_routing_email, decision.pk)
+        if previous_id:
+            enqueue(tasks.send_request_reassigned_email, decision.pk, "previous", previous_id)
+        enqueue(
+            tasks.send_request_reassigned_email,
+            decision.pk,
+            "employer",
+            proposals_withdrawn=proposals_withdrawn,
+        )
+    return decision
 
 
 def escalate_overdue(*, now: datetime | None = None) -> int:
@@ -391,7 +481,59 @@ def send_routing_email(decision_id: int) -> int:
             "request": request,
             "user": user,
             "link": _absolute("appointments:handle", language=user.language, args=(request.uid,)),
-            "escalated": decision.hop > 1,
+            "escalated": decision.reason == Reason.SLA_ESCALATION,
+            "declined": decision.reason == Reason.DECLINED,
+            "reassigned": decision.reason == Reason.REASSIGNED,
+            "site_url": settings.SITE_URL,
+        }
+        build_email(template, context, to=[user.email]).send()
+    return 1
+
+
+def send_request_reassigned_email(
+    decision_id: int,
+    *,
+    audience: str,
+    previous_advisor_id: int | None = None,
+    proposals_withdrawn: bool = False,
+) -> int:
+    """After a reassignment, tell the previous adviser ("previous": off your list) or the
+    employer ("employer": who handles the request now); returns emails sent."""
+    decision = (
+        RoutingDecision.objects.select_related(
+            "chosen_advisor__user", "request__topic", "request__company", "request__requested_by"
+        )
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None:
+        return 0
+    request = decision.request
+    if audience == "previous":
+        advisor = Advisor.objects.select_related("user").filter(pk=previous_advisor_id).first()
+        if advisor is None or request.assigned_advisor_id == advisor.pk:
+            return 0  # given back to them since
+        user, template, link_name = advisor.user, "request_reassigned_previous", "appointments:inbox"
+        args = ()
+    else:
+        if decision.hop != request.hops:
+            return 0  # the request has moved on since
+        user, template, link_name = (
+            request.requested_by,
+            "request_reassigned_employer",
+            "appointments:request_detail",
+        )
+        args = (request.uid,)
+    if user is None or not user.is_active:
+        return 0
+    with translation.override(user.language):
+        context = {
+            "decision": decision,
+            "request": request,
+            "advisor": decision.chosen_advisor,
+            "user": user,
+            "proposals_withdrawn": proposals_withdrawn,
+            "link": _absolute(link_name, language=user.language, args=args),
             "site_url": settings.SITE_URL,
         }
         build_email(template, context, to=[user.email]).send()

@@ -353,3 +353,19 @@ def upcoming_and_past(company, *, now: datetime | None = None) -> tuple[list[App
     upcoming = list(appointments.filter(ends_at__gte=now).order_by("starts_at"))
     past = list(appointments.filter(ends_at__lt=now).order_by("-starts_at")[:50])
     return upcoming, past
+
+
+def reassignment_candidates(*, directorate_ids, topic: Topic, exclude_advisor_id: int | None = None):
+    """Active advisers of the directorates who know the topic, but the current one: 1 query.
+
+    What a manager may hand a request or an appointment over to (appointments.routing,
+    appointments.services); the forms list the same advisers.
+    """
+    advisors = Advisor.objects.filter(
+        is_active=True,
+        topics=topic,
+        home_service_point__municipality__region__directorate__in=list(directorate_ids),
+    ).select_related("user")
+    if exclude_advisor_id is not None:
+        advisors = advisors.exclude(pk=exclude_advisor_id)
+    return advisors.order_by("user__last_name", "user__first_name", "pk")

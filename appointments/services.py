@@ -1,6 +1,7 @@
-"""Writes for appointments: book, reschedule, cancel, and the adviser's confirm, completed,
-no-show and private notes. One transaction each; emails after commit; every change is written
-to the appointment's audit trail (`AppointmentEvent`) in the same transaction."""
+"""Writes for appointments: book, reschedule, cancel, the adviser's confirm, completed,
+no-show and private notes, and the manager's reassignment to another adviser. One transaction
+each; emails after commit; every change is written to the appointment's audit trail
+(`AppointmentEvent`) in the same transaction."""
 
 import uuid
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.access import Role, role_of
 from accounts.models import Company, User
 from advisors.models import Advisor
 from midi_regions.queue import enqueue
@@ -31,6 +33,8 @@ SLOT_UNAVAILABLE = "slot_unavailable"  # not a slot this adviser offers (409)
 NOT_CHANGEABLE = "not_changeable"  # cancelled, past or started (409)
 NOT_STARTED = "not_started"  # an outcome (completed, no-show) before the start time (409)
 NOT_YOURS = "not_yours"  # another adviser's appointment (404 in the views)
+NOT_ALLOWED = "not_allowed"  # only the directorate's manager or an administrator may do this (403)
+NOT_ELIGIBLE = "not_eligible"  # the chosen adviser cannot take it: inactive, elsewhere, no expertise (409)
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,127 @@ def cancel_appointment(
         _record(current, AppointmentEvent.Action.CANCELLED, by, reason=current.cancellation_reason, now=now)
         enqueue_notification(current, "cancelled")
     return current
+
+
+# The manager's actions ---------------------------------------------------------------------------
+
+
+def may_reassign(directorate, user: User) -> bool:
+    """The directorate's regional manager, or an administrator."""
+    role = role_of(user)
+    if role == Role.ADMINISTRATOR:
+        return True
+    return role == Role.MANAGER and directorate is not None and directorate.manager_id == user.pk
+
+
+def reassign_appointment(
+    *, appointment: Appointment, to_advisor: Advisor, by: User, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    """Give an upcoming appointment to another adviser of the directorate, free at that time.
+
+    Same time and mode; the meeting point stays if the new adviser serves it, else it becomes
+    their home point. The employer gets an updated .ics (the SUMMARY and ORGANIZER name the
+    adviser), both advisers a short email. Raises BookingError (NOT_ALLOWED, NOT_CHANGEABLE,
+    NOT_ELIGIBLE, SLOT_TAKEN, SLOT_UNAVAILABLE) and changes nothing then."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    try:
+        with transaction.atomic():
+            holder_id = Appointment.objects.values_list("advisor_id", flat=True).get(pk=appointment.pk)
+            locked = _lock_advisors(holder_id, to_advisor.pk)
+            current = (
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related(
+                    "topic", "advisor__user", "advisor__home_service_point__municipality__region__directorate"
+                )
+                .get(pk=appointment.pk)
+            )
+            if current.advisor_id != holder_id:
+                raise BookingError(NOT_CHANGEABLE)  # reassigned by someone else meanwhile
+            directorate = current.advisor.directorate
+            if not may_reassign(directorate, by):
+                raise BookingError(NOT_ALLOWED)
+            if current.status != Appointment.Status.CONFIRMED or current.starts_at <= now:
+                raise BookingError(NOT_CHANGEABLE)
+            new = locked.get(to_advisor.pk)
+            eligible = selectors.reassignment_candidates(
+                directorate_ids=[directorate.pk], topic=current.topic, exclude_advisor_id=current.advisor_id
+            )
+            if new is None or not eligible.filter(pk=new.pk).exists():
+                raise BookingError(NOT_ELIGIBLE)
+            _check_free_for(new, current)
+            previous = current.advisor
+            if current.service_point_id is not None and not (
+                current.service_point_id == new.home_service_point_id
+                or new.service_points.filter(pk=current.service_point_id).exists()
+            ):
+                current.service_point_id = new.home_service_point_id
+            current.advisor = new
+            # The new adviser has not acknowledged it yet.
+            current.advisor_confirmed_at = None
+            current.sequence += 1
+            current.save(
+                update_fields=["advisor", "service_point", "advisor_confirmed_at", "sequence", "updated_at"]
+            )
+            # Reminders need no new plan: their times depend on the start only, and their text
+            # (adviser, place) is rendered when they are sent (appointments.reminders).
+            trail = f"{previous} → {new}" + (f" – {reason}" if reason else "")
+            _record(current, AppointmentEvent.Action.REASSIGNED, by, reason=trail, now=now)
+            enqueue_notification(current, "reassigned")
+            from .tasks import send_reassigned_advisor_email
+
+            enqueue(send_reassigned_advisor_email, current.pk, new.pk, True, reason[:300])
+            enqueue(send_reassigned_advisor_email, current.pk, previous.pk, False, reason[:300])
+    except IntegrityError as exc:
+        # The exclusion constraint caught an appointment of the new adviser at that time.
+        raise BookingError(SLOT_TAKEN) from exc
+    return current
+
+
+def _lock_advisors(*advisor_ids: int) -> dict[int, Advisor]:
+    # In id order, so two reassignments between the same advisers in opposite directions
+    # cannot deadlock; only active advisers come back.
+    ids = sorted(set(advisor_ids))
+    return {
+        advisor.pk: advisor
+        for advisor in Advisor.objects.select_for_update()
+        .select_related("user")
+        .filter(pk__in=ids, is_active=True)
+        .order_by("pk")
+    }
+
+
+def _check_free_for(advisor: Advisor, appointment: Appointment) -> None:
+    """Raise unless the adviser works at the appointment's time and has nothing else then.
+
+    The slot engine's own rules (selectors.load_calendars, slots.AdvisorCalendar), without the
+    booking window or the place: an appointment of theirs within their buffers → SLOT_TAKEN;
+    time off, closed hours, no block covering the time, or the daily maximum → SLOT_UNAVAILABLE.
+    """
+    from .slots import local_zone
+
+    tz = local_zone()
+    start, end = appointment.starts_at, appointment.ends_at
+    day = start.astimezone(tz).date()
+    calendar = selectors.load_calendars([advisor], start=day, end=day + timedelta(days=1))[advisor.pk]
+    if any(s < end and start < e for s, e in calendar.time_off):
+        raise BookingError(SLOT_UNAVAILABLE)
+    if calendar.is_busy(start, end):
+        raise BookingError(SLOT_TAKEN)
+    if calendar.appointments_on(day) >= calendar.max_per_day:
+        raise BookingError(SLOT_UNAVAILABLE)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    if local_end.date() != day:
+        raise BookingError(SLOT_UNAVAILABLE)
+    # Blocks (closed hours cut out) merged end to end: 8:30–12:00 + 12:00–16:30 covers 11:30–12:30.
+    covered = []
+    for block in sorted(calendar.blocks_on(day), key=lambda b: b.start):
+        if covered and block.start <= covered[-1][1]:
+            covered[-1] = (covered[-1][0], max(covered[-1][1], block.end))
+        else:
+            covered.append((block.start, block.end))
+    if not any(s <= local_start.time() and local_end.time() <= e for s, e in covered):
+        raise BookingError(SLOT_UNAVAILABLE)
 
 
 # The adviser's actions ----------------------------------------------------------------------------

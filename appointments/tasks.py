@@ -21,6 +21,23 @@ def send_appointment_email(appointment_id: int, event: str, sequence: int) -> in
 
 
 @shared_task(
+    name="appointments.send_reassigned_advisor_email",
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=10,
+    acks_late=True,
+)
+def send_reassigned_advisor_email(
+    appointment_id: int, advisor_id: int, taken_over: bool, reason: str = ""
+) -> int:
+    """The manager reassigned an appointment: tell the adviser who gets it or who loses it."""
+    return notifications.send_reassigned_advisor_email(
+        appointment_id=appointment_id, advisor_id=advisor_id, taken_over=taken_over, reason=reason
+    )
+
+
+@shared_task(
     name="appointments.send_request_email",
     autoretry_for=(SMTPException, ConnectionError, TimeoutError),
     retry_backoff=30,
@@ -73,6 +90,28 @@ def send_routing_email(decision_id: int) -> int:
     from . import routing
 
     return routing.send_routing_email(decision_id)
+
+
+@shared_task(
+    name="appointments.send_request_reassigned_email",
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=10,
+    acks_late=True,
+)
+def send_request_reassigned_email(
+    decision_id: int, audience: str, previous_advisor_id: int | None = None, proposals_withdrawn: bool = False
+) -> int:
+    """The manager reassigned a request: tell the previous adviser or the employer."""
+    from . import routing
+
+    return routing.send_request_reassigned_email(
+        decision_id,
+        audience=audience,
+        previous_advisor_id=previous_advisor_id,
+        proposals_withdrawn=proposals_withdrawn,
+    )
 
 
 # Reminders (appointments.reminders) -------------------------------------------------------------

@@ -22,4 +22,5 @@ urlpatterns = [
     path(_("inbox/"), request_views.inbox, name="inbox"),
     path(_("inbox/<uuid:uid>/"), request_views.handle, name="handle"),
     path(_("inbox/<uuid:uid>/decline/"), request_views.decline, name="decline"),
+    path(_("inbox/<uuid:uid>/reassign/"), request_views.reassign_request, name="reassign_request"),
 ]

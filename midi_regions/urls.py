@@ -8,12 +8,28 @@ from django.views.i18n import set_language
 
 from advisors import views as advisor_views
 
-from . import views
+from . import export_views, views
 
 network_patterns = (
     [
         path("", views.network, name="network"),
+        path(_("national/dashboard/"), views.dashboard, name="national"),
+        path(
+            _("national/export/appointments.csv"),
+            export_views.export_appointments,
+            name="national_export_appointments",
+        ),
+        path(
+            _("national/export/requests.csv"), export_views.export_requests, name="national_export_requests"
+        ),
         path("<slug:code>/", views.directorate_detail, name="directorate"),
+        path(_("<slug:code>/dashboard/"), views.dashboard, name="dashboard"),
+        path(
+            _("<slug:code>/export/appointments.csv"),
+            export_views.export_appointments,
+            name="export_appointments",
+        ),
+        path(_("<slug:code>/export/requests.csv"), export_views.export_requests, name="export_requests"),
     ],
     "midi_regions",
 )

@@ -1,8 +1,14 @@
-"""Public pages (home, about), health, and the network overview for managers and administrators."""
+"""Public pages (home, about), health, the network overview and the dashboards for managers and
+administrators."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts.access import Role, can_view_directorate, directorates_visible_to, role_required
@@ -10,6 +16,7 @@ from advisors.models import Advisor
 from appointments.models import Topic
 from service_points.models import Municipality, ServicePoint
 
+from . import dashboard as dashboard_selectors
 from . import selectors
 from .health import run_checks
 from .models import AdministrativeRegion, RegionalDirectorate
@@ -75,3 +82,76 @@ def directorate_detail(request, code: str):
         # Another directorate's page is private: say it does not exist rather than "forbidden".
         raise Http404
     return render(request, "midi_regions/directorate.html", selectors.directorate_overview(directorate))
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def dashboard(request, code: str | None = None):
+    """A directorate's dashboard (its manager, administrators), or the national one (code None:
+    administrators). 15 queries whatever the volume: scope and filter choices (4), figures (10),
+    the menu's inbox count (1)."""
+    catalogue = dashboard_selectors.Catalogue.for_user(request.user, code)
+    if catalogue is None:
+        raise Http404
+    directorates = catalogue.directorates
+    form = dashboard_selectors.FilterForm(request.GET, directorates=catalogue.scope, catalogue=catalogue)
+    context = {"form": form, "directorates": directorates, "code": code}
+    if not form.is_valid():
+        return render(request, "midi_regions/dashboard.html", context, status=400)
+    filters = form.filters()
+    figures = dashboard_selectors.figures(filters, catalogue=catalogue)
+    context.update(
+        filters=filters,
+        query=urlencode(filters.query()),
+        figures=figures,
+        side_by_side=dashboard_selectors.national_summary(filters, directorates) if code is None else None,
+        export_urls=_export_urls(code),
+        **_charts(figures),
+    )
+    return render(request, "midi_regions/dashboard.html", context)
+
+
+def _export_urls(code: str | None) -> dict:
+    if code is None:
+        return {
+            "appointments": reverse("midi_regions:national_export_appointments"),
+            "requests": reverse("midi_regions:national_export_requests"),
+        }
+    return {
+        "appointments": reverse("midi_regions:export_appointments", kwargs={"code": code}),
+        "requests": reverse("midi_regions:export_requests", kwargs={"code": code}),
+    }
+
+
+def _charts(figures: dict) -> dict:
+    """The data the charts draw (static/js/dashboard.js), labels translated here."""
+    weeks = figures["weeks"]
+    return {
+        "chart_weeks": {
+            "labels": [date_format(w["week"], "j M") for w in weeks],
+            "datasets": [
+                {"label": str(label), "data": [w[key] for w in weeks], "key": key}
+                for key, label in (
+                    ("booked", _("Appointments")),
+                    ("held", _("Held")),
+                    ("cancelled", _("Cancelled")),
+                    ("no_show", _("No-shows")),
+                    ("requests", _("Requests sent")),
+                )
+            ],
+        },
+        "chart_topics": {
+            "labels": [topic.name if topic else "—" for topic, _a, _r in figures["topics"]],
+            "datasets": [
+                {
+                    "label": str(_("Appointments")),
+                    "data": [a for _t, a, _r in figures["topics"]],
+                    "key": "booked",
+                },
+                {
+                    "label": str(_("Requests sent")),
+                    "data": [r for _t, _a, r in figures["topics"]],
+                    "key": "requests",
+                },
+            ],
+        },
+    }

@@ -25,11 +25,13 @@ FONT_DEST="$VENDOR/fonts/open-sans"
 FC_SRC="node_modules/@fullcalendar"
 FC_DEST="$VENDOR/fullcalendar"
 FC_PLUGINS="daygrid timegrid list"  # the adviser's calendar: week/day grids and the list view
+CHART_SRC="node_modules/chart.js"
+CHART_DEST="$VENDOR/chartjs"  # the managers' dashboards
 SUBSETS="latin latin-ext"  # French and English need no more (latin-ext covers names like Łódź)
 WEIGHTS="400 600 700"
 
-rm -rf "$HTMX_DEST" "$FONT_DEST" "$FC_DEST"
-mkdir -p "$HTMX_DEST" "$FONT_DEST" "$FC_DEST/locales"
+rm -rf "$HTMX_DEST" "$FONT_DEST" "$FC_DEST" "$CHART_DEST"
+mkdir -p "$HTMX_DEST" "$FONT_DEST" "$FC_DEST/locales" "$CHART_DEST"
 
 # htmx: the minified build and its licence.
 cp "$HTMX_SRC/dist/htmx.min.js" "$HTMX_DEST/htmx.min.js"
@@ -44,6 +46,10 @@ for plugin in $FC_PLUGINS; do
 done
 cp "$FC_SRC/core/locales/fr-ca.global.min.js" "$FC_DEST/locales/fr-ca.global.min.js"
 cp "$FC_SRC/core/LICENSE.md" "$FC_DEST/LICENSE.md"
+
+# Chart.js: the UMD build (a global `Chart`), minified, and its licence.
+cp "$CHART_SRC/dist/chart.umd.min.js" "$CHART_SRC/dist/chart.umd.min.js.map" "$CHART_DEST/"
+cp "$CHART_SRC/LICENSE.md" "$CHART_DEST/LICENSE.md"
 
 # Open Sans: woff2 only (every browser we support reads it) and the SIL OFL licence.
 for subset in $SUBSETS; do

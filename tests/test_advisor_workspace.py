@@ -254,6 +254,8 @@ def test_the_adviser_declines_and_the_request_goes_to_the_next_nearest(
     assert decision.reason == RoutingDecision.Reason.DECLINED
     assert decision.note == "Je suis en congé toute la semaine"
     assert [m.to for m in mail.outbox] == [[other_advisor.email]]
+    assert "Je suis en congé toute la semaine" in mail.outbox[0].body
+    assert "pas reçu de réponse à temps" not in mail.outbox[0].body
     # The next adviser reads why it came to them.
     handle = client_for(other_advisor).get(reverse("appointments:handle", kwargs={"uid": consultation.uid}))
     assert "Je suis en congé toute la semaine" in handle.content.decode()

@@ -1,6 +1,6 @@
 """seed_load: cloned advisers and synthetic appointments that obey the calendars' rules."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -9,7 +9,7 @@ from django.core.management import call_command
 from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor
 from appointments.loadgen import seed_load
-from appointments.models import Appointment
+from appointments.models import Appointment, ConsultationRequest
 from appointments.slots import is_holiday, local_zone
 from midi_regions.seeding import seed_network
 
@@ -104,3 +104,68 @@ def test_a_small_load_obeys_the_calendars_and_is_idempotent(db):
     assert "Nothing to create" in out.getvalue()
     assert "already holds 300 load appointments" in out.getvalue()
     assert snapshot() == before
+
+
+def test_load_requests_cover_every_routing_state_and_are_idempotent(db):
+    seed_network()
+    seed_load(appointments=300, requests=400, seed=7, now=NOW)
+
+    load = ConsultationRequest.objects.filter(company__neq__startswith="9").select_related(
+        "appointment",
+        "company__municipality__region",
+        "assigned_advisor__home_service_point__municipality__region",
+    )
+    rows = list(load)
+    assert len(rows) == 400
+    by_status = Counter(r.status for r in rows)
+    assert set(by_status) == {"booked", "withdrawn", "assigned", "proposed", "manager"}
+    assert by_status["booked"] > 0.6 * 400
+    linked = [r for r in rows if r.appointment_id]
+    assert len(linked) > 0.5 * 400
+    assert len({r.appointment_id for r in linked}) == len(linked)
+    for r in rows:
+        assert NOW - timedelta(days=210) < r.created_at <= NOW
+        assert r.requested_by.email.startswith("load-employer-")
+        assert r.municipality_id == r.company.municipality_id
+        if r.appointment_id:
+            a = r.appointment
+            assert r.status == "booked" and a.is_active
+            assert (a.company_id, a.topic_id, a.mode, a.advisor_id) == (
+                r.company_id,
+                r.topic_id,
+                r.mode,
+                r.assigned_advisor_id,
+            )
+            assert r.created_at <= a.created_at <= NOW and r.created_at < a.starts_at
+            assert r.created_at <= r.accepted_at <= a.created_at
+        elif r.assigned_advisor_id:
+            # Routed near the company: an adviser of its directorate.
+            assert (
+                r.assigned_advisor.home_service_point.municipality.region.directorate_id
+                == r.company.municipality.region.directorate_id
+            )
+        if r.status in ("assigned", "proposed", "booked"):
+            assert 1 <= r.hops <= 3 and r.assigned_advisor_id and r.due_at and r.assigned_at
+            assert r.topic_id in set(r.assigned_advisor.topics.values_list("pk", flat=True))
+        if r.status == "manager":
+            assert r.assigned_advisor_id is None and r.assigned_manager_id and r.due_at is None
+        if r.status in ("assigned", "proposed"):
+            assert r.created_at > NOW - timedelta(days=11)
+    waiting = [r for r in rows if r.status == "assigned"]
+    overdue = [r for r in waiting if r.due_at < NOW]
+    assert 0 < len(overdue) < len(waiting)
+    # Load appointments carry a booking date before they start (and before any cancellation).
+    for a in Appointment.objects.filter(company__neq__startswith="9"):
+        assert a.created_at <= min(NOW, a.starts_at)
+        if a.cancelled_at:
+            assert a.created_at < a.cancelled_at
+
+    before = sorted(load.values_list("uid", "status", "appointment_id"))
+    out = StringIO()
+    call_command("seed_load", "--appointments", "300", "--requests", "400", "--seed", "7", stdout=out)
+    assert "already holds 400 load consultation requests" in out.getvalue()
+    assert sorted(load.values_list("uid", "status", "appointment_id")) == before
+
+    call_command("seed_load", "--appointments", "300", "--requests", "500", "--seed", "7", stdout=out)
+    assert load.all().count() == 500
+    assert "replaced the 400 load consultation requests" in out.getvalue()
