@@ -220,8 +220,8 @@ def _parse_choice(value: str) -> services.SlotChoice:
     return services.SlotChoice(int(advisor_id), int(point_id) if point_id else None, parse_datetime(at))
 
 
-@role_required(Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
-def handle(request, uid):
+def _staff_request(request, uid) -> ConsultationRequest:
+    """A request this adviser, manager or administrator may open; 404 for anyone else."""
     consultation = (
         ConsultationRequest.objects.filter(_visible_to(request.user), uid=uid)
         .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
@@ -230,6 +230,12 @@ def handle(request, uid):
     )
     if consultation is None:
         raise Http404
+    return consultation
+
+
+@role_required(Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
+def handle(request, uid):
+    consultation = _staff_request(request, uid)
     can_act = requests.may_handle(consultation, request.user)
     search = form = None
     if can_act:
@@ -339,14 +345,7 @@ def _my_distance(decision, user):
 @role_required(Role.ADVISOR)
 def decline(request, uid):
     """The assigned adviser passes the request on, with a reason (POST only)."""
-    consultation = (
-        ConsultationRequest.objects.filter(_visible_to(request.user), uid=uid)
-        .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
-        .distinct()
-        .first()
-    )
-    if consultation is None:
-        raise Http404
+    consultation = _staff_request(request, uid)
     if request.method != "POST":
         return redirect("appointments:handle", uid=uid)
     form = DeclineRequestForm(request.POST)
@@ -379,14 +378,7 @@ def decline(request, uid):
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
 def reassign_request(request, uid):
     """The manager gives an open request to another adviser of the directorate (POST only)."""
-    consultation = (
-        ConsultationRequest.objects.filter(_visible_to(request.user), uid=uid)
-        .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
-        .distinct()
-        .first()
-    )
-    if consultation is None:
-        raise Http404
+    consultation = _staff_request(request, uid)
     if request.method != "POST":
         return redirect("appointments:handle", uid=uid)
     page = {"search": None, "form": None, "can_act": False}
