@@ -10,6 +10,7 @@ Every variable is documented in .env.example. A bad value fails loudly at start-
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -240,6 +242,25 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions read from the cache (Redis in production), written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): our own origin only, no inline script or style. The one
+# exception is FullCalendar, which writes its stylesheet into a <style> element: the calendar
+# page gives it the response's nonce (templates/advisors/calendar.html). json_script blocks are
+# data, not scripts. htmx runs with allowEval off and no injected styles (templates/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],  # FullCalendar's arrow icons are a data: font
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 # --- Product settings ----------------------------------------------------------------------------
 MINISTRY_STAFF_IN_REGIONS = 162  # figure from the announcement, shown on the about page

@@ -1,0 +1,50 @@
+"""Security headers on real responses (production settings: DEBUG=0 in tests)."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_carries_a_strict_policy_and_the_usual_headers(client):
+    response = client.get(reverse("home"), secure=True)
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_the_calendar_style_nonce_is_the_one_in_the_policy(advisor):
+    client = Client()
+    client.force_login(advisor)
+    response = client.get(reverse("advisors:calendar"), secure=True)
+    nonce = re.search(r'<meta name="csp-nonce" content="([^"]+)">', response.content.decode()).group(1)
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+    other = client.get(reverse("advisors:calendar"), secure=True)
+    assert nonce not in other["Content-Security-Policy"]  # a new nonce per response
+
+
+def test_session_and_csrf_cookies_are_secure_and_http_only(new_user):
+    new_user.set_password("Un-mot-de-passe-2026")
+    new_user.save()
+    client = Client()
+    client.get(reverse("account_login"), secure=True)
+    csrf = client.cookies["csrftoken"]
+    assert csrf["secure"] and csrf["samesite"] == "Lax"
+    response = client.post(
+        reverse("account_login"),
+        {"login": new_user.email, "password": "Un-mot-de-passe-2026", "csrfmiddlewaretoken": csrf.value},
+        secure=True,
+    )
+    assert response.status_code == 302
+    session = response.cookies["sessionid"]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
