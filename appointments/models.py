@@ -141,6 +141,8 @@ class Appointment(models.Model):
             models.Index(fields=["advisor", "starts_at"], name="appt_advisor_start"),
             # "My appointments": a company's appointments by date (appointments.selectors).
             models.Index(fields=["company", "starts_at"], name="appt_company_start"),
+            # Dashboards: on PostgreSQL, a covering index on (starts_at, advisor) created by
+            # migration 0006 (Django's Index(include=...) warns on SQLite).
         ]
         constraints = [
             models.CheckConstraint(

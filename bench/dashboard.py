@@ -11,13 +11,14 @@ the national page signed in as the demo administrator, each for the default peri
 either side of today) and for a whole year. One untimed load per page warms the caches (signed-in
 user, templates), then `--loads` timed loads; every load counts its SQL queries
 (CaptureQueriesContext) and the script prints the distinct counts seen, so a count that grows
-with the data shows. `--explain` prints EXPLAIN ANALYZE of the figures' queries for the
-directorate page (default period).
+with the data shows. `--explain` prints EXPLAIN ANALYZE of every query of the directorate and
+national pages (default period), slowest first.
 
-`--export` streams the national appointments export through the test Client, each size in a
-fresh subprocess so its peak RSS (ru_maxrss) is its own: a window of about a tenth of the data,
-then every appointment. Prints rows, rows/s, time to the first chunk, and the RSS before the
-request and at the end.
+`--export` measures the national appointments export, each size in a fresh subprocess so its
+peak RSS (ru_maxrss) is its own: five weeks and one year (the form's longest period) streamed
+through the test Client, then every appointment of the database through the same row generator
+and CSV writer without the view (seed_load at 10× spreads 1 000 000 appointments over more than
+a year). Prints rows, rows/s, time to the first chunk, and the RSS before and at the end.
 """
 
 import argparse
@@ -53,6 +54,8 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from appointments.models import Appointment, ConsultationRequest  # noqa: E402
+from midi_regions.dashboard import Filters  # noqa: E402
+from midi_regions.export_views import appointment_rows, csv_chunks  # noqa: E402
 from midi_regions.models import RegionalDirectorate  # noqa: E402
 from midi_regions.seeding import DEMO_ADMIN_EMAIL  # noqa: E402
 
@@ -177,7 +180,9 @@ def dashboards(args) -> None:
         print(f"\nslowest queries of one warm load, {label}:")
         slowest_queries(result)
     if args.explain:
-        explain(results["directorate"])
+        for label in ("directorate", "national"):
+            print(f"\n===== EXPLAIN ANALYZE, {label} page, default period")
+            explain(results[label])
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -185,31 +190,45 @@ def dashboards(args) -> None:
             client.get(url, {})
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(profiler, stream=out).sort_stats(args.profile_sort)
+        stats.print_stats(30)
         print(out.getvalue())
 
 
-def export_child(start: str, end: str) -> None:
-    """One national export streamed through the test Client; prints a JSON line."""
+def export_child(start: str, end: str, direct: bool) -> None:
+    """One national export; prints a JSON line. Through the test Client, or (`direct`) the same
+    row generator and CSV writer called without the view, for periods longer than the form's
+    one-year limit."""
     admin = User.objects.get(email=DEMO_ADMIN_EMAIL)
     client = Client()
     client.force_login(admin)
-    url = reverse("midi_regions:national_export_appointments")
     client.get(reverse("midi_regions:network"))  # the middleware chain, warmed
     before_peak, before_now = rss_mib(), current_rss_mib()
     started = time.perf_counter()
-    response = client.get(url, {"start": start, "end": end})
-    assert response.status_code == 200 and response.streaming, response.status_code
-    first = None
+    if direct:
+        filters = Filters(
+            directorates=tuple(RegionalDirectorate.objects.values_list("pk", flat=True)),
+            start=date.fromisoformat(start),
+            end=date.fromisoformat(end),
+        )
+        header, rows = appointment_rows(filters)
+        chunks_iter = (chunk.encode() for chunk in csv_chunks(header, rows))
+    else:
+        url = reverse("midi_regions:national_export_appointments")
+        response = client.get(url, {"start": start, "end": end})
+        assert response.status_code == 200 and response.streaming, response.status_code
+        chunks_iter = response.streaming_content
+    first = None  # the first chunk with rows (the one before holds the BOM and the header)
     size = lines = chunks = 0
-    for chunk in response.streaming_content:
-        if first is None:
+    for chunk in chunks_iter:
+        if chunks == 1:
             first = time.perf_counter() - started
         size += len(chunk)
         lines += chunk.count(b"\n")
         chunks += 1
     elapsed = time.perf_counter() - started
-    response.close()
+    if not direct:
+        response.close()
     print(
         json.dumps(
             {
@@ -231,31 +250,31 @@ def exports() -> None:
     first = timezone.localtime(span["first"]).date()
     last = timezone.localtime(span["last"]).date()
     days = (last - first).days
-    if days > 366:
-        print(f"warning: appointments span {days} days; the export covers one year at most")
+    year = min(days, 366)
     windows = [
-        ("about a tenth", first + timedelta(days=days // 2), first + timedelta(days=days // 2 + days // 10)),
-        ("every appointment", first, min(last, first + timedelta(days=366))),
+        ("HTTP, 5 weeks", False, last - timedelta(days=95), last - timedelta(days=60)),
+        ("HTTP, one year (form's max)", False, last - timedelta(days=year), last),
+        (f"direct, all {days + 1} days", True, first, last),
     ]
     print()
     print(
-        f"{'national appointments export':28} {'rows':>9} {'MiB':>7} {'s':>6} {'rows/s':>8} "
-        f"{'1st chunk':>9} {'RSS before':>10} {'peak after':>10} {'growth':>7}"
+        f"{'national appointments export':36} {'rows':>9} {'MiB':>7} {'s':>6} {'rows/s':>8} "
+        f"{'1st rows':>9} {'RSS before':>10} {'peak after':>10} {'growth':>7}"
     )
-    for label, start, end in windows:
+    for label, direct, start, end in windows:
+        command = [sys.executable, __file__, "--export-child", start.isoformat(), end.isoformat()]
         child = subprocess.run(
-            [sys.executable, __file__, "--export-child", start.isoformat(), end.isoformat()],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=os.environ,
+            command + (["--direct"] if direct else []), capture_output=True, text=True, env=os.environ
         )
+        if child.returncode:
+            print(child.stderr[-2000:])
+            raise SystemExit(child.returncode)
         r = json.loads(child.stdout.strip().splitlines()[-1])
         # Against the resident size just before the request: the peak before it may be higher
         # (start-up), which would hide the export's own growth.
         growth = r["peak_after_mib"] - r["rss_before_mib"]
         print(
-            f"{label + f' ({start:%m-%d}–{end:%m-%d})':28} {r['rows']:9d} {r['bytes'] / 2**20:7.1f} "
+            f"{label + f' ({start:%y-%m-%d}…{end:%m-%d})':36} {r['rows']:9d} {r['bytes'] / 2**20:7.1f} "
             f"{r['seconds']:6.1f} {r['rows'] / r['seconds']:8.0f} {r['first_chunk_s']:8.2f}s "
             f"{r['rss_before_mib']:9.0f}M {r['peak_after_mib']:9.0f}M {growth:+6.0f}M"
         )
@@ -267,12 +286,14 @@ def main() -> None:
     parser.add_argument("--code", default="", help="directorate code (default: the busiest)")
     parser.add_argument("--export", action="store_true", help="also measure the CSV export")
     parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard pages")
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the directorate page")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the default-period pages")
     parser.add_argument("--profile", action="store_true", help="cProfile the directorate page")
+    parser.add_argument("--profile-sort", default="cumulative", help="pstats order (cumulative, tottime…)")
     parser.add_argument("--export-child", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
+    parser.add_argument("--direct", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
-        export_child(*args.export_child)
+        export_child(*args.export_child, direct=args.direct)
         return
 
     print(f"date: {date.today().isoformat()}  host: {platform.node()}  cpus: {os.cpu_count()}")

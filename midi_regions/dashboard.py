@@ -10,7 +10,7 @@ aggregate computed by the database; the number of queries does not depend on the
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django import forms
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments.models import Appointment, ConsultationRequest, Mode, Topic
 from appointments.slots import is_holiday
+from service_points.forms import municipality_names
 from service_points.models import ServicePoint
 
 from .models import AdministrativeRegion, RegionalDirectorate
@@ -44,6 +45,9 @@ class Filters:
     advisor: Advisor | None = None
     topic: Topic | None = None
     mode: str = ""
+    # The scope as id lists when the page has them (its Catalogue): filters without joins.
+    region_ids: tuple[int, ...] | None = None
+    advisor_ids: tuple[int, ...] | None = None
 
     @property
     def starts_at(self) -> datetime:
@@ -185,13 +189,15 @@ class FilterForm(forms.Form):
             advisor=pick(self.catalogue.advisors, data.get("advisor")),
             topic=pick(self.catalogue.topics, data.get("topic")),
             mode=data.get("mode") or "",
+            region_ids=tuple(r.pk for r in self.catalogue.regions),
+            advisor_ids=tuple(a.pk for a in self.catalogue.advisors),
         )
 
 
 def advisors_in_scope(directorates) -> QuerySet[Advisor]:
     return (
         Advisor.objects.filter(home_service_point__municipality__region__directorate__in=directorates)
-        .select_related("user")
+        .select_related("user", "home_service_point__municipality__region")
         .order_by("user__last_name", "user__first_name")
     )
 
@@ -217,11 +223,15 @@ def directorate_scope(user, code: str | None) -> tuple[int, ...] | None:
 def filtered_appointments(filters: Filters) -> QuerySet[Appointment]:
     """The appointments in scope that start in the period and match every filter."""
     qs = Appointment.objects.filter(
-        advisor__home_service_point__municipality__region__directorate__in=filters.directorates,
-        starts_at__gte=filters.starts_at,
-        starts_at__lt=filters.ends_at,
+        _appointment_scope(filters), starts_at__gte=filters.starts_at, starts_at__lt=filters.ends_at
     )
     return _narrow_appointments(qs, filters)
+
+
+def _appointment_scope(filters: Filters) -> Q:
+    if filters.advisor_ids is not None:
+        return Q(advisor_id__in=filters.advisor_ids)
+    return Q(advisor__home_service_point__municipality__region__directorate__in=filters.directorates)
 
 
 def _narrow_appointments(qs, filters: Filters):
@@ -240,10 +250,15 @@ def _narrow_appointments(qs, filters: Filters):
 
 def scoped_requests(filters: Filters) -> QuerySet[ConsultationRequest]:
     """The requests in scope matching every filter but the period."""
-    qs = ConsultationRequest.objects.filter(
-        Q(municipality__region__directorate__in=filters.directorates)
-        | Q(assigned_advisor__home_service_point__municipality__region__directorate__in=filters.directorates)
-    )
+    if filters.region_ids is not None and filters.advisor_ids is not None:
+        scope = Q(municipality__region_id__in=filters.region_ids) | Q(
+            assigned_advisor_id__in=filters.advisor_ids
+        )
+    else:
+        scope = Q(municipality__region__directorate__in=filters.directorates) | Q(
+            assigned_advisor__home_service_point__municipality__region__directorate__in=filters.directorates
+        )
+    qs = ConsultationRequest.objects.filter(scope)
     if filters.region is not None:
         qs = qs.filter(municipality__region=filters.region)
     if filters.service_point is not None:
@@ -303,6 +318,7 @@ class AdvisorRow:
     overdue_requests: int = 0
     busiest: bool = False
     idlest: bool = False
+    counts: dict = field(default_factory=dict)
 
     @property
     def utilisation(self) -> float | None:
@@ -395,31 +411,35 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
                 output_field=DurationField(),
             ),
             upcoming=Count("pk", filter=Q(starts_at__gte=now, status=Appointment.Status.CONFIRMED)),
+            # What the national page shows per directorate, summed over its advisers.
+            total=Count("pk", filter=in_period),
+            held=Count("pk", filter=in_period & Q(status=Appointment.Status.COMPLETED)),
+            cancelled=Count("pk", filter=in_period & Q(status=Appointment.Status.CANCELLED)),
+            no_show=Count("pk", filter=in_period & Q(status=Appointment.Status.NO_SHOW)),
         )
         .order_by()
     ):
         target = rows[row["advisor_id"]]
         target.booked_hours = (row["booked"] or timedelta()).total_seconds() / 3600
         target.upcoming = row["upcoming"]
+        target.counts = {key: row[key] for key in SIDE_BY_SIDE_COUNTS}
 
-    # 3. Employers served, by municipality (and so by region).
-    served = list(
-        appointments.filter(status__in=Appointment.ACTIVE_STATUSES)
-        .values(
-            "company__municipality__name",
-            "company__municipality__region__code",
-            "company__municipality__region__name_fr",
-            "company__municipality__region__name_en",
-        )
-        .annotate(companies=Count("company_id", distinct=True))
-        .order_by("company__municipality__region__code", "company__municipality__name")
-    )
-
+    # 3. Employers served, by the municipality the company booked from (the appointment's own
+    #    column: no join to the companies), named from the cached gazetteer.
+    gazetteer = municipality_names()
     english = (get_language() or "").startswith("en")
-    for row in served:
-        row["region"] = row[
-            "company__municipality__region__name_en" if english else "company__municipality__region__name_fr"
-        ]
+    served = []
+    for row in (
+        appointments.filter(status__in=Appointment.ACTIVE_STATUSES)
+        .values("municipality_id")
+        .annotate(companies=Count("company_id", distinct=True))
+        .order_by()
+    ):
+        name, code, region_fr, region_en = gazetteer.get(row["municipality_id"], ("—", "", "—", "—"))
+        served.append(
+            {"municipality": name, "region_code": code, "region": region_en if english else region_fr, **row}
+        )
+    served.sort(key=lambda row: (row["region_code"], row["municipality"]))
 
     # 4. Booking lead time (booked → appointment) per service point.
     lead_times = _medians(
@@ -441,12 +461,13 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
         request_mode[row["mode"]] += row["n"]
         request_series[_as_date(row["week"])] += row["n"]
 
-    # 6. Open and overdue requests now, per holder (whenever they were sent).
+    # 6. Open and overdue requests now, per holder and region (whenever they were sent).
     open_total = overdue_total = 0
+    open_by_region = defaultdict(Counter)
     for row in (
         scoped_requests(filters)
         .filter(status__in=ConsultationRequest.OPEN_STATUSES)
-        .values("assigned_advisor_id")
+        .values("assigned_advisor_id", "municipality__region_id")
         .annotate(
             open=Count("pk"),
             overdue=Count("pk", filter=Q(status=ConsultationRequest.Status.ASSIGNED, due_at__lt=now)),
@@ -455,9 +476,10 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
     ):
         open_total += row["open"]
         overdue_total += row["overdue"]
+        open_by_region[row["municipality__region_id"]].update(open=row["open"], overdue=row["overdue"])
         if row["assigned_advisor_id"] in rows:
-            rows[row["assigned_advisor_id"]].open_requests = row["open"]
-            rows[row["assigned_advisor_id"]].overdue_requests = row["overdue"]
+            rows[row["assigned_advisor_id"]].open_requests += row["open"]
+            rows[row["assigned_advisor_id"]].overdue_requests += row["overdue"]
 
     # 7. Median time from a request to its appointment.
     to_appointment = _medians(
@@ -475,6 +497,7 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
         for r in active:
             r.busiest, r.idlest = r.load == busiest, r.load == idlest
 
+    by_directorate = _side_by_side(catalogue, rows.values(), open_by_region)
     topics = {t.pk: t for t in catalogue.topics}
     points = {p.pk: p for p in catalogue.service_points}
     return {
@@ -508,6 +531,7 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
             for value, label in Mode.choices
             if by_mode[value] or request_mode[value]
         ],
+        "by_directorate": by_directorate,
         "served": served,
         "served_total": sum(row["companies"] for row in served),
         "weeks": [
@@ -530,40 +554,25 @@ def _as_date(value) -> date:
     return value
 
 
-def national_summary(
-    filters: Filters, directorates: list[RegionalDirectorate], *, now: datetime | None = None
-):
-    """The directorates side by side (2 queries): appointments by status in the period, open and
-    overdue requests now."""
-    now = now or timezone.now()
-    rows = {
-        d.pk: {"directorate": d, "total": 0, "held": 0, "cancelled": 0, "no_show": 0, "open": 0, "overdue": 0}
-        for d in directorates
+SIDE_BY_SIDE_COUNTS = ("total", "held", "cancelled", "no_show")
+
+
+def _side_by_side(catalogue: Catalogue, advisor_rows, open_by_region) -> list[dict]:
+    """The directorates side by side (national page), from rows the figures already read:
+    appointments by the adviser's directorate, requests by the region of their municipality."""
+    out = {
+        d.pk: {"directorate": d, **dict.fromkeys(SIDE_BY_SIDE_COUNTS, 0), "open": 0, "overdue": 0}
+        for d in catalogue.directorates
     }
-    key = "advisor__home_service_point__municipality__region__directorate"
-    for row in (
-        filtered_appointments(filters)
-        .values(key)
-        .annotate(
-            total=Count("pk"),
-            held=Count("pk", filter=Q(status=Appointment.Status.COMPLETED)),
-            cancelled=Count("pk", filter=Q(status=Appointment.Status.CANCELLED)),
-            no_show=Count("pk", filter=Q(status=Appointment.Status.NO_SHOW)),
-        )
-        .order_by()
-    ):
-        if row[key] in rows:
-            rows[row[key]].update({k: row[k] for k in ("total", "held", "cancelled", "no_show")})
-    for row in (
-        scoped_requests(filters)
-        .filter(status__in=ConsultationRequest.OPEN_STATUSES)
-        .values("municipality__region__directorate")
-        .annotate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=Q(status=ConsultationRequest.Status.ASSIGNED, due_at__lt=now)),
-        )
-        .order_by()
-    ):
-        if row["municipality__region__directorate"] in rows:
-            rows[row["municipality__region__directorate"]].update(open=row["open"], overdue=row["overdue"])
-    return list(rows.values())
+    for row in advisor_rows:
+        target = out.get(row.advisor.home_service_point.municipality.region.directorate_id)
+        if target is not None:
+            for key, n in row.counts.items():
+                target[key] += n
+    region_directorate = {r.pk: r.directorate_id for r in catalogue.regions}
+    for region_id, counts in open_by_region.items():
+        target = out.get(region_directorate.get(region_id))
+        if target is not None:
+            target["open"] += counts["open"]
+            target["overdue"] += counts["overdue"]
+    return list(out.values())

@@ -60,7 +60,7 @@ def _names(queryset) -> dict[int, str]:
     return {obj.pk: localized(obj, "name") for obj in queryset.only("pk", "name_fr", "name_en")}
 
 
-def _csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     """The BOM and the header, then one string per CHUNK_ROWS rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -262,7 +262,7 @@ def _export(request, code: str | None, kind: str, build: Callable[[Filters], tup
         return HttpResponse(_error_text(form), status=400, content_type="text/plain; charset=utf-8")
     filters = form.filters()
     header, rows = build(filters)
-    response = StreamingHttpResponse(_csv_chunks(header, rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_chunks(header, rows), content_type="text/csv; charset=utf-8")
     scope = code or gettext("national")
     filename = f"{slugify(kind)}-{scope}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

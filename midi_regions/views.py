@@ -103,7 +103,7 @@ def dashboard(request, code: str | None = None):
         filters=filters,
         query=urlencode(filters.query()),
         figures=figures,
-        side_by_side=dashboard_selectors.national_summary(filters, directorates) if code is None else None,
+        side_by_side=figures["by_directorate"] if code is None else None,
         export_urls=_export_urls(code),
         **_charts(figures),
     )
