@@ -48,6 +48,7 @@ class Filters:
     # The scope as id lists when the page has them (its Catalogue): filters without joins.
     region_ids: tuple[int, ...] | None = None
     advisor_ids: tuple[int, ...] | None = None
+    municipality_ids: tuple[int, ...] | None = None
 
     @property
     def starts_at(self) -> datetime:
@@ -191,7 +192,12 @@ class FilterForm(forms.Form):
             mode=data.get("mode") or "",
             region_ids=tuple(r.pk for r in self.catalogue.regions),
             advisor_ids=tuple(a.pk for a in self.catalogue.advisors),
+            municipality_ids=self._municipality_ids(),
         )
+
+    def _municipality_ids(self) -> tuple[int, ...]:
+        regions = {r.pk for r in self.catalogue.regions}
+        return tuple(pk for pk, row in municipality_names().items() if row[4] in regions)
 
 
 def advisors_in_scope(directorates) -> QuerySet[Advisor]:
@@ -250,8 +256,9 @@ def _narrow_appointments(qs, filters: Filters):
 
 def scoped_requests(filters: Filters) -> QuerySet[ConsultationRequest]:
     """The requests in scope matching every filter but the period."""
-    if filters.region_ids is not None and filters.advisor_ids is not None:
-        scope = Q(municipality__region_id__in=filters.region_ids) | Q(
+    if filters.municipality_ids is not None and filters.advisor_ids is not None:
+        # Id lists the page holds: no join to municipalities, regions or advisers.
+        scope = Q(municipality_id__in=filters.municipality_ids) | Q(
             assigned_advisor_id__in=filters.advisor_ids
         )
     else:
@@ -435,7 +442,9 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
         .annotate(companies=Count("company_id", distinct=True))
         .order_by()
     ):
-        name, code, region_fr, region_en = gazetteer.get(row["municipality_id"], ("—", "", "—", "—"))
+        name, code, region_fr, region_en, _region = gazetteer.get(
+            row["municipality_id"], ("—", "", "—", "—", None)
+        )
         served.append(
             {"municipality": name, "region_code": code, "region": region_en if english else region_fr, **row}
         )
@@ -467,7 +476,7 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
     for row in (
         scoped_requests(filters)
         .filter(status__in=ConsultationRequest.OPEN_STATUSES)
-        .values("assigned_advisor_id", "municipality__region_id")
+        .values("assigned_advisor_id", "municipality_id")
         .annotate(
             open=Count("pk"),
             overdue=Count("pk", filter=Q(status=ConsultationRequest.Status.ASSIGNED, due_at__lt=now)),
@@ -476,7 +485,8 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
     ):
         open_total += row["open"]
         overdue_total += row["overdue"]
-        open_by_region[row["municipality__region_id"]].update(open=row["open"], overdue=row["overdue"])
+        region_id = gazetteer.get(row["municipality_id"], (None,) * 5)[4]
+        open_by_region[region_id].update(open=row["open"], overdue=row["overdue"])
         if row["assigned_advisor_id"] in rows:
             rows[row["assigned_advisor_id"]].open_requests += row["open"]
             rows[row["assigned_advisor_id"]].overdue_requests += row["overdue"]

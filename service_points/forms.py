@@ -87,18 +87,18 @@ def municipality_datalist() -> str:
     return mark_safe(html)  # noqa: S308 - built by format_html from escaped labels
 
 
-GAZETTEER_NAMES_KEY = "gazetteer:names:v1"
+GAZETTEER_NAMES_KEY = "gazetteer:names:v2"
 
 
-def municipality_names() -> dict[int, tuple[str, str, str, str]]:
-    """{municipality id: (name, region code, region name fr, region name en)} for the whole
-    gazetteer, cached like the datalist (the dashboards name grouped ids without a query)."""
+def municipality_names() -> dict[int, tuple[str, str, str, str, int]]:
+    """{municipality id: (name, region code, region name fr, region name en, region id)} for the
+    whole gazetteer, cached like the datalist (the dashboards name and scope ids without a query)."""
     names = cache.get(GAZETTEER_NAMES_KEY)
     if names is None:
         names = {
-            pk: (name, code, name_fr, name_en)
-            for pk, name, code, name_fr, name_en in Municipality.objects.values_list(
-                "pk", "name", "region__code", "region__name_fr", "region__name_en"
+            pk: (name, code, name_fr, name_en, region_id)
+            for pk, name, code, name_fr, name_en, region_id in Municipality.objects.values_list(
+                "pk", "name", "region__code", "region__name_fr", "region__name_en", "region_id"
             )
         }
         cache.set(GAZETTEER_NAMES_KEY, names, DATALIST_CACHE_SECONDS)
