@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, company_of, directorates_visible_to, role_of, role_required
+from midi_regions.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 
 from . import requests, routing, selectors, services
@@ -42,6 +43,7 @@ NOT_YOURS_TO_REASSIGN = gettext_lazy(
 
 
 @role_required(Role.EMPLOYER)
+@limit_posts("request")
 def request_new(request):
     company = company_of(request.user)
     if request.method == "POST":

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Role, company_of, role_required
 from advisors.models import Advisor
 from midi_regions.page_cache import cached_page
+from midi_regions.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 
 from . import links, selectors, services
@@ -98,6 +99,7 @@ def _slots_context(form, search, **extra):
 
 
 @role_required(Role.EMPLOYER)
+@limit_posts("booking")
 def confirm(request):
     """Step 3: review the chosen time and confirm. POST books it."""
     company = company_of(request.user)
@@ -292,6 +294,7 @@ def _cancel(request, appointment, *, base_url):
 
 
 @role_required(Role.EMPLOYER)
+@limit_posts("booking")
 def reschedule(request, uid):
     appointment = _company_appointment(request, uid)
     url = reverse("appointments:detail", args=[appointment.uid])
@@ -315,6 +318,7 @@ def _appointment_from_link(request, token):
     return appointment, None
 
 
+@limit_posts("booking")
 def manage(request, token):
     """The emailed link: see, reschedule or cancel without logging in, until the start time."""
     appointment, error = _appointment_from_link(request, token)

@@ -178,6 +178,11 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Our own writes (midi_regions.ratelimit): per signed-in user and per client IP.
+RATE_LIMITS = {
+    "booking": {"user": env.str("RATE_LIMIT_BOOKING_USER", default="20/h"), "ip": "60/h"},
+    "request": {"user": env.str("RATE_LIMIT_REQUEST_USER", default="10/h"), "ip": "30/h"},
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "MIDI – Conseillers régionaux"
 

@@ -58,16 +58,14 @@ def _celery_runs_tasks_in_process():
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Cached pages, users and the datalist outlive each test's rolled-back rows (and, on Redis,
-    the test run): every test starts with none of them."""
-    from accounts.backends import forget_all_users
-    from midi_regions.page_cache import bump_catalogue_version, forget_pages
-    from service_points.forms import forget_municipality_datalist
+    """Cached pages, users, the datalist and rate-limit counters outlive each test's rolled-back
+    rows (and, on Redis, the test run): every test starts with an empty cache."""
+    from django.core.cache import cache
 
-    forget_municipality_datalist()
-    bump_catalogue_version()
+    from midi_regions.page_cache import forget_pages
+
+    cache.clear()
     forget_pages()
-    forget_all_users()
 
 
 @pytest.fixture(autouse=True)
