@@ -1,0 +1,202 @@
+"""Every URL name of the site × eight people → the expected status.
+
+The people: anonymous, employer A, employer B (another company), adviser A, adviser B (another
+directorate), manager A, manager B (another directorate), administrator. The objects in the URLs
+belong to company A, adviser A and directorate A. Another company's or directorate's object is a
+404 (its existence is private), a page of another role a 403, a signed-in page a redirect to the
+login for anonymous visitors. GET only: the POST side of each action is tested with its feature.
+
+A URL name of our apps missing from MATRIX fails `test_every_url_name_is_in_the_matrix`.
+"""
+
+from datetime import time
+
+import pytest
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from advisors.feed import ensure_feed_token
+from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
+from appointments import links, services
+from appointments.models import ConsultationRequest, Mode
+from tests.booking_helpers import tuesday
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
+
+PEOPLE = (
+    "anonymous",
+    "employer_a",
+    "employer_b",
+    "advisor",
+    "other_advisor",
+    "manager",
+    "other_manager",
+    "admin",
+)
+
+# Rows: URL name → (kwargs builder name or None, statuses in PEOPLE order).
+ALL_200 = (200,) * 8
+MATRIX = {
+    "livez": (None, ALL_200),
+    "set_language": (None, (302,) * 8),
+    "advisor_feed": ("feed", ALL_200),  # the secret token is the credential
+    "home": (None, ALL_200),
+    "about": (None, ALL_200),
+    "service_points:directory": (None, ALL_200),
+    "service_points:detail": ("point", ALL_200),
+    "accounts:home": (None, (302, 200, 200, 302, 302, 302, 302, 302)),  # staff: to their own space
+    "accounts:profile": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    # The adviser's workspace: advisers only; another adviser's rows are 404.
+    "advisors:me": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
+    "advisors:availability": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
+    "advisors:block_add": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
+    "advisors:block_delete": ("block", (302, 403, 403, 302, 302, 403, 403, 403)),
+    "advisors:exception_add": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
+    "advisors:exception_delete": ("exception", (302, 403, 403, 302, 302, 403, 403, 403)),
+    "advisors:time_off_add": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
+    "advisors:time_off_delete": ("time_off", (302, 403, 403, 302, 302, 403, 403, 403)),
+    "advisors:appointment": ("appointment", (302, 403, 403, 200, 404, 200, 404, 200)),
+    "advisors:appointment_action": ("appointment", (302, 403, 403, 302, 404, 403, 403, 403)),
+    "advisors:appointment_note": ("appointment", (302, 403, 403, 302, 404, 403, 403, 403)),
+    "advisors:appointment_reschedule": ("appointment", (302, 403, 403, 200, 404, 403, 403, 403)),
+    "advisors:appointment_reassign": ("appointment", (302, 403, 403, 403, 403, 302, 404, 302)),
+    "advisors:regenerate_feed": (None, (302, 403, 403, 405, 405, 403, 403, 403)),
+    "advisors:calendar": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
+    "advisors:calendar_events": ("week", (302, 403, 403, 200, 200, 403, 403, 403)),
+    # Employers: their company's rows; another company's are 404.
+    "appointments:book": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "appointments:slots": ("search", (302, 200, 200, 403, 403, 403, 403, 403)),
+    "appointments:confirm": ("search", (302, 400, 400, 403, 403, 403, 403, 403)),
+    "appointments:list": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "appointments:detail": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
+    "appointments:reschedule": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
+    "appointments:cancel": ("appointment", (302, 302, 404, 403, 403, 403, 403, 403)),
+    "appointments:manage": ("manage", ALL_200),  # the signed link is the credential
+    "appointments:requests": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "appointments:request_new": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "appointments:request_detail": ("request", (302, 200, 404, 403, 403, 403, 403, 403)),
+    "appointments:request_book": ("request", (302, 302, 404, 403, 403, 403, 403, 403)),
+    "appointments:request_withdraw": ("request", (302, 302, 404, 403, 403, 403, 403, 403)),
+    # Advisers' and managers' side of requests.
+    "appointments:inbox": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    "appointments:handle": ("request", (302, 403, 403, 200, 404, 200, 404, 200)),
+    "appointments:decline": ("request", (302, 403, 403, 302, 404, 403, 403, 403)),
+    "appointments:reassign_request": ("request", (302, 403, 403, 403, 403, 302, 404, 302)),
+    # Managers: their directorate; administrators: all, and the national view.
+    "midi_regions:network": (None, (302, 403, 403, 403, 403, 200, 200, 200)),
+    "midi_regions:national": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
+    "midi_regions:national_export_appointments": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
+    "midi_regions:national_export_requests": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
+    "midi_regions:directorate": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    "midi_regions:dashboard": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    "midi_regions:export_appointments": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    "midi_regions:export_requests": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+}
+# Not in the persona matrix: /healthz answers the same to everyone (200, or 503 when a dependency
+# is down: tests/test_healthz.py).
+NOT_PER_PERSON = {"healthz"}
+
+
+def our_url_names() -> set[str]:
+    """Every named URL of this project's apps (the admin's and allauth's are theirs)."""
+    names = set()
+
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif (
+                pattern.name
+                and namespace != "admin"
+                and not pattern.callback.__module__.startswith(("django.contrib.admin", "allauth"))
+            ):
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_name_is_in_the_matrix():
+    assert our_url_names() - set(MATRIX) - NOT_PER_PERSON == set()
+    assert set(MATRIX) - our_url_names() == set()  # no stale rows
+
+
+@pytest.fixture
+def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, other_manager, administrator):
+    network = bookable
+    company_a = employer_a.employer_profile.company
+    appointment = services.book_appointment(
+        company=company_a,
+        booked_by=employer_a,
+        topic=network.topic,
+        mode=Mode.SERVICE_POINT,
+        location=network.municipality_a,
+        choice=services.SlotChoice(
+            network.advisor_a.pk, network.advisor_a.home_service_point_id, tuesday(10, 30)
+        ),
+    )
+    request = ConsultationRequest.objects.create(
+        company=company_a,
+        requested_by=employer_a,
+        topic=network.topic,
+        mode=Mode.SERVICE_POINT,
+        municipality=network.municipality_a,
+        status=ConsultationRequest.Status.ASSIGNED,
+        assigned_advisor=network.advisor_a,
+        hops=1,
+    )
+    args = {
+        "feed": {"token": ensure_feed_token(network.advisor_a)},
+        "point": {"code": network.point_a.code},
+        "block": {"pk": WeeklyAvailability.objects.filter(advisor=network.advisor_a).first().pk},
+        "exception": {
+            "pk": AvailabilityException.objects.create(
+                advisor=network.advisor_a,
+                date=tuesday(0).date(),
+                kind="open",
+                start_time=time(17),
+                end_time=time(18),
+            ).pk
+        },
+        "time_off": {
+            "pk": TimeOff.objects.create(
+                advisor=network.advisor_a, starts_at=tuesday(17), ends_at=tuesday(18)
+            ).pk
+        },
+        "appointment": {"uid": appointment.uid},
+        "manage": {"token": links.manage_token(appointment)},
+        "request": {"uid": request.uid},
+        "directorate": {"code": network.directorate_a.code},
+    }
+    query = {
+        "week": "?start=2026-11-23&end=2026-11-30",
+        "search": f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}&municipality=Trois-Rivi%C3%A8res",
+    }
+    people = {
+        "anonymous": None,
+        "employer_a": employer_a,
+        "employer_b": employer_b,
+        "advisor": advisor,
+        "other_advisor": other_advisor,
+        "manager": manager,
+        "other_manager": other_manager,
+        "admin": administrator,
+    }
+    return args, query, people
+
+
+def test_every_url_answers_each_person_as_expected(world):
+    args, query, people = world
+    clients = {}
+    for person, user in people.items():
+        clients[person] = Client()
+        if user is not None:
+            clients[person].force_login(user)
+    wrong = []
+    for name, (builder, expected) in MATRIX.items():
+        url = reverse(name, kwargs=args.get(builder)) + query.get(builder, "")
+        for person, status in zip(PEOPLE, expected, strict=True):
+            got = clients[person].get(url).status_code
+            if got != status:
+                wrong.append(f"{name} as {person}: {got}, expected {status}")
+    assert wrong == [], "\n".join(wrong)
