@@ -7,6 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and companies")
 
     def ready(self):
+        from allauth.mfa.signals import authenticator_added
+
+        from .mfa import mark_verified
+
+        authenticator_added.connect(mark_verified, dispatch_uid="staff-mfa-verified")
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.mfa.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "midi_regions.urls"
@@ -184,6 +185,8 @@ RATE_LIMITS = {
     "request": {"user": env.str("RATE_LIMIT_REQUEST_USER", default="10/h"), "ip": "30/h"},
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Advisers, managers and administrators must use TOTP (accounts.mfa); off only for the local demo.
+REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=not DEBUG)
 MFA_TOTP_ISSUER = "MIDI – Conseillers régionaux"
 
 AUTH_PASSWORD_VALIDATORS = [

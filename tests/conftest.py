@@ -71,6 +71,8 @@ def _fresh_caches():
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_french(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Staff sign in with force_login in most tests; tests/test_staff_mfa.py turns MFA on.
+    settings.REQUIRE_STAFF_MFA = False
     settings.LANGUAGE_CODE = "fr-ca"
 
 
