@@ -8,4 +8,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path(_("profile/"), views.profile, name="profile"),
+    path(_("my-data.json"), views.data_export, name="data_export"),
 ]

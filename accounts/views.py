@@ -2,11 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .access import Role, role_of, role_required
+from .access import Role, company_of, role_of, role_required
+from .data_export import company_data
 from .forms import CompanyProfileForm
 from .models import EmployerProfile
 from .services import save_employer_profile
@@ -46,3 +48,16 @@ def profile(request):
         {"form": form, "first_time": first_time},
         status=400 if form.is_bound else 200,
     )
+
+
+@role_required(Role.EMPLOYER)
+def data_export(request):
+    """Law 25: what the service holds about the company and the person, as a JSON file."""
+    company = company_of(request.user)
+    response = JsonResponse(
+        company_data(company, request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="donnees-{company.neq}-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response

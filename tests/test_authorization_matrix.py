@@ -46,6 +46,7 @@ MATRIX = {
     "service_points:detail": ("point", ALL_200),
     "accounts:home": (None, (302, 200, 200, 302, 302, 302, 302, 302)),  # staff: to their own space
     "accounts:profile": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "accounts:data_export": (None, (302, 200, 200, 403, 403, 403, 403, 403)),  # their own company
     # The adviser's workspace: advisers only; another adviser's rows are 404.
     "advisors:me": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
     "advisors:availability": (None, (302, 403, 403, 200, 200, 403, 403, 403)),

@@ -1,0 +1,82 @@
+"""Law 25 right of access: an employer downloads their company's data as JSON."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from appointments import services
+from appointments.models import Mode
+from tests.booking_helpers import tuesday
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_file_holds_the_company_its_appointments_and_requests_and_no_one_elses(
+    bookable, employer_a, employer_b, advisor
+):
+    company = employer_a.employer_profile.company
+    appointment = services.book_appointment(
+        company=company,
+        booked_by=employer_a,
+        topic=bookable.topic,
+        mode=Mode.SERVICE_POINT,
+        location=bookable.municipality_a,
+        choice=services.SlotChoice(
+            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
+        ),
+        message="Deux soudeurs à recruter",
+    )
+    services.add_note(appointment=appointment, by=advisor, text="Note interne du conseiller")
+    signed_in(employer_a).post(
+        reverse("appointments:request_new"),
+        {
+            "topic": bookable.topic.code,
+            "mode": Mode.PHONE,
+            "municipality": "Trois-Rivières",
+            "language": "fr",
+            "preferred_time": "any",
+            "message": "Besoin d'un appel",
+        },
+    )
+    response = signed_in(employer_a).get(reverse("accounts:data_export"))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith(f'attachment; filename="donnees-{company.neq}-')
+    data = json.loads(response.content)
+    assert data["company"]["neq"] == company.neq and data["you"]["email"] == employer_a.email
+    (exported,) = data["appointments"]
+    assert exported["uid"] == str(appointment.uid) and exported["message"] == "Deux soudeurs à recruter"
+    assert exported["history"][0]["action"] in ("Réservée", "Réservé", "Booked")
+    (request,) = data["consultation_requests"]
+    assert request["message"] == "Besoin d'un appel"
+    body = response.content.decode()
+    assert "Note interne du conseiller" not in body  # the ministry's internal notes
+    assert employer_b.email not in body
+
+    other = json.loads(signed_in(employer_b).get(reverse("accounts:data_export")).content)
+    assert other["appointments"] == [] and other["consultation_requests"] == []
+
+
+def test_the_query_count_does_not_grow_with_the_data(bookable, employer_a, django_assert_max_num_queries):
+    client = signed_in(employer_a)
+    client.get(reverse("accounts:data_export"))
+    for hour, minute in ((10, 30), (13, 0), (15, 0)):
+        services.book_appointment(
+            company=employer_a.employer_profile.company,
+            booked_by=employer_a,
+            topic=bookable.topic,
+            mode=Mode.SERVICE_POINT,
+            location=bookable.municipality_a,
+            choice=services.SlotChoice(
+                bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(hour, minute)
+            ),
+        )
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("accounts:data_export")).status_code == 200
