@@ -161,3 +161,77 @@ def bookable(network):
     open_weekdays(network.advisor_a)
     open_weekdays(network.advisor_b)
     return network
+
+
+@pytest.fixture
+def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, other_manager, administrator):
+    """Rows of company A, adviser A and directorate A for the authorization matrix and the
+    fuzzing tests: URL kwargs by builder name, query strings, and the eight people."""
+    from datetime import time
+
+    from advisors.feed import ensure_feed_token
+    from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
+    from appointments import links, services
+    from appointments.models import ConsultationRequest, Mode
+    from tests.booking_helpers import tuesday
+
+    network = bookable
+    company_a = employer_a.employer_profile.company
+    appointment = services.book_appointment(
+        company=company_a,
+        booked_by=employer_a,
+        topic=network.topic,
+        mode=Mode.SERVICE_POINT,
+        location=network.municipality_a,
+        choice=services.SlotChoice(
+            network.advisor_a.pk, network.advisor_a.home_service_point_id, tuesday(10, 30)
+        ),
+    )
+    request = ConsultationRequest.objects.create(
+        company=company_a,
+        requested_by=employer_a,
+        topic=network.topic,
+        mode=Mode.SERVICE_POINT,
+        municipality=network.municipality_a,
+        status=ConsultationRequest.Status.ASSIGNED,
+        assigned_advisor=network.advisor_a,
+        hops=1,
+    )
+    args = {
+        "feed": {"token": ensure_feed_token(network.advisor_a)},
+        "point": {"code": network.point_a.code},
+        "block": {"pk": WeeklyAvailability.objects.filter(advisor=network.advisor_a).first().pk},
+        "exception": {
+            "pk": AvailabilityException.objects.create(
+                advisor=network.advisor_a,
+                date=tuesday(0).date(),
+                kind="open",
+                start_time=time(17),
+                end_time=time(18),
+            ).pk
+        },
+        "time_off": {
+            "pk": TimeOff.objects.create(
+                advisor=network.advisor_a, starts_at=tuesday(17), ends_at=tuesday(18)
+            ).pk
+        },
+        "appointment": {"uid": appointment.uid},
+        "manage": {"token": links.manage_token(appointment)},
+        "request": {"uid": request.uid},
+        "directorate": {"code": network.directorate_a.code},
+    }
+    query = {
+        "week": "?start=2026-11-23&end=2026-11-30",
+        "search": f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}&municipality=Trois-Rivi%C3%A8res",
+    }
+    people = {
+        "anonymous": None,
+        "employer_a": employer_a,
+        "employer_b": employer_b,
+        "advisor": advisor,
+        "other_advisor": other_advisor,
+        "manager": manager,
+        "other_manager": other_manager,
+        "admin": administrator,
+    }
+    return args, query, people

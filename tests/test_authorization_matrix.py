@@ -9,17 +9,9 @@ login for anonymous visitors. GET only: the POST side of each action is tested w
 A URL name of our apps missing from MATRIX fails `test_every_url_name_is_in_the_matrix`.
 """
 
-from datetime import time
-
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
-
-from advisors.feed import ensure_feed_token
-from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
-from appointments import links, services
-from appointments.models import ConsultationRequest, Mode
-from tests.booking_helpers import tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -120,70 +112,6 @@ def our_url_names() -> set[str]:
 def test_every_url_name_is_in_the_matrix():
     assert our_url_names() - set(MATRIX) - NOT_PER_PERSON == set()
     assert set(MATRIX) - our_url_names() == set()  # no stale rows
-
-
-@pytest.fixture
-def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, other_manager, administrator):
-    network = bookable
-    company_a = employer_a.employer_profile.company
-    appointment = services.book_appointment(
-        company=company_a,
-        booked_by=employer_a,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(
-            network.advisor_a.pk, network.advisor_a.home_service_point_id, tuesday(10, 30)
-        ),
-    )
-    request = ConsultationRequest.objects.create(
-        company=company_a,
-        requested_by=employer_a,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        municipality=network.municipality_a,
-        status=ConsultationRequest.Status.ASSIGNED,
-        assigned_advisor=network.advisor_a,
-        hops=1,
-    )
-    args = {
-        "feed": {"token": ensure_feed_token(network.advisor_a)},
-        "point": {"code": network.point_a.code},
-        "block": {"pk": WeeklyAvailability.objects.filter(advisor=network.advisor_a).first().pk},
-        "exception": {
-            "pk": AvailabilityException.objects.create(
-                advisor=network.advisor_a,
-                date=tuesday(0).date(),
-                kind="open",
-                start_time=time(17),
-                end_time=time(18),
-            ).pk
-        },
-        "time_off": {
-            "pk": TimeOff.objects.create(
-                advisor=network.advisor_a, starts_at=tuesday(17), ends_at=tuesday(18)
-            ).pk
-        },
-        "appointment": {"uid": appointment.uid},
-        "manage": {"token": links.manage_token(appointment)},
-        "request": {"uid": request.uid},
-        "directorate": {"code": network.directorate_a.code},
-    }
-    query = {
-        "week": "?start=2026-11-23&end=2026-11-30",
-        "search": f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}&municipality=Trois-Rivi%C3%A8res",
-    }
-    people = {
-        "anonymous": None,
-        "employer_a": employer_a,
-        "employer_b": employer_b,
-        "advisor": advisor,
-        "other_advisor": other_advisor,
-        "manager": manager,
-        "other_manager": other_manager,
-        "admin": administrator,
-    }
-    return args, query, people
 
 
 def test_every_url_answers_each_person_as_expected(world):
