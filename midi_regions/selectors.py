@@ -64,3 +64,51 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
         "service_points": service_points,
         "advisors": advisors,
     }
+
+
+def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
+    """The directorate's latest recorded changes, newest first: appointment events (booked,
+    moved, cancelled, confirmed, held, missed, reassigned, with who and why) and routing
+    decisions (assigned, escalated, declined, reassigned). Two queries."""
+    from appointments.models import AppointmentEvent, RoutingDecision
+
+    events = (
+        AppointmentEvent.objects.filter(
+            appointment__advisor__home_service_point__municipality__region__directorate=directorate
+        )
+        .select_related("actor", "appointment__company", "appointment__topic", "appointment__advisor__user")
+        .order_by("-at", "-pk")[:limit]
+    )
+    decisions = (
+        RoutingDecision.objects.filter(request__municipality__region__directorate=directorate)
+        .select_related("request__company", "request__topic", "chosen_advisor__user", "chosen_manager")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+    rows = [
+        {
+            "at": e.at,
+            "kind": "appointment",
+            "what": e.get_action_display(),
+            "who": (e.actor.get_full_name() or e.actor.email) if e.actor else None,
+            "company": e.appointment.company.legal_name,
+            "topic": e.appointment.topic.name,
+            "adviser": str(e.appointment.advisor),
+            "reason": e.reason,
+            "appointment": e.appointment,
+        }
+        for e in events
+    ] + [
+        {
+            "at": d.decided_at,
+            "kind": "request",
+            "what": d.get_reason_display(),
+            "who": None,
+            "company": d.request.company.legal_name,
+            "topic": d.request.topic.name,
+            "adviser": str(d.chosen_advisor) if d.chosen_advisor else (str(d.chosen_manager or "") or None),
+            "reason": d.note,
+            "request": d.request,
+        }
+        for d in decisions
+    ]
+    return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]

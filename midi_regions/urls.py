@@ -24,6 +24,7 @@ network_patterns = (
         ),
         path("<slug:code>/", views.directorate_detail, name="directorate"),
         path(_("<slug:code>/dashboard/"), views.dashboard, name="dashboard"),
+        path(_("<slug:code>/audit/"), views.audit, name="audit"),
         path(
             _("<slug:code>/export/appointments.csv"),
             export_views.export_appointments,

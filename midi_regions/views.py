@@ -155,3 +155,16 @@ def _charts(figures: dict) -> dict:
             ],
         },
     }
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def audit(request, code: str):
+    """Who changed what in the directorate: the latest appointment events and routing decisions."""
+    directorate = get_object_or_404(RegionalDirectorate, code=code)
+    if not can_view_directorate(request.user, directorate):
+        raise Http404
+    return render(
+        request,
+        "midi_regions/audit.html",
+        {"directorate": directorate, "rows": selectors.audit_trail(directorate)},
+    )

@@ -82,6 +82,7 @@ MATRIX = {
     "midi_regions:national_export_requests": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:directorate": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:dashboard": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    "midi_regions:audit": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_appointments": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_requests": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
 }

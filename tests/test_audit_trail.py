@@ -1,0 +1,52 @@
+"""The directorate's audit trail: who changed which appointment or request, and why."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from appointments import routing, services
+from appointments.models import ConsultationRequest, Mode
+from tests.booking_helpers import tuesday
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
+
+
+def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, manager, other_manager):
+    appointment = services.book_appointment(
+        company=employer_a.employer_profile.company,
+        booked_by=employer_a,
+        topic=bookable.topic,
+        mode=Mode.SERVICE_POINT,
+        location=bookable.municipality_a,
+        choice=services.SlotChoice(
+            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
+        ),
+    )
+    services.cancel_appointment(appointment=appointment, by=advisor, reason="Formation obligatoire")
+    request = ConsultationRequest.objects.create(
+        company=employer_a.employer_profile.company,
+        requested_by=employer_a,
+        topic=bookable.topic,
+        mode=Mode.PHONE,
+        municipality=bookable.municipality_a,
+    )
+    routing.route_request(request.pk)
+
+    client = Client()
+    client.force_login(manager)
+    response = client.get(reverse("midi_regions:audit", kwargs={"code": bookable.directorate_a.code}))
+    rows = response.context["rows"]
+    assert [row["kind"] for row in rows].count("appointment") == 2  # booked, cancelled
+    cancelled = next(row for row in rows if row["reason"] == "Formation obligatoire")
+    assert cancelled["who"] == (advisor.get_full_name() or advisor.email)
+    assert any(row["kind"] == "request" and row["adviser"] == str(bookable.advisor_a) for row in rows)
+    assert "Formation obligatoire" in response.content.decode()
+
+    other = Client()
+    other.force_login(other_manager)
+    assert (
+        other.get(reverse("midi_regions:audit", kwargs={"code": bookable.directorate_a.code})).status_code
+        == 404
+    )
+    own = other.get(reverse("midi_regions:audit", kwargs={"code": bookable.directorate_b.code}))
+    assert own.status_code == 200 and own.context["rows"] == []
