@@ -61,7 +61,7 @@ def add_block(request):
     form = WeeklyBlockForm(request.POST, advisor=request.user.advisor)
     if form.is_valid():
         try:
-            services.add_weekly_block(advisor=request.user.advisor, **form.cleaned_data)
+            services.add_weekly_block(advisor=request.user.advisor, by=request.user, **form.cleaned_data)
             return _done(request, _("The weekly block is added."), "#weekly")
         except ValidationError as error:
             _form_error(form, error)
@@ -71,7 +71,7 @@ def add_block(request):
 def _delete(request, delete, pk, *, done, missing, anchor):
     if request.method != "POST":
         return redirect("advisors:availability")
-    if not delete(advisor=request.user.advisor, pk=pk):
+    if not delete(advisor=request.user.advisor, pk=pk, by=request.user):
         return _page(request, status=404, error=missing)
     return _done(request, done, anchor)
 

@@ -183,3 +183,29 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M} → {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class AvailabilityChange(models.Model):
+    """The audit trail of an adviser's availability: who added or removed which hours, when.
+    Rows are only added (advisors.services writes them with each change)."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("Added")
+        REMOVED = "removed", _("Removed")
+
+    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="availability_changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    description = models.CharField(_("what"), max_length=300)
+
+    class Meta:
+        verbose_name = _("availability change")
+        verbose_name_plural = _("availability changes")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["advisor", "at"], name="availability_change_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.description}"

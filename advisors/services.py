@@ -19,7 +19,7 @@ from accounts.models import User
 from appointments import services as appointment_services
 from appointments.models import Appointment
 
-from .models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
+from .models import Advisor, AvailabilityChange, AvailabilityException, TimeOff, WeeklyAvailability
 
 
 class Hides(Exception):
@@ -35,8 +35,18 @@ def _check_point(advisor: Advisor, service_point) -> None:
         raise ValidationError({"service_point": _("You do not serve this service point.")})
 
 
+def _log(advisor: Advisor, by: User | None, action: str, what) -> None:
+    AvailabilityChange.objects.create(advisor=advisor, actor=by, action=action, description=str(what)[:300])
+
+
 def add_weekly_block(
-    *, advisor: Advisor, weekday: int, start_time: time, end_time: time, service_point=None
+    *,
+    advisor: Advisor,
+    weekday: int,
+    start_time: time,
+    end_time: time,
+    service_point=None,
+    by: User | None = None,
 ) -> WeeklyAvailability:
     """A recurring block; it may not overlap another block of the same day."""
     if end_time <= start_time:
@@ -47,19 +57,30 @@ def add_weekly_block(
     ).exists()
     if overlapping:
         raise ValidationError(_("This block overlaps another block of the same day."))
-    return WeeklyAvailability.objects.create(
+    block = WeeklyAvailability.objects.create(
         advisor=advisor,
         weekday=weekday,
         start_time=start_time,
         end_time=end_time,
         service_point=service_point,
     )
+    _log(advisor, by, AvailabilityChange.Action.ADDED, _describe_block(block))
+    return block
 
 
-def delete_weekly_block(*, advisor: Advisor, pk: int) -> bool:
+def _describe_block(block: WeeklyAvailability) -> str:
+    where = block.service_point.host_office if block.service_point else _("Remote (phone and video)")
+    return f"{block} – {where}"
+
+
+def delete_weekly_block(*, advisor: Advisor, pk: int, by: User | None = None) -> bool:
     """Booked appointments stay booked: only new bookings stop being offered in this block."""
-    deleted, _rows = advisor.weekly_availability.filter(pk=pk).delete()
-    return bool(deleted)
+    block = advisor.weekly_availability.select_related("service_point").filter(pk=pk).first()
+    if block is None:
+        return False
+    _log(advisor, by, AvailabilityChange.Action.REMOVED, _describe_block(block))
+    block.delete()
+    return True
 
 
 def hidden_appointments(
@@ -114,12 +135,27 @@ def add_time_off(
             advisor=advisor, starts_at=starts_at, ends_at=ends_at, reason=reason
         )
         _cancel_hidden(hidden, by=by, reason=reason)
+        _log(advisor, by, AvailabilityChange.Action.ADDED, _describe_time_off(time_off, len(hidden)))
     return time_off
 
 
-def delete_time_off(*, advisor: Advisor, pk: int) -> bool:
-    deleted, _rows = advisor.time_off.filter(pk=pk).delete()
-    return bool(deleted)
+def _describe_time_off(time_off: TimeOff, cancelled: int = 0) -> str:
+    text = _("Time off %(start)s → %(end)s") % {
+        "start": timezone.localtime(time_off.starts_at).strftime("%Y-%m-%d %H:%M"),
+        "end": timezone.localtime(time_off.ends_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    if cancelled:
+        text += " " + _("(%(n)s appointments cancelled)") % {"n": cancelled}
+    return text
+
+
+def delete_time_off(*, advisor: Advisor, pk: int, by: User | None = None) -> bool:
+    time_off = advisor.time_off.filter(pk=pk).first()
+    if time_off is None:
+        return False
+    _log(advisor, by, AvailabilityChange.Action.REMOVED, _describe_time_off(time_off))
+    time_off.delete()
+    return True
 
 
 def add_exception(
@@ -161,9 +197,14 @@ def add_exception(
             service_point=service_point if kind == AvailabilityException.Kind.OPEN else None,
         )
         _cancel_hidden(hidden, by=by, reason="")
+        _log(advisor, by, AvailabilityChange.Action.ADDED, exception)
     return exception
 
 
-def delete_exception(*, advisor: Advisor, pk: int) -> bool:
-    deleted, _rows = advisor.availability_exceptions.filter(pk=pk).delete()
-    return bool(deleted)
+def delete_exception(*, advisor: Advisor, pk: int, by: User | None = None) -> bool:
+    exception = advisor.availability_exceptions.filter(pk=pk).first()
+    if exception is None:
+        return False
+    _log(advisor, by, AvailabilityChange.Action.REMOVED, exception)
+    exception.delete()
+    return True

@@ -68,8 +68,9 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
 
 def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
     """The directorate's latest recorded changes, newest first: appointment events (booked,
-    moved, cancelled, confirmed, held, missed, reassigned, with who and why) and routing
-    decisions (assigned, escalated, declined, reassigned). Two queries."""
+    moved, cancelled, confirmed, held, missed, reassigned, with who and why), routing decisions
+    (assigned, escalated, declined, reassigned) and availability changes. Three queries."""
+    from advisors.models import AvailabilityChange
     from appointments.models import AppointmentEvent, RoutingDecision
 
     events = (
@@ -110,5 +111,25 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
             "request": d.request,
         }
         for d in decisions
+    ]
+    changes = (
+        AvailabilityChange.objects.filter(
+            advisor__home_service_point__municipality__region__directorate=directorate
+        )
+        .select_related("actor", "advisor__user")
+        .order_by("-at", "-pk")[:limit]
+    )
+    rows += [
+        {
+            "at": c.at,
+            "kind": "availability",
+            "what": f"{c.get_action_display()}: {c.description}",
+            "who": (c.actor.get_full_name() or c.actor.email) if c.actor else None,
+            "company": "",
+            "topic": "",
+            "adviser": str(c.advisor),
+            "reason": "",
+        }
+        for c in changes
     ]
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]

@@ -31,6 +31,15 @@ def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, m
         municipality=bookable.municipality_a,
     )
     routing.route_request(request.pk)
+    signed_in = Client()
+    signed_in.force_login(advisor)
+    assert (
+        signed_in.post(
+            reverse("advisors:time_off_add"),
+            {"off-starts_at": "2026-12-07T08:00", "off-ends_at": "2026-12-07T17:00", "off-reason": "Congé"},
+        ).status_code
+        == 302
+    )
 
     client = Client()
     client.force_login(manager)
@@ -41,6 +50,10 @@ def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, m
     assert cancelled["who"] == (advisor.get_full_name() or advisor.email)
     assert any(row["kind"] == "request" and row["adviser"] == str(bookable.advisor_a) for row in rows)
     assert "Formation obligatoire" in response.content.decode()
+    (change,) = [row for row in rows if row["kind"] == "availability"]
+    assert (
+        change["who"] == (advisor.get_full_name() or advisor.email) and "2026-12-07 08:00" in change["what"]
+    )
 
     other = Client()
     other.force_login(other_manager)

@@ -185,3 +185,23 @@ def test_with_htmx_the_section_comes_back_with_the_errors(signed_in, advisor):
     )
     assert response.status_code == 400
     assert 'id="availability"' in response.content.decode()
+
+
+def test_every_change_is_written_to_the_audit_trail(signed_in, advisor, network):
+    from advisors.models import AvailabilityChange
+
+    client = signed_in(advisor)
+    client.post(
+        reverse("advisors:block_add"),
+        {"block-weekday": 1, "block-start_time": "09:00", "block-end_time": "11:00"},
+    )
+    block = WeeklyAvailability.objects.get(advisor=network.advisor_a)
+    client.post(reverse("advisors:block_delete", args=[block.pk]))
+    client.post(
+        reverse("advisors:time_off_add"),
+        {"off-starts_at": "2026-12-01T08:00", "off-ends_at": "2026-12-01T12:00"},
+    )
+    changes = list(AvailabilityChange.objects.filter(advisor=network.advisor_a).order_by("pk"))
+    assert [c.action for c in changes] == ["added", "removed", "added"]
+    assert all(c.actor == advisor for c in changes)
+    assert "09:00" in changes[0].description and "2026-12-01 08:00" in changes[2].description
