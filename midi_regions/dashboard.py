@@ -108,17 +108,7 @@ class Catalogue:
         regions = list(regions.select_related("directorate").order_by("code"))
         if not regions:
             return None
-        return cls._load(regions, tuple({r.directorate_id for r in regions}))
-
-    @classmethod
-    def load(cls, directorates) -> "Catalogue":
-        regions = AdministrativeRegion.objects.filter(directorate__in=directorates).select_related(
-            "directorate"
-        )
-        return cls._load(list(regions.order_by("code")), directorates)
-
-    @classmethod
-    def _load(cls, regions: list, directorates) -> "Catalogue":
+        directorates = tuple({r.directorate_id for r in regions})
         return cls(
             regions=regions,
             service_points=list(
@@ -149,12 +139,11 @@ class FilterForm(forms.Form):
     topic = forms.TypedChoiceField(label=_("Topic"), coerce=int, required=False, empty_value=None)
     mode = forms.ChoiceField(label=_("Mode"), choices=[("", _("All modes")), *Mode.choices], required=False)
 
-    def __init__(self, data, *, directorates: tuple[int, ...], catalogue: Catalogue | None = None):
+    def __init__(self, data, *, catalogue: Catalogue):
         start, end = default_period()
         data = {"start": start.isoformat(), "end": end.isoformat(), **{k: v for k, v in data.items() if v}}
         super().__init__(data)
-        self.directorates = directorates
-        self.catalogue = catalogue or Catalogue.load(directorates)
+        self.catalogue = catalogue
         every = [("", _("All"))]
         self.fields["region"].choices = every + [
             (r.pk, f"{r.code} – {r.name}") for r in self.catalogue.regions
@@ -182,7 +171,7 @@ class FilterForm(forms.Form):
             return next((row for row in rows if row.pk == pk), None) if pk else None
 
         return Filters(
-            directorates=self.directorates,
+            directorates=self.catalogue.scope,
             start=data["start"],
             end=data["end"],
             region=pick(self.catalogue.regions, data.get("region")),
@@ -206,24 +195,6 @@ def advisors_in_scope(directorates) -> QuerySet[Advisor]:
         .select_related("user", "home_service_point__municipality__region")
         .order_by("user__last_name", "user__first_name")
     )
-
-
-def directorates_for(user, code: str | None) -> list[RegionalDirectorate] | None:
-    """The directorates a dashboard URL shows to this user (1 query), or None (404).
-
-    `code` names one directorate; None is the national view (administrators only)."""
-    from accounts.access import Role, directorates_visible_to, role_of
-
-    visible = directorates_visible_to(user).order_by("name_fr")
-    if code is None:
-        return list(visible) if role_of(user) == Role.ADMINISTRATOR else None
-    return list(visible.filter(code=code)) or None
-
-
-def directorate_scope(user, code: str | None) -> tuple[int, ...] | None:
-    """The ids of `directorates_for`, or None (404)."""
-    found = directorates_for(user, code)
-    return tuple(d.pk for d in found) if found else None
 
 
 def filtered_appointments(filters: Filters) -> QuerySet[Appointment]:

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from accounts.access import Role, role_required
 from appointments.models import Appointment, ConsultationRequest, Mode, Topic
 
-from .dashboard import FilterForm, Filters, directorate_scope, filtered_appointments, filtered_requests
+from .dashboard import Catalogue, FilterForm, Filters, filtered_appointments, filtered_requests
 from .i18n import localized
 from .models import AdministrativeRegion
 
@@ -253,11 +253,11 @@ def _error_text(form) -> str:
 
 
 def _export(request, code: str | None, kind: str, build: Callable[[Filters], tuple[list, Iterator]]):
-    directorates = directorate_scope(request.user, code)
-    if directorates is None:
+    catalogue = Catalogue.for_user(request.user, code)  # the dashboard's own access rule
+    if catalogue is None:
         # Another directorate's data is private: it does not exist for this visitor.
         raise Http404
-    form = FilterForm(request.GET, directorates=directorates)
+    form = FilterForm(request.GET, catalogue=catalogue)
     if not form.is_valid():
         return HttpResponse(_error_text(form), status=400, content_type="text/plain; charset=utf-8")
     filters = form.filters()

@@ -93,7 +93,7 @@ def dashboard(request, code: str | None = None):
     if catalogue is None:
         raise Http404
     directorates = catalogue.directorates
-    form = dashboard_selectors.FilterForm(request.GET, directorates=catalogue.scope, catalogue=catalogue)
+    form = dashboard_selectors.FilterForm(request.GET, catalogue=catalogue)
     context = {"form": form, "directorates": directorates, "code": code}
     if not form.is_valid():
         return render(request, "midi_regions/dashboard.html", context, status=400)

@@ -86,11 +86,10 @@ def test_only_the_adviser_and_their_manager_open_the_appointment(
 
 
 def test_another_adviser_cannot_act_or_write_notes(client_for, booked, other_advisor, manager):
-    for user in (other_advisor,):
-        client = client_for(user)
-        assert client.post(action_url(booked), {"action": "cancel"}).status_code == 404
-        note_url = reverse("advisors:appointment_note", kwargs={"uid": booked.uid})
-        assert client.post(note_url, {"text": "intrus"}).status_code == 404
+    client = client_for(other_advisor)
+    assert client.post(action_url(booked), {"action": "cancel"}).status_code == 404
+    note_url = reverse("advisors:appointment_note", kwargs={"uid": booked.uid})
+    assert client.post(note_url, {"text": "intrus"}).status_code == 404
     assert client_for(manager).post(action_url(booked), {"action": "confirm"}).status_code == 403
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.CONFIRMED and booked.advisor_confirmed_at is None
