@@ -8,26 +8,26 @@ from django.db import OperationalError
 from . import notifications
 
 
-@shared_task(
-    name="appointments.send_appointment_email",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=10,
-    acks_late=True,
-)
+def email_task(name: str):
+    """A task that sends email: an SMTP or network failure retries with backoff (10 times, 30 s
+    doubling to 30 min: about two and a half hours); acks_late, so a worker killed mid-send
+    leaves the message queued. Each sender skips an event that is no longer current."""
+    return shared_task(
+        name=name,
+        autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+        retry_backoff=30,
+        retry_backoff_max=1800,
+        max_retries=10,
+        acks_late=True,
+    )
+
+
+@email_task("appointments.send_appointment_email")
 def send_appointment_email(appointment_id: int, event: str, sequence: int) -> int:
     return notifications.send_appointment_email(appointment_id=appointment_id, event=event, sequence=sequence)
 
 
-@shared_task(
-    name="appointments.send_reassigned_advisor_email",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=10,
-    acks_late=True,
-)
+@email_task("appointments.send_reassigned_advisor_email")
 def send_reassigned_advisor_email(
     appointment_id: int, advisor_id: int, taken_over: bool, reason: str = ""
 ) -> int:
@@ -37,14 +37,7 @@ def send_reassigned_advisor_email(
     )
 
 
-@shared_task(
-    name="appointments.send_request_email",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=10,
-    acks_late=True,
-)
+@email_task("appointments.send_request_email")
 def send_request_email(request_id: int, event: str) -> int:
     from . import requests
 
@@ -78,28 +71,14 @@ def escalate_overdue_requests() -> int:
     return routing.escalate_overdue()
 
 
-@shared_task(
-    name="appointments.send_routing_email",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=10,
-    acks_late=True,
-)
+@email_task("appointments.send_routing_email")
 def send_routing_email(decision_id: int) -> int:
     from . import routing
 
     return routing.send_routing_email(decision_id)
 
 
-@shared_task(
-    name="appointments.send_request_reassigned_email",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=10,
-    acks_late=True,
-)
+@email_task("appointments.send_request_reassigned_email")
 def send_request_reassigned_email(
     decision_id: int, audience: str, previous_advisor_id: int | None = None, proposals_withdrawn: bool = False
 ) -> int:
