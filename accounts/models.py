@@ -139,3 +139,30 @@ class EmployerProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.company}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the secret is stored (accounts.tokens).
+
+    The token reads `midi_<prefix>_<secret>`: the prefix finds the row, the secret proves
+    possession. It is shown once, when created; the user can revoke it at any time.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (midi_{self.prefix}_…)"

@@ -7,7 +7,7 @@ the ones escalated to them, and may give an open request to another adviser of t
 """
 
 from django.contrib import messages
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import Role, company_of, directorates_visible_to, role_of, role_required
+from accounts.access import Role, company_of, role_of, role_required
 from midi_regions.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 
@@ -157,28 +157,6 @@ def request_withdraw(request, uid):
 # --- Advisers and managers ---------------------------------------------------------------------
 
 
-def _handled_by(user):
-    """Requests waiting for this user's answer."""
-    if role_of(user) == Role.MANAGER:
-        return Q(status=ConsultationRequest.Status.MANAGER, assigned_manager=user)
-    return Q(
-        assigned_advisor=user.advisor,
-        status__in=[ConsultationRequest.Status.ASSIGNED, ConsultationRequest.Status.PROPOSED],
-    )
-
-
-def _visible_to(user):
-    """Requests a staff member may open: their own; a manager's whole directorate."""
-    if role_of(user) in (Role.MANAGER, Role.ADMINISTRATOR):
-        ids = list(directorates_visible_to(user).values_list("pk", flat=True))
-        return (
-            Q(municipality__region__directorate__in=ids)
-            | Q(assigned_advisor__home_service_point__municipality__region__directorate__in=ids)
-            | Q(assigned_manager=user)
-        )
-    return Q(assigned_advisor=user.advisor) | Q(decisions__chosen_advisor=user.advisor)
-
-
 @role_required(Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 def inbox(request):
     base = ConsultationRequest.objects.select_related(
@@ -190,7 +168,7 @@ def inbox(request):
         # Why each request came to this person: the reason of its latest routing decision.
         latest = RoutingDecision.objects.filter(request=OuterRef("pk"), hop=OuterRef("hops"))
         waiting = list(
-            base.filter(_handled_by(request.user))
+            base.filter(selectors.requests_waiting_for(request.user))
             .annotate(routing_reason=Subquery(latest.values("reason")[:1]))
             .order_by("due_at", "created_at")
         )
@@ -200,7 +178,9 @@ def inbox(request):
             )
     network = None
     if role in (Role.MANAGER, Role.ADMINISTRATOR):
-        network = base.filter(_visible_to(request.user)).distinct().order_by("-created_at")[:200]
+        network = (
+            base.filter(selectors.requests_visible_to(request.user)).distinct().order_by("-created_at")[:200]
+        )
     return render(
         request,
         "appointments/requests/inbox.html",
@@ -225,7 +205,7 @@ def _parse_choice(value: str) -> services.SlotChoice:
 def _staff_request(request, uid) -> ConsultationRequest:
     """A request this adviser, manager or administrator may open; 404 for anyone else."""
     consultation = (
-        ConsultationRequest.objects.filter(_visible_to(request.user), uid=uid)
+        ConsultationRequest.objects.filter(selectors.requests_visible_to(request.user), uid=uid)
         .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
         .distinct()
         .first()

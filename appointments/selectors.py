@@ -9,14 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
 
-from .models import Appointment, Mode, Topic
+from .models import Appointment, ConsultationRequest, Mode, Topic
 from .slots import AdvisorCalendar, Block, Slot, add_business_days, free_slots, local_zone
 
 DAYS_PER_GROUP = 5  # "the next 5 days that have slots"
@@ -369,3 +370,25 @@ def reassignment_candidates(*, directorate_ids, topic: Topic, exclude_advisor_id
     if exclude_advisor_id is not None:
         advisors = advisors.exclude(pk=exclude_advisor_id)
     return advisors.order_by("user__last_name", "user__first_name", "pk")
+
+
+def requests_waiting_for(user) -> Q:
+    """Requests waiting for this user's answer."""
+    if role_of(user) == Role.MANAGER:
+        return Q(status=ConsultationRequest.Status.MANAGER, assigned_manager=user)
+    return Q(
+        assigned_advisor=user.advisor,
+        status__in=[ConsultationRequest.Status.ASSIGNED, ConsultationRequest.Status.PROPOSED],
+    )
+
+
+def requests_visible_to(user) -> Q:
+    """Requests a staff member may open: their own; a manager's whole directorate."""
+    if role_of(user) in (Role.MANAGER, Role.ADMINISTRATOR):
+        ids = list(directorates_visible_to(user).values_list("pk", flat=True))
+        return (
+            Q(municipality__region__directorate__in=ids)
+            | Q(assigned_advisor__home_service_point__municipality__region__directorate__in=ids)
+            | Q(assigned_manager=user)
+        )
+    return Q(assigned_advisor=user.advisor) | Q(decisions__chosen_advisor=user.advisor)

@@ -16,6 +16,9 @@ class MidiRegionsConfig(AppConfig):
 
         from .models import AdministrativeRegion
         from .page_cache import bump_catalogue_version
+        from .role_audit import connect as connect_role_audit
+
+        connect_role_audit()  # the audit trail of role changes (midi_regions.role_audit)
 
         def catalogue_changed(**kwargs):
             # Now, and again once the change is committed: a page rendered by another process

@@ -31,6 +31,7 @@ from .models import AdministrativeRegion, RegionalDirectorate
 
 DEFAULT_WEEKS = 4
 MAX_DAYS = 366
+YEARS = (2000, 2100)  # the service's lifetime, with room: anything else is a typo or a probe
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,11 @@ class FilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        for day in (start, end):
+            if day and not YEARS[0] <= day.year <= YEARS[1]:
+                raise forms.ValidationError(
+                    _("Choose dates between %(first)s and %(last)s.") % {"first": YEARS[0], "last": YEARS[1]}
+                )
         if start and end:
             if end < start:
                 raise forms.ValidationError(_("The end of the period comes before its start."))

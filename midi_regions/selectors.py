@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from advisors.models import Advisor
 from service_points.models import ServicePoint
 
-from .models import AdministrativeRegion, RegionalDirectorate
+from .models import AdministrativeRegion, RegionalDirectorate, RoleChange
 
 
 def directorates_with_counts(
@@ -69,7 +69,8 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
 def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
     """The directorate's latest recorded changes, newest first: appointment events (booked,
     moved, cancelled, confirmed, held, missed, reassigned, with who and why), routing decisions
-    (assigned, escalated, declined, reassigned) and availability changes. Three queries."""
+    (assigned, escalated, declined, reassigned), availability changes and role changes of its
+    advisers and manager. Four queries."""
     from advisors.models import AvailabilityChange
     from appointments.models import AppointmentEvent, RoutingDecision
 
@@ -132,4 +133,34 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
         }
         for c in changes
     ]
+    # Role changes of its advisers and its manager (an adviser who left for another directorate
+    # shows in both). One query, labels are snapshots: no join.
+    roles = role_changes(
+        RoleChange.objects.filter(Q(directorate=directorate) | Q(previous_directorate=directorate)),
+        limit=limit,
+    )
+    rows += [
+        {
+            "at": c.at,
+            "kind": "role",
+            "role": c.what,
+            "what": c.get_what_display(),
+            "before": c.before_display,
+            "after": c.after_display,
+            "who": c.actor_label or None,
+            "company": "",
+            "topic": "",
+            "adviser": c.subject_label,
+            "reason": "",
+        }
+        for c in roles
+    ]
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
+
+
+def role_changes(changes: QuerySet[RoleChange] | None = None, *, limit: int = 200) -> list[RoleChange]:
+    """The latest role changes (all of them by default), newest first, with the directorates
+    they concern. One query."""
+    if changes is None:
+        changes = RoleChange.objects.all()
+    return list(changes.select_related("directorate", "previous_directorate").order_by("-at", "-pk")[:limit])

@@ -10,6 +10,7 @@ Every variable is documented in .env.example. A bad value fails loudly at start-
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.humanize",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -66,11 +70,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "midi_regions.middleware.RejectNulCharacters",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.mfa.StaffMFAMiddleware",
+    # The request's user is the actor of role changes made in this request (RoleChange).
+    "midi_regions.role_audit.RoleAuditMiddleware",
 ]
 
 ROOT_URLCONF = "midi_regions.urls"
@@ -154,6 +161,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
+    "purge-expired-personal-details": {
+        "task": "accounts.purge_expired_personal_details",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Authentication (django-allauth) --------------------------------------------------------
@@ -183,7 +195,49 @@ ACCOUNT_RATE_LIMITS = {
 RATE_LIMITS = {
     "booking": {"user": env.str("RATE_LIMIT_BOOKING_USER", default="20/h"), "ip": "60/h"},
     "request": {"user": env.str("RATE_LIMIT_REQUEST_USER", default="10/h"), "ip": "30/h"},
+    # Closing an account asks for the password: no guessing it from a borrowed session.
+    "account_close": {"user": "5/h", "ip": "30/h"},
 }
+
+# The API (midi_regions.api): tokens or the browser session, JSON only, every call throttled.
+API_RATE_LIMITS = {
+    "user": env.str("API_RATE_LIMIT_USER", default="600/min"),
+    "anonymous": env.str("API_RATE_LIMIT_ANONYMOUS", default="120/min"),
+}
+API_MAX_BODY_BYTES = 64 * 1024  # the largest real body (a request's message) is under 10 kB
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "midi_regions.api.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["midi_regions.api.ApiRateThrottle", "midi_regions.api.WriteThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["midi_regions.api.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MIDI régions – API",
+    "DESCRIPTION": (
+        "Book consultations with the Québec immigration ministry's regional advisers. "
+        "Authenticate with a personal token (`Authorization: Bearer midi_…`) created in your space."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "appointments.models.Appointment.Status",
+        "RequestStatusEnum": "appointments.models.ConsultationRequest.Status",
+    },
+}
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Advisers, managers and administrators must use TOTP (accounts.mfa); off only for the local demo.
 REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=not DEBUG)
@@ -287,6 +341,11 @@ ROUTING_MAX_HOPS = env.int("ROUTING_MAX_HOPS", default=3)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 REMINDER_RETRY_MINUTES = env.int("REMINDER_RETRY_MINUTES", default=5)
 REMINDER_SMTP_CONNECTIONS = env.int("REMINDER_SMTP_CONNECTIONS", default=16)  # per worker, side by side
+
+# Law 25 (accounts.privacy): the free text of appointments that ended this many days ago is blanked.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=730)
+if PERSONAL_DATA_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("PERSONAL_DATA_RETENTION_DAYS must be a whole number of days, at least 1.")
 
 LOGGING = {
     "version": 1,

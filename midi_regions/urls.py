@@ -14,6 +14,7 @@ network_patterns = (
     [
         path("", views.network, name="network"),
         path(_("national/dashboard/"), views.dashboard, name="national"),
+        path(_("national/audit/"), views.national_audit, name="national_audit"),
         path(
             _("national/export/appointments.csv"),
             export_views.export_appointments,
@@ -39,6 +40,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include("midi_regions.api_urls")),
     # An adviser's calendar subscription: outside the language prefix so the URL never changes.
     path("calendrier/<slug:token>.ics", advisor_views.feed, name="advisor_feed"),
 ]

@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts.access import Role, can_view_directorate, directorates_visible_to, role_required
+from accounts.access import Role, can_view_directorate, directorates_visible_to, role_of, role_required
 from advisors.models import Advisor
 from appointments.models import Topic
 from service_points.models import Municipality, ServicePoint
@@ -168,3 +168,12 @@ def audit(request, code: str):
         "midi_regions/audit.html",
         {"directorate": directorate, "rows": selectors.audit_trail(directorate)},
     )
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def national_audit(request):
+    """Every role change, nationwide, staff flags included: administrators only (a manager gets
+    the 404 of the national dashboard)."""
+    if role_of(request.user) != Role.ADMINISTRATOR:
+        raise Http404
+    return render(request, "midi_regions/national_audit.html", {"changes": selectors.role_changes()})

@@ -169,6 +169,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     fuzzing tests: URL kwargs by builder name, query strings, and the eight people."""
     from datetime import time
 
+    from accounts.tokens import create_token
     from advisors.feed import ensure_feed_token
     from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
     from appointments import links, services
@@ -219,10 +220,17 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "manage": {"token": links.manage_token(appointment)},
         "request": {"uid": request.uid},
         "directorate": {"code": network.directorate_a.code},
+        "topic": {"code": network.topic.code},
+        "municipality": {"geonames_id": network.municipality_a.geonames_id},
+        "api_token": {"pk": create_token(user=employer_a, name="matrix")[0].pk},
     }
     query = {
         "week": "?start=2026-11-23&end=2026-11-30",
         "search": f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}&municipality=Trois-Rivi%C3%A8res",
+        "api_search": (
+            f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}"
+            f"&municipality={network.municipality_a.geonames_id}"
+        ),
     }
     people = {
         "anonymous": None,

@@ -39,6 +39,8 @@ MATRIX = {
     "accounts:home": (None, (302, 200, 200, 302, 302, 302, 302, 302)),  # staff: to their own space
     "accounts:profile": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "accounts:data_export": (None, (302, 200, 200, 403, 403, 403, 403, 403)),  # their own company
+    # Law 25 account closure: employers only; staff accounts are managed by administrators.
+    "accounts:close": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     # The adviser's workspace: advisers only; another adviser's rows are 404.
     "advisors:me": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
     "advisors:availability": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
@@ -78,6 +80,7 @@ MATRIX = {
     # Managers: their directorate; administrators: all, and the national view.
     "midi_regions:network": (None, (302, 403, 403, 403, 403, 200, 200, 200)),
     "midi_regions:national": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
+    "midi_regions:national_audit": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:national_export_appointments": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:national_export_requests": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:directorate": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
@@ -85,6 +88,30 @@ MATRIX = {
     "midi_regions:audit": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_appointments": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_requests": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    # The API: tokens or the session; 401 (not a login redirect) for anonymous callers.
+    "accounts:api_tokens": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
+    "accounts:api_token_revoke": ("api_token", (405,) * 8),
+    "api:schema": (None, ALL_200),
+    "api:docs": (None, ALL_200),
+    "api:municipality-list": (None, ALL_200),
+    "api:municipality-detail": ("municipality", ALL_200),
+    "api:service-point-list": (None, ALL_200),
+    "api:service-point-detail": ("point", ALL_200),
+    "api:topic-list": (None, ALL_200),
+    "api:topic-detail": ("topic", ALL_200),
+    "api:slots": ("api_search", (401, 200, 200, 403, 403, 403, 403, 403)),
+    "api:appointment-list": (None, (401, 200, 200, 403, 403, 403, 403, 403)),
+    "api:appointment-detail": ("appointment", (401, 200, 404, 403, 403, 403, 403, 403)),
+    "api:appointment-reschedule": ("appointment", (401, 405, 405, 403, 403, 403, 403, 403)),
+    "api:appointment-cancel": ("appointment", (401, 405, 405, 403, 403, 403, 403, 403)),
+    "api:request-list": (None, (401, 200, 200, 403, 403, 403, 403, 403)),
+    "api:request-detail": ("request", (401, 200, 404, 403, 403, 403, 403, 403)),
+    "api:request-withdraw": ("request", (401, 405, 405, 403, 403, 403, 403, 403)),
+    "api:inbox-list": (None, (401, 403, 403, 200, 200, 200, 200, 403)),
+    "api:calendar": ("week", (401, 403, 403, 200, 200, 403, 403, 403)),
+    "api:directorates": (None, (401, 403, 403, 403, 403, 200, 200, 200)),
+    "api:caseload": ("directorate", (401, 403, 403, 403, 403, 200, 404, 200)),
+    "api:national_caseload": (None, (401, 403, 403, 403, 403, 404, 404, 200)),
 }
 # Not in the persona matrix: /healthz answers the same to everyone (200, or 503 when a dependency
 # is down: tests/test_healthz.py).

@@ -1,0 +1,65 @@
+"""API for the signed-in adviser: the calendar (the same events as the calendar page)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import Role
+from midi_regions.api import allow
+
+from .calendar import MAX_RANGE_DAYS, InvalidWindow, calendar_events, parse_window
+
+
+class CalendarQuery(serializers.Serializer):
+    start = serializers.CharField(max_length=40, help_text="ISO 8601 date or date-time (inclusive).")
+    end = serializers.CharField(
+        max_length=40,
+        help_text=f"ISO 8601 date or date-time (exclusive), at most {MAX_RANGE_DAYS} days later.",
+    )
+
+
+class CalendarEventSerializer(serializers.Serializer):
+    id = serializers.CharField(required=False)
+    kind = serializers.CharField(help_text="appointment, availability, time_off or holiday.")
+    title = serializers.CharField(allow_blank=True)
+    start = serializers.CharField(help_text="Local time with offset, or a date for all-day events.")
+    end = serializers.CharField(required=False)
+    all_day = serializers.BooleanField()
+    details = serializers.DictField(help_text="Status, mode, place: what the calendar page shows.")
+
+
+def _event(event: dict) -> dict:
+    details = dict(event.get("extendedProps") or {})
+    kind = details.pop("kind", "")
+    row = {
+        "kind": kind,
+        "title": event.get("title", ""),
+        "start": event["start"],
+        "all_day": bool(event.get("allDay")),
+        "details": details,
+    }
+    for name in ("id", "end"):
+        if name in event:
+            row[name] = event[name]
+    return row
+
+
+@extend_schema(tags=["advisers"])
+class CalendarView(APIView):
+    """The adviser's appointments (every status), availability, time off and Québec holidays
+    in [start, end)."""
+
+    permission_classes = [allow(Role.ADVISOR)]
+
+    @extend_schema(parameters=[CalendarQuery], responses=CalendarEventSerializer(many=True))
+    def get(self, request):
+        query = CalendarQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            start, end = parse_window(query.validated_data["start"], query.validated_data["end"])
+        except InvalidWindow as error:
+            raise ValidationError({"start": [str(error)]}) from None
+        events = calendar_events(request.user.advisor, start, end)
+        return Response([_event(e) for e in events], headers={"Cache-Control": "private, no-store"})

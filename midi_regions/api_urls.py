@@ -1,0 +1,38 @@
+"""The API's routes under /api/: version 1 of the resources, the OpenAPI schema and its docs.
+
+Outside the language prefix: the language of messages follows Accept-Language."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from advisors.api import CalendarView
+from appointments.api import AppointmentViewSet, InboxView, RequestViewSet, SlotSearchView, TopicViewSet
+from service_points.api import MunicipalityViewSet, ServicePointViewSet
+
+from .caseload_api import CaseloadView, DirectorateListView
+
+router = SimpleRouter()
+router.register("municipalities", MunicipalityViewSet, basename="municipality")
+router.register("service-points", ServicePointViewSet, basename="service-point")
+router.register("topics", TopicViewSet, basename="topic")
+router.register("appointments", AppointmentViewSet, basename="appointment")
+router.register("requests", RequestViewSet, basename="request")
+router.register("adviser/inbox", InboxView, basename="inbox")
+
+v1 = [
+    path("slots/", SlotSearchView.as_view(), name="slots"),
+    path("adviser/calendar/", CalendarView.as_view(), name="calendar"),
+    path("directorates/", DirectorateListView.as_view(), name="directorates"),
+    path("directorates/<slug:code>/caseload/", CaseloadView.as_view(), name="caseload"),
+    path("caseload/", CaseloadView.as_view(), name="national_caseload"),
+    *router.urls,
+]
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]

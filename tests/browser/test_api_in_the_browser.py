@@ -1,0 +1,55 @@
+"""The API as a person meets it in Chromium: an employer creates a personal token on the
+"API tokens" page, an integration uses it, the employer revokes it; the API docs (Swagger UI,
+served from the sidecar package, no CDN) render under the site's Content-Security-Policy."""
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
+    expect = None
+
+from tests import factories
+from tests.browser.test_booking_journey import PASSWORD, fr
+from tests.browser.test_request_journey import log_in
+
+
+@pytest.fixture
+def employer(transactional_db):
+    network = factories.small_network()
+    user = factories.UserFactory(email="api@boulangerie.example", first_name="Rémi", password=PASSWORD)
+    factories.EmployerProfileFactory(user=user, company__municipality=network.municipality_a)
+    return user
+
+
+def test_employer_creates_uses_and_revokes_a_token(page, browser_context, employer, live_url):
+    page.goto("/")
+    nav = page.get_by_role("navigation", name=fr("Main menu"))
+    log_in(page, nav, employer)
+    page.get_by_role("contentinfo").get_by_role("link", name=fr("API tokens")).click()
+    page.get_by_label(fr("Name")).fill("Système RH")
+    page.get_by_role("button", name=fr("Create the token")).click()
+    token = page.locator("#new-token").inner_text()
+    assert token.startswith("midi_")
+
+    api = browser_context.request
+    calls = live_url + "/api/v1/appointments/"
+    assert api.get(calls, headers={"Authorization": f"Bearer {token}"}).status == 200
+
+    page.goto(page.url)  # the list again: the secret is not shown a second time
+    expect(page.locator("#new-token")).to_have_count(0)
+    row = page.get_by_role("row").filter(has_text="Système RH")
+    row.get_by_role("button").click()
+    expect(page.locator("#messages")).to_contain_text(
+        fr("The token is revoked: calls made with it are refused from now on.")
+    )
+    assert api.get(calls, headers={"Authorization": f"Bearer {token}"}).status == 401
+    browser_context.problems.assert_clean()
+
+
+def test_api_docs_render_under_the_csp(page, browser_context, live_url, transactional_db):
+    page.goto("/api/docs/")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert page.locator(".opblock").count() >= 19  # every operation of /api/v1
+    assert all(request.startswith("/static/") for request in browser_context.problems.static_ok)
+    browser_context.problems.assert_clean()
