@@ -438,15 +438,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         created = requests.create_request(
             company=company_of(request.user),
             user=request.user,
-            data=requests.RequestData(
-                topic=data["topic"],
-                mode=data["mode"],
-                municipality=data["municipality"],
-                language=data["language"],
-                preferred_weekdays=data["preferred_weekdays"],
-                preferred_time=data["preferred_time"],
-                message=data["message"],
-            ),
+            data=requests.RequestData.from_cleaned(data),
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=created.pk)).data, status=201)
 

@@ -53,15 +53,7 @@ def request_new(request):
             created = requests.create_request(
                 company=company,
                 user=request.user,
-                data=requests.RequestData(
-                    topic=data["topic"],
-                    mode=data["mode"],
-                    municipality=data["municipality"],
-                    language=data["language"],
-                    preferred_weekdays=data["preferred_weekdays"],
-                    preferred_time=data["preferred_time"],
-                    message=data["message"],
-                ),
+                data=requests.RequestData.from_cleaned(data),
             )
             messages.success(
                 request, _("Your request is sent. The nearest qualified adviser will answer you by email.")

@@ -45,6 +45,11 @@ class RequestData:
     preferred_time: str
     message: str
 
+    @classmethod
+    def from_cleaned(cls, data: dict) -> "RequestData":
+        """From the validated fields of the page's form or the API's serializer (same names)."""
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
 
 def create_request(*, company: Company, user: User, data: RequestData) -> ConsultationRequest:
     """Save the request, then route it (Celery) once the transaction commits."""

@@ -73,3 +73,21 @@ def test_the_window_resets(settings):
     assert ratelimit.hit("t", "k", "1/m", now=120.0) is None
     assert ratelimit.hit("t", "k", "1/m", now=150.0) == 30
     assert ratelimit.hit("t", "k", "1/m", now=180.0) is None  # a new minute
+
+
+@pytest.mark.parametrize(
+    "action, url_name, data",
+    [
+        ("signup", "account_signup", {"email": "x@example.com", "password1": "a", "password2": "b"}),
+        ("reset_password", "account_reset_password", {"email": "quelquun@entreprise.example"}),
+    ],
+)
+def test_sign_up_and_password_reset_are_limited_by_allauth(settings, db, action, url_name, data, mailoutbox):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, action: "2/m/ip"}
+    client = Client(REMOTE_ADDR="203.0.113.8")
+    url = reverse(url_name)
+    statuses = [client.post(url, data).status_code for _ in range(3)]
+    assert statuses[:2] != [429, 429] and statuses[2] == 429
+    assert "Trop de tentatives" in client.post(url, data).content.decode()
+    # Another address is not limited by this one's attempts.
+    assert Client(REMOTE_ADDR="198.51.100.10").post(url, data).status_code != 429
