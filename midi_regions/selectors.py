@@ -97,6 +97,9 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
             "adviser": str(e.appointment.advisor),
             "reason": e.reason,
             "appointment": e.appointment,
+            # A move shows its times before → after (a reassignment's reason names both advisers).
+            "moved_from": e.previous_starts_at,
+            "moved_to": e.starts_at if e.previous_starts_at else None,
         }
         for e in events
     ] + [

@@ -22,6 +22,13 @@ def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, m
             bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
         ),
     )
+    services.reschedule_appointment(
+        appointment=appointment,
+        choice=services.SlotChoice(
+            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(14)
+        ),
+        by=employer_a,
+    )
     services.cancel_appointment(appointment=appointment, by=advisor, reason="Formation obligatoire")
     request = ConsultationRequest.objects.create(
         company=employer_a.employer_profile.company,
@@ -45,7 +52,10 @@ def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, m
     client.force_login(manager)
     response = client.get(reverse("midi_regions:audit", kwargs={"code": bookable.directorate_a.code}))
     rows = response.context["rows"]
-    assert [row["kind"] for row in rows].count("appointment") == 2  # booked, cancelled
+    assert [row["kind"] for row in rows].count("appointment") == 3  # booked, moved, cancelled
+    (moved,) = [row for row in rows if row.get("moved_from")]
+    assert (moved["moved_from"], moved["moved_to"]) == (tuesday(10, 30), tuesday(14))
+    assert "10 h 30 → " in response.content.decode()
     cancelled = next(row for row in rows if row["reason"] == "Formation obligatoire")
     assert cancelled["who"] == (advisor.get_full_name() or advisor.email)
     assert any(row["kind"] == "request" and row["adviser"] == str(bookable.advisor_a) for row in rows)
