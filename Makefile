@@ -38,6 +38,8 @@ format: install
 
 test: messages lint
 	DEBUG=0 SECRET_KEY=make-test-not-secret $(MANAGE) makemigrations --check --dry-run
+# Migrations must be safe while the previous release still serves (midi_regions.migration_lint).
+	DEBUG=0 SECRET_KEY=make-test-not-secret $(MANAGE) lint_migrations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Developers: refresh the French catalogue after changing user-facing text.

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Company, EmployerProfile, User
+from .models import Company, CompanyInvitation, EmployerProfile, User
 
 
 @admin.register(User)
@@ -37,6 +37,23 @@ class EmployerProfileInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class CompanyInvitationInline(admin.TabularInline):
+    """Invitations are the representatives' to send and withdraw (accounts.invitations): shown only."""
+
+    model = CompanyInvitation
+    fk_name = "company"
+    extra = 0
+    can_delete = False
+    fields = ("email", "invited_by", "created_at", "expires_at", "accepted_at", "accepted_by", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ("legal_name", "neq", "sector", "size", "municipality", "created_at")
@@ -44,4 +61,4 @@ class CompanyAdmin(admin.ModelAdmin):
     search_fields = ("legal_name", "neq", "municipality__name")
     list_select_related = ("municipality",)
     autocomplete_fields = ("municipality",)
-    inlines = [EmployerProfileInline]
+    inlines = [EmployerProfileInline, CompanyInvitationInline]

@@ -80,7 +80,18 @@ class CompanyProfileForm(forms.Form):
         neq = normalize_neq(self.cleaned_data["neq"])
         validate_neq(neq)
         taken = Company.objects.filter(neq=neq).exclude(representatives__user=self.user).exists()
+        if taken and EmployerProfile.objects.filter(user=self.user).exists():
+            # Already a representative: an invitation cannot move them to another company.
+            raise forms.ValidationError(
+                _(
+                    "Another registered company has this NEQ. Check the number; a person represents "
+                    "one company only."
+                ),
+                code="neq_taken",
+            )
         if taken:
+            # A new account: a colleague who represents the company invites them
+            # (accounts.invitations), which links the account to it.
             raise forms.ValidationError(
                 _(
                     "A company with this NEQ is already registered. Ask its representative to "

@@ -20,7 +20,7 @@ from .access import Role, role_of
 
 SESSION_KEY = "staff_mfa_verified"
 STAFF = (Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
-ALWAYS_ALLOWED = {"set_language", "livez", "healthz", "advisor_feed", "account_logout"}
+ALWAYS_ALLOWED = {"set_language", "livez", "healthz", "readyz", "metrics", "advisor_feed", "account_logout"}
 
 
 def _exempt(request) -> bool:

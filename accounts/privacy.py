@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from appointments import notifications
+from appointments import notifications, waitlist
 from appointments.emails import build_email
 from appointments.models import (
     Appointment,
@@ -32,6 +32,7 @@ from appointments.models import (
     ConsultationRequest,
     Reminder,
     RoutingDecision,
+    WaitlistEntry,
 )
 from appointments.requests import RequestError, withdraw_request
 from appointments.services import BookingError, cancel_appointment
@@ -39,7 +40,7 @@ from midi_regions.queue import enqueue
 from midi_regions.role_audit import forget_person
 
 from .access import Role, role_of
-from .models import ApiToken, Company, EmployerProfile, User
+from .models import ApiToken, Company, CompanyInvitation, EmployerProfile, User
 from .selectors import has_other_active_representatives
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,17 @@ def close_account(*, user: User, reason: str = "", now: datetime | None = None) 
             company.street_address = ""
             company.postal_code = ""
             company.save(update_fields=["street_address", "postal_code", "updated_at"])
+            # Nobody is left to vouch for a colleague: pending invitations die with the account,
+            # and so does the company's place on the waitlist.
+            CompanyInvitation.objects.filter(
+                company=company, accepted_at__isnull=True, revoked_at__isnull=True
+            ).update(revoked_at=now)
+            for entry in WaitlistEntry.objects.filter(
+                company=company, status__in=WaitlistEntry.ACTIVE_STATUSES
+            ):
+                waitlist.leave(entry=entry, now=now)
+        else:
+            WaitlistEntry.objects.filter(joined_by=user).update(joined_by=None)
         enqueue_account_closed_email(recipient, cancelled=cancelled, withdrawn=withdrawn)
     # No personal data in the log: ids and counts only.
     logger.info(

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from appointments.tasks import email_task
 
-from . import privacy
+from . import invitations, privacy
 
 
 @shared_task(name="accounts.purge_expired_personal_details", acks_late=True, ignore_result=True)
@@ -26,3 +26,8 @@ def send_closed_account_cancellation(appointment_id: int, sequence: int, recipie
     return privacy.send_cancellation_email(
         appointment_id=appointment_id, sequence=sequence, recipient=privacy.Recipient(**recipient)
     )
+
+
+@email_task("accounts.send_invitation_email")
+def send_invitation_email(invitation_id: int) -> int:
+    return invitations.send_invitation_email(invitation_id=invitation_id)

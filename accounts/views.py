@@ -14,7 +14,7 @@ from midi_regions.ratelimit import limit_posts
 from .access import Role, company_of, role_of, role_required
 from .data_export import company_data
 from .forms import CloseAccountForm, CompanyProfileForm
-from .models import EmployerProfile
+from .invitation_views import home_context, pending_invitations_for
 from .privacy import close_account
 from .selectors import closure_outlook
 from .services import save_employer_profile
@@ -31,8 +31,7 @@ def home(request):
         return redirect("midi_regions:directorate", code=request.user.managed_directorate.code)
     if role == Role.ADMINISTRATOR:
         return redirect("midi_regions:network")
-    profile = EmployerProfile.objects.select_related("company__municipality__region").get(user=request.user)
-    return render(request, "accounts/employer_home.html", {"profile": profile, "company": profile.company})
+    return render(request, "accounts/employer_home.html", home_context(request.user))
 
 
 @role_required(Role.NEW_USER, Role.EMPLOYER)
@@ -51,7 +50,11 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "first_time": first_time},
+        {
+            "form": form,
+            "first_time": first_time,
+            "invitations": pending_invitations_for(request.user) if first_time else [],
+        },
         status=400 if form.is_bound else 200,
     )
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, role_of, role_required
 from advisors.models import Advisor
-from appointments import routing, services
+from appointments import checklist, routing, services
 from appointments import selectors as booking_selectors
 from appointments.forms import CancelForm, ReassignForm
 from appointments.models import Appointment
@@ -107,6 +107,7 @@ def _context(request, appointment, **extra):
         "events": appointment.events.select_related("actor"),
         "notes": appointment.notes.select_related("author"),
         "history": selectors.company_history(appointment),
+        "checklist": checklist.checklist(appointment),
         "cancel_form": CancelForm(),
         "note_form": NoteForm(),
         **extra,

@@ -19,7 +19,9 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from appointments.checklist import missing_count
 from appointments.models import Appointment, Mode
 from appointments.slots import AdvisorCalendar, Block, local_zone
 from midi_regions.i18n import is_english
@@ -90,10 +92,12 @@ def _overlapping(advisor: Advisor, start: datetime, end: datetime) -> QuerySet[A
 def window_appointments(advisor: Advisor, start: datetime, end: datetime) -> QuerySet[Appointment]:
     """The adviser's appointments of every status overlapping [start, end), as models: 1 query.
 
-    Only what the calendar shows is loaded: no message, no employer person, no contact detail.
+    Only what the calendar shows is loaded: no message, no employer person, no contact detail;
+    `missing` counts the checklist items the employer has not ticked (a subquery, no query more).
     """
     return (
         _overlapping(advisor, start, end)
+        .annotate(missing=missing_count())
         .select_related("company", "topic", "service_point", "municipality")
         .only(
             "uid",
@@ -156,20 +160,25 @@ def _appointment_events(advisor: Advisor, start: datetime, end: datetime) -> lis
     statuses = {value: str(label) for value, label in Appointment.Status.choices}
     modes = {value: str(label) for value, label in Mode.choices}
     topic_name = "topic__name_en" if is_english() else "topic__name_fr"
-    rows = _overlapping(advisor, start, end).values_list(
-        "uid",
-        "starts_at",
-        "ends_at",
-        "status",
-        "mode",
-        "company__legal_name",
-        topic_name,
-        "topic__name_fr",  # the fallback of an empty English name, as Topic.name does
-        "service_point__host_office",
-        "municipality__name",
+    rows = (
+        _overlapping(advisor, start, end)
+        .annotate(missing=missing_count())
+        .values_list(
+            "uid",
+            "starts_at",
+            "ends_at",
+            "status",
+            "mode",
+            "company__legal_name",
+            topic_name,
+            "topic__name_fr",  # the fallback of an empty English name, as Topic.name does
+            "service_point__host_office",
+            "municipality__name",
+            "missing",  # checklist items not ticked (appointments.checklist), in the same query
+        )
     )
     events = []
-    for uid, starts_at, ends_at, status, mode, company, topic, topic_fr, point, municipality in rows:
+    for uid, starts_at, ends_at, status, mode, company, topic, topic_fr, point, municipality, missing in rows:
         event = {
             "id": f"appointment-{uid}",
             "title": f"{company} – {topic or topic_fr}",
@@ -183,12 +192,27 @@ def _appointment_events(advisor: Advisor, start: datetime, end: datetime) -> lis
                 "mode": mode,
                 "modeLabel": modes.get(mode, mode),
                 "where": (municipality if mode == Mode.PREMISES else point) or "",
+                "ready": not missing,
+                "missing": missing,
+                # Said for upcoming appointments only: a past one's list no longer matters.
+                "readyLabel": not_ready_label(missing) if status == Appointment.Status.CONFIRMED else "",
             },
         }
+        if missing and status == Appointment.Status.CONFIRMED:
+            event["classNames"].append("cal-not-ready")
         if pattern:
             event["url"] = pattern.replace(placeholder, str(uid))
         events.append(event)
     return events
+
+
+def not_ready_label(missing: int) -> str:
+    """The agenda's "Not ready: 2 documents missing", or "" when nothing is missing."""
+    if not missing:
+        return ""
+    return ngettext(
+        "Not ready: %(count)d document missing", "Not ready: %(count)d documents missing", missing
+    ) % {"count": missing}
 
 
 # Availability ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from appointments.checklist import missing_count
 from appointments.models import Appointment
 
 from .models import Advisor
@@ -13,11 +14,13 @@ from .models import Advisor
 def upcoming_appointments(
     advisor: Advisor, *, now: datetime | None = None, limit: int = 50
 ) -> QuerySet[Appointment]:
-    """The adviser's next active appointments, with what the agenda shows: 1 query."""
+    """The adviser's next active appointments, with what the agenda shows (`missing`: checklist
+    items the employer has not ticked): 1 query."""
     now = now or timezone.now()
     return (
         Appointment.objects.filter(advisor=advisor, status=Appointment.Status.CONFIRMED, ends_at__gte=now)
         .select_related("company", "topic", "service_point__municipality", "municipality")
+        .annotate(missing=missing_count())
         .order_by("starts_at")[:limit]
     )
 

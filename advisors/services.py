@@ -37,6 +37,10 @@ def _check_point(advisor: Advisor, service_point) -> None:
 
 def _log(advisor: Advisor, by: User | None, action: str, what) -> None:
     AvailabilityChange.objects.create(advisor=advisor, actor=by, action=action, description=str(what)[:300])
+    # Any change of hours may free a time someone on the waitlist is waiting for.
+    from appointments import waitlist
+
+    waitlist.enqueue_offer(advisor.pk)
 
 
 def add_weekly_block(

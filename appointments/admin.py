@@ -1,7 +1,25 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from .models import Appointment, ConsultationRequest, Reminder, RoutingDecision, Topic
+from .models import (
+    Appointment,
+    ChecklistItem,
+    ConsultationRequest,
+    Reminder,
+    RoutingDecision,
+    SlotHold,
+    Topic,
+    WaitlistEntry,
+)
+
+
+class ChecklistItemInline(admin.TabularInline):
+    """The documents to prepare for the topic's consultations, in both languages, in order."""
+
+    model = ChecklistItem
+    extra = 1
+    fields = ("position", "name_fr", "name_en")
+    ordering = ("position", "pk")
 
 
 @admin.register(Topic)
@@ -19,6 +37,7 @@ class TopicAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("code", "name_fr", "name_en")
     prepopulated_fields = {"code": ("name_en",)}
+    inlines = [ChecklistItemInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_advisor_count=Count("advisors"))
@@ -107,3 +126,50 @@ class ConsultationRequestAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("uid", "hops", "assigned_at", "accepted_at", "created_at", "updated_at")
     inlines = [RoutingDecisionInline]
+
+
+class SlotHoldInline(admin.TabularInline):
+    model = SlotHold
+    extra = 0
+    can_delete = False
+    fields = ("advisor", "starts_at", "ends_at", "expires_at", "status", "created_at", "closed_at")
+    readonly_fields = fields
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    """The waitlist, in line order: read-only except the status (an entry can be taken out)."""
+
+    list_display = ("created_at", "company", "topic", "mode", "municipality", "status")
+    list_filter = ("status", "topic", "mode")
+    search_fields = ("company__legal_name", "company__neq")
+    list_select_related = ("company", "topic", "municipality")
+    readonly_fields = (
+        "uid",
+        "company",
+        "joined_by",
+        "topic",
+        "mode",
+        "municipality",
+        "max_distance_km",
+        "language",
+        "weekdays",
+        "time_of_day",
+        "until",
+        "appointment",
+        "created_at",
+    )
+    inlines = [SlotHoldInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Taking an entry out goes through the waitlist service: its held time moves on."""
+        from . import waitlist
+
+        if change and "status" in form.changed_data and obj.status == WaitlistEntry.Status.LEFT:
+            obj.status = form.initial["status"]
+            waitlist.leave(entry=obj)
+            return
+        super().save_model(request, obj, form, change)

@@ -17,17 +17,18 @@ from advisors.models import Language
 from midi_regions.api import Conflict, Pagination, allow
 from service_points.models import Municipality
 
-from . import requests, selectors, services
+from . import checklist, requests, selectors, services
 from .models import Appointment, ConsultationRequest, Mode, RoutingDecision, Topic
 from .request_views import REQUEST_ERRORS
-from .views import ERROR_MESSAGES
+from .views import error_message
 
 EMPLOYER = allow(Role.EMPLOYER)
 
 
 def _conflict(error) -> Conflict:
-    messages = {**ERROR_MESSAGES, **REQUEST_ERRORS}
-    return Conflict(detail=messages.get(error.code, _("This cannot be done now.")), code=error.code)
+    if isinstance(error, services.BookingError):
+        return Conflict(detail=error_message(error), code=error.code)
+    return Conflict(detail=REQUEST_ERRORS.get(error.code, _("This cannot be done now.")), code=error.code)
 
 
 # --- Fields shared by the serializers ----------------------------------------------------------
@@ -130,6 +131,11 @@ class SlotGroupSerializer(serializers.Serializer):
     advisor = AdvisorRef()
     service_point = serializers.CharField(source="service_point.code", read_only=True, allow_null=True)
     distance_km = serializers.SerializerMethodField()
+    met_last_time = serializers.BooleanField(
+        source="preferred",
+        read_only=True,
+        help_text="The adviser who served the company last on this topic (listed first when within reach).",
+    )
     slots = serializers.SerializerMethodField()
 
     def get_distance_km(self, group) -> float:
@@ -158,17 +164,25 @@ class SlotSearchView(APIView):
         query = SlotQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        last = selectors.last_advisor(company_of(request.user), data["topic"])
         search = selectors.available_slots(
             topic=data["topic"],
             mode=data["mode"],
             location=data["municipality"],
             language=data.get("language") or None,
             from_date=data.get("start"),
+            prefer_advisor_id=last.pk if last else None,
         )
         return Response(SlotSearchSerializer(search).data)
 
 
 # --- Appointments ------------------------------------------------------------------------------
+
+
+class ChecklistEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="In the language of the request.")
+    ready = serializers.BooleanField(help_text="Ticked by the company as ready.")
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
@@ -177,6 +191,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
     service_point = serializers.CharField(source="service_point.code", read_only=True, allow_null=True)
     municipality = MunicipalityIdField(read_only=True)
     changeable = serializers.SerializerMethodField()
+    checklist = serializers.SerializerMethodField(
+        help_text="The topic's documents to prepare, each ticked as ready or not (the appointment page "
+        "changes the ticks)."
+    )
 
     class Meta:
         model = Appointment
@@ -196,12 +214,20 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "cancellation_reason",
             "created_at",
             "changeable",
+            "checklist",
         ]
 
     def get_changeable(self, appointment) -> bool:
         return (
             appointment.status == Appointment.Status.CONFIRMED and appointment.starts_at > self.context["now"]
         )
+
+    @extend_schema_field(ChecklistEntrySerializer(many=True))
+    def get_checklist(self, appointment):
+        # A page of appointments comes with its checklists loaded at once (AppointmentViewSet).
+        loaded = self.context.get("checklists") or {}
+        entries = loaded[appointment.pk] if appointment.pk in loaded else checklist.checklist(appointment)
+        return ChecklistEntrySerializer(entries, many=True).data
 
 
 class BookingSerializer(serializers.Serializer):
@@ -257,6 +283,14 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def get_serializer(self, *args, **kwargs):
+        if kwargs.get("many") and args:
+            # A list page: every appointment's checklist in one query.
+            rows = list(args[0])
+            kwargs["context"] = {**self.get_serializer_context(), "checklists": checklist.checklists(rows)}
+            args = (rows, *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         rows = selectors.company_appointments(company_of(self.request.user)).select_related(

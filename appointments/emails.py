@@ -10,15 +10,16 @@ TEMPLATES = "appointments/email/"
 
 
 def build_email(
-    name: str, context: dict, *, to: list[str], headers: dict | None = None
+    name: str, context: dict, *, to: list[str], headers: dict | None = None, folder: str = TEMPLATES
 ) -> EmailMultiAlternatives:
-    """The email `name` (text with an HTML alternative) for `context`, in the active language."""
-    subject = " ".join(render_to_string(f"{TEMPLATES}{name}_subject.txt", context).split())
+    """The email `name` (text with an HTML alternative) for `context`, in the active language;
+    its templates are in `folder` (another app's emails pass theirs)."""
+    subject = " ".join(render_to_string(f"{folder}{name}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"{TEMPLATES}{name}.txt", context),
+        body=render_to_string(f"{folder}{name}.txt", context),
         to=to,
         headers=headers,
     )
-    message.attach_alternative(render_to_string(f"{TEMPLATES}{name}.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"{folder}{name}.html", context), "text/html")
     return message

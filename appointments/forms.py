@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Language
 from service_points.forms import MunicipalityField
 
-from .models import ConsultationRequest, Mode, Topic
+from .models import ChecklistItem, ConsultationRequest, Mode, Topic
 
 
 class SearchForm(forms.Form):
@@ -73,6 +73,31 @@ class SlotForm(forms.Form):
         if value is None or value.tzinfo is None:
             raise forms.ValidationError(_("This time is not valid. Choose a time from the list."))
         return value
+
+
+class ChecklistForm(forms.Form):
+    """The topic's documents to prepare: the employer ticks those ready (booking, appointment page)."""
+
+    items = forms.ModelMultipleChoiceField(
+        label=_("What you will have ready"),
+        queryset=ChecklistItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("The list of documents has changed. Tick them again."),
+            "invalid_pk_value": _("The list of documents has changed. Tick them again."),
+        },
+    )
+
+    def __init__(self, *args, topic, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["items"]
+        field.queryset = ChecklistItem.objects.filter(topic=topic).order_by("position", "pk")
+        field.label_from_instance = lambda item: item.name
+
+    @property
+    def has_items(self) -> bool:
+        return self.fields["items"].queryset.exists()
 
 
 class CancelForm(forms.Form):
@@ -189,3 +214,56 @@ class ReassignForm(forms.Form):
                     "load": load.get(advisor.pk, 0),
                 }
             )
+
+
+class WaitlistForm(forms.Form):
+    """Joining the waitlist: what, how, where, how far, and the times the company can make."""
+
+    topic = SearchForm.base_fields["topic"]
+    mode = SearchForm.base_fields["mode"]
+    municipality = MunicipalityField(
+        label=_("Where is the company?"),
+        help_text=_("Times are offered from the advisers within the distance you choose."),
+    )
+    max_distance_km = forms.IntegerField(
+        label=_("How far can you travel, or the adviser come (km)?"),
+        min_value=5,
+        max_value=1000,
+        initial=100,
+        help_text=_("Used for meetings at a service point or at the company's premises."),
+    )
+    language = forms.ChoiceField(label=_("Language of the consultation"), required=False)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days that suit you (none ticked: any day)"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    time_of_day = forms.ChoiceField(
+        label=_("Time of day"),
+        choices=ConsultationRequest.TimeOfDay.choices,
+        widget=forms.RadioSelect,
+        initial=ConsultationRequest.TimeOfDay.ANY,
+    )
+    until = forms.DateField(
+        label=_("Until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("After this day, no more offers."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("French or English"))] + [
+            (lang.code, lang.name) for lang in Language.objects.all()
+        ]
+
+    def clean_until(self):
+        from django.utils import timezone
+
+        until = self.cleaned_data.get("until")
+        today = timezone.localdate()
+        if until and not today <= until <= today.replace(year=today.year + 1):
+            raise forms.ValidationError(_("Choose a day between today and a year from now."))
+        return until

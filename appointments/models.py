@@ -46,6 +46,21 @@ class Topic(BilingualNameMixin, models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Fair access (appointments.services): a company cannot hoard a scarce topic.
+    max_upcoming_per_company = models.PositiveSmallIntegerField(
+        _("upcoming appointments per company"),
+        default=2,
+        db_default=2,  # a running older version inserts topics without this column
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("How many future appointments of this topic one company may hold at once."),
+    )
+    max_per_month_per_company = models.PositiveSmallIntegerField(
+        _("appointments per company per month"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Appointments of this topic one company may have in a calendar month; empty: no limit."),
+    )
 
     class Meta:
         verbose_name = _("topic")
@@ -345,6 +360,7 @@ class RoutingDecision(models.Model):
         SLA_ESCALATION = "sla", _("Answer overdue: next nearest adviser")
         NO_CANDIDATE = "no_candidate", _("No adviser covers this topic, language and mode")
         MAX_HOPS = "max_hops", _("Answer overdue too many times: regional manager")
+        CONTINUITY = "continuity", _("The adviser who served the company last, with a similar caseload")
         CANDIDATES_EXHAUSTED = "exhausted", _("Every qualified adviser was tried: regional manager")
         DECLINED = "declined", _("Declined by the adviser: next nearest adviser")
         DECLINED_TO_MANAGER = "declined_manager", _("Declined by the adviser: regional manager")
@@ -440,3 +456,183 @@ class AppointmentNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ChecklistItem(BilingualNameMixin, models.Model):
+    """A document or fact the employer should have ready for a topic's consultation."""
+
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="checklist_items"
+    )
+    name_fr = models.CharField(_("item (French)"), max_length=200)
+    name_en = models.CharField(_("item (English)"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["topic", "position", "pk"]
+
+
+class ChecklistTick(models.Model):
+    """The employer has this item ready for this appointment."""
+
+    appointment = models.ForeignKey(
+        Appointment, verbose_name=_("appointment"), on_delete=models.CASCADE, related_name="checklist_ticks"
+    )
+    item = models.ForeignKey(
+        ChecklistItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="+"
+    )
+    ticked_at = models.DateTimeField(_("ticked at"), default=timezone.now)
+    ticked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("checklist tick")
+        verbose_name_plural = _("checklist ticks")
+        constraints = [models.UniqueConstraint(fields=["appointment", "item"], name="tick_once_per_item")]
+
+
+class WaitlistEntry(models.Model):
+    """A company waiting for a time that suits: a topic, a mode, an area and the times it can make.
+
+    Entries are served in the order they joined (created_at, then id) when a matching time frees
+    up (appointments.waitlist).
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Time offered, held")
+        BOOKED = "booked", _("Booked")
+        LEFT = "left", _("Left the waitlist")
+
+    ACTIVE_STATUSES = (Status.WAITING, Status.OFFERED)
+
+    uid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    company = models.ForeignKey(
+        "accounts.Company",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="waitlist_entries",
+    )
+    joined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("joined by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+    )
+    topic = models.ForeignKey(Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
+    municipality = models.ForeignKey(
+        "service_points.Municipality",
+        verbose_name=_("company location"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    max_distance_km = models.PositiveSmallIntegerField(
+        _("how far (km)"), default=100, validators=[MinValueValidator(5), MaxValueValidator(1000)]
+    )
+    language = models.CharField(_("language of the consultation"), max_length=8, blank=True)
+    weekdays = models.JSONField(_("days that suit"), default=list, blank=True)  # 0 = Monday; empty: any
+    time_of_day = models.CharField(
+        _("time of day"),
+        max_length=10,
+        choices=ConsultationRequest.TimeOfDay.choices,
+        default=ConsultationRequest.TimeOfDay.ANY,
+    )
+    until = models.DateField(_("until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    appointment = models.OneToOneField(
+        Appointment,
+        verbose_name=_("appointment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_entry",
+    )
+    created_at = models.DateTimeField(_("joined"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The offer task: the waiting entries of a topic, in line order.
+            models.Index(fields=["topic", "status", "created_at"], name="waitlist_topic_line"),
+        ]
+        constraints = [
+            # One place in line per company, topic and mode.
+            models.UniqueConstraint(
+                fields=["company", "topic", "mode"],
+                condition=models.Q(status__in=["waiting", "offered"]),
+                name="waitlist_once_per_company_topic_mode",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} – {self.topic}"
+
+
+class SlotHold(models.Model):
+    """A freed time held for one waitlist entry until `expires_at`: nobody else sees or books it.
+
+    The exclusion constraint (PostgreSQL) forbids two active holds on overlapping times of one
+    adviser; the booking service refuses a held time to any other company.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Held")
+        CONFIRMED = "confirmed", _("Confirmed")
+        LAPSED = "lapsed", _("Lapsed")
+        RELEASED = "released", _("Released")
+
+    entry = models.ForeignKey(
+        WaitlistEntry, verbose_name=_("waitlist entry"), on_delete=models.CASCADE, related_name="holds"
+    )
+    advisor = models.ForeignKey(
+        "advisors.Advisor", verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="holds"
+    )
+    service_point = models.ForeignKey(
+        "service_points.ServicePoint",
+        verbose_name=_("service point"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    expires_at = models.DateTimeField(_("held until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("offered at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("held time")
+        verbose_name_plural = _("held times")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["advisor", "starts_at"], name="hold_advisor_start"),
+            models.Index(fields=["status", "expires_at"], name="hold_status_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="hold_end_after_start"
+            ),
+            PostgresOnlyExclusionConstraint(
+                name="hold_no_overlap_per_advisor",
+                expressions=[
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), OVERLAPS),
+                    ("advisor", EQUAL),
+                ],
+                condition=models.Q(status="active"),
+            ),
+            # One offer at a time per entry.
+            models.UniqueConstraint(
+                fields=["entry"], condition=models.Q(status="active"), name="hold_one_active_per_entry"
+            ),
+        ]

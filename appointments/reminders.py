@@ -15,10 +15,13 @@ time, before their messages are finished; committing the claim transaction would
 lock of the batch, and an UPDATE from a second connection would wait on the first one's lock.
 
 Rendering. The reminder templates get plain values only (`reminder_context`: names, Québec
-dates and times in the reader's formats, the manage link). Each template is rendered once per
-language with a stand-in for every value, and kept; a message is that text with its values put
-back, HTML-escaped where the template escapes them: the same output as render_to_string, at the
-cost of a join. The templates stay the source of the wording (and of the msgids).
+dates and times in the reader's formats, the manage link, and the checklist items the employer
+has not ticked yet, pre-rendered as text and as escaped HTML from `reminder_missing.*`: empty
+when nothing is missing; loaded for the whole claimed batch with one query). Each template is
+rendered once per language with a stand-in for every value, and kept; a message is that text
+with its values put back, HTML-escaped where the template escapes them: the same output as
+render_to_string, at the cost of a join. The templates stay the source of the wording (and of
+the msgids).
 
 Sending (appointments.mailer), a batch at a time: up to REMINDER_SMTP_CONNECTIONS reminders, one
 per SMTP session, side by side: MAIL, RCPT, DATA and each message without its final
@@ -53,6 +56,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
+from midi_regions import metrics
+
+from .checklist import missing_items
 from .links import manage_url
 from .mailer import DeliveryError, Mail, ReminderMailer
 from .models import Appointment, Reminder
@@ -138,7 +144,16 @@ def claim_due_reminders(*, batch_size: int | None = None, lease_seconds: int | N
         )
         .order_by("scheduled_at")
     )
+    attach_missing_items(reminders)
     return Claim(token, reminders)
+
+
+def attach_missing_items(reminders: list[Reminder]) -> None:
+    """The checklist items not ticked of each reminder's appointment, for the whole batch: 1 query."""
+    appointments = [reminder.appointment for reminder in reminders]
+    missing = missing_items(appointments)
+    for appointment in appointments:
+        appointment.checklist_missing = missing[appointment.pk]
 
 
 def release(claim: Claim, reminders: list[Reminder]) -> None:
@@ -179,7 +194,10 @@ FIELDS = (
     "adviser",
     "company",
     "manage_url",
+    "missing_text",  # appointments.checklist: documents not ticked yet (rendered, may be empty)
+    "missing_html",  # the same as HTML, escaped: the template shows it with autoescape off
 )
+MISSING_TEMPLATES = ("appointments/email/reminder_missing.txt", "appointments/email/reminder_missing.html")
 
 
 def reminder_language(reminder: Reminder) -> str:
@@ -207,8 +225,21 @@ def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
             "adviser": appointment.advisor,
             "company": appointment.company.legal_name,
             "manage_url": manage_url(appointment, language=language),
+            **_missing_values(appointment),
         }
         return {key: str(value) for key, value in values.items()}
+
+
+def _missing_values(appointment: Appointment) -> dict[str, str]:
+    """`missing_text` and `missing_html` in the active language ("" and "" when all is ready)."""
+    items = getattr(appointment, "checklist_missing", None)
+    if items is None:  # not claimed through claim_due_reminders (a test, the shell): 1 query
+        items = missing_items([appointment])[appointment.pk]
+    if not items:
+        return {"missing_text": "", "missing_html": ""}
+    context = {"items": [item.name for item in items]}
+    text, html_part = (render_to_string(template, context) for template in MISSING_TEMPLATES)
+    return {"missing_text": text, "missing_html": html_part}
 
 
 class _Slot(str):
@@ -423,8 +454,10 @@ def send_due_reminders(
                     logger.warning("Reminders not delivered: %s", exc)
                     release(claim, unsent[1:])
                     report.retry += 1
+                    metrics.REMINDERS.labels(RETRY).inc()
                     return report
                 for outcome in outcomes.values():
                     setattr(report, outcome, getattr(report, outcome) + 1)
+                    metrics.REMINDERS.labels(outcome).inc()
                 unsent = [reminder for reminder in unsent if reminder.pk not in outcomes]
     return report

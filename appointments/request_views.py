@@ -23,7 +23,7 @@ from . import requests, routing, selectors, services
 from .forms import DeclineRequestForm, HandleRequestForm, ReassignForm, RequestForm
 from .models import ConsultationRequest, RoutingDecision
 from .templatetags.booking import utc_param
-from .views import ERROR_MESSAGES
+from .views import error_message
 
 REQUEST_ERRORS = {
     requests.NOT_OPEN: gettext_lazy("This request is closed: it was booked or withdrawn."),
@@ -124,7 +124,7 @@ def request_book(request, uid):
     except services.BookingError as error:
         message = _("This time is no longer free. Ask the adviser for other times by replying to the email.")
         if error.code != services.SLOT_TAKEN:
-            message = str(ERROR_MESSAGES[error.code])
+            message = error_message(error)
         return _employer_detail(request, consultation, error=message, status=409)
     except requests.RequestError as error:
         return _employer_detail(request, consultation, error=REQUEST_ERRORS[error.code], status=409)
@@ -240,7 +240,7 @@ def handle(request, uid):
                     messages.success(request, _("The times are sent to the employer."))
                 return redirect("appointments:inbox")
             except services.BookingError as exc:
-                status, error = 409, ERROR_MESSAGES[exc.code]
+                status, error = 409, error_message(exc)
             except requests.RequestError as exc:
                 status, error = 409, REQUEST_ERRORS[exc.code]
         else:

@@ -4,7 +4,8 @@ A decision is taken under the request's row lock and stored as a `RoutingDecisio
 request and hop), so a second run of the same routing — a redelivered task, two beat ticks —
 finds the first one instead of assigning twice. The number of queries of a decision does not
 depend on the size of the network: one ranking query on tuples (`selectors.qualified_candidates`),
-two aggregates for the caseload of the nearest candidates, one query for their names.
+two aggregates for the caseload of the nearest candidates, one query for their names (and, on
+a first routing, one for the adviser who served the company last: `prefer_last_advisor`).
 Emails go out through a task queued after the commit.
 """
 
@@ -29,7 +30,7 @@ from . import tasks
 from .emails import build_email
 from .models import Appointment, ConsultationRequest, RoutingDecision
 from .requests import NOT_OPEN, RequestError
-from .selectors import qualified_candidates, ranked_options, reassignment_candidates
+from .selectors import last_advisor, qualified_candidates, ranked_options, reassignment_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,22 @@ def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime |
     return weighed
 
 
+def prefer_last_advisor(
+    request: ConsultationRequest, ranked: list[Ranked], *, now: datetime | None = None
+) -> list[Ranked]:
+    """Continuity: `ranked` with the adviser who served the company last on the topic moved first,
+    if they are a candidate (qualified and among the nearest weighed) and their open caseload is
+    at most ROUTING_CONTINUITY_MAX_LOAD_GAP above the one distance and load would choose;
+    otherwise `ranked` itself (also when that adviser is the one chosen anyway). 1 query."""
+    last = last_advisor(request.company_id, request.topic, now=now)
+    if last is None or not ranked or ranked[0].advisor_id == last.pk:
+        return ranked
+    candidate = next((r for r in ranked if r.advisor_id == last.pk), None)
+    if candidate is None or candidate.load - ranked[0].load > settings.ROUTING_CONTINUITY_MAX_LOAD_GAP:
+        return ranked
+    return [candidate, *(r for r in ranked if r is not candidate)]
+
+
 def route_request(request_id: int, *, now: datetime | None = None) -> RoutingDecision | None:
     """First routing of a new request (hop 1); None if the request no longer exists.
 
@@ -137,12 +154,11 @@ def route_request(request_id: int, *, now: datetime | None = None) -> RoutingDec
                 return _to_manager(request, reason=Reason.NO_CANDIDATE, candidates=[], now=now)
             closest = [r for r in ranked if round(r.distance_km, 1) == round(ranked[0].distance_km, 1)]
             by_load = len(closest) > 1 and len({r.load for r in closest}) > 1
-            return _assign(
-                request,
-                ranked,
-                reason=Reason.TIE_BY_LOAD if by_load else Reason.NEAREST,
-                now=now,
-            )
+            reason = Reason.TIE_BY_LOAD if by_load else Reason.NEAREST
+            preferred = prefer_last_advisor(request, ranked, now=now)
+            if preferred is not ranked:
+                ranked, reason = preferred, Reason.CONTINUITY
+            return _assign(request, ranked, reason=reason, now=now)
     except IntegrityError:
         # Another worker decided this hop between our read and our insert: theirs stands.
         return RoutingDecision.objects.filter(request_id=request_id).order_by("-hop").first()

@@ -9,21 +9,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
+from midi_regions import metrics
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
 
-from .models import Appointment, ConsultationRequest, Mode, Topic
+from .models import Appointment, ConsultationRequest, Mode, SlotHold, Topic
 from .slots import AdvisorCalendar, Block, Slot, add_business_days, free_slots, local_zone
 
 DAYS_PER_GROUP = 5  # "the next 5 days that have slots"
 GROUPS = 5  # nearest adviser / service point groups shown
 SEARCH_WINDOW_DAYS = 14  # calendar window loaded per search page ("more dates" pages on)
 REMOTE_MODES = (Mode.PHONE, Mode.VIDEO)
+# Continuity: the adviser who served the company last is preferred only if they are among this
+# many nearest qualified advisers (as many as routing weighs: routing.STORED_CANDIDATES).
+CONTINUITY_REACH = 10
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Option:
     allowed_points: frozenset  # ids of points whose blocks serve this option; None = remote blocks
     advisor: Advisor | None = None
     service_point: ServicePoint | None = None
+    preferred: bool = False  # the adviser who served the company last on this topic (continuity)
 
     def accepts(self, service_point_id: int | None) -> bool:
         return service_point_id in self.allowed_points
@@ -71,6 +76,10 @@ class SlotGroup:
     @property
     def distance_km(self) -> float:
         return self.option.distance_km
+
+    @property
+    def preferred(self) -> bool:
+        return self.option.preferred
 
 
 @dataclass
@@ -159,6 +168,54 @@ def ranked_options(
     return options
 
 
+def prefer_advisor(options: list[Option], advisor_id: int | None) -> list[Option]:
+    """Continuity: the adviser's options first (marked `preferred`), if they are within reach:
+    among the CONTINUITY_REACH nearest advisers of `options` (which hold only advisers qualified
+    for the topic, language and mode; for visits, within their travel radius)."""
+    if advisor_id is None:
+        return options
+    nearest: set[int] = set()
+    for option in options:
+        if option.advisor_id == advisor_id:
+            break
+        nearest.add(option.advisor_id)
+        if len(nearest) >= CONTINUITY_REACH:
+            return options
+    else:
+        return options  # not an option at all
+    first = [option for option in options if option.advisor_id == advisor_id]
+    for option in first:
+        option.preferred = True
+    return first + [option for option in options if option.advisor_id != advisor_id]
+
+
+def last_advisor(company, topic: Topic, *, now: datetime | None = None) -> Advisor | None:
+    """The adviser who served the company last on this topic, if still active: 1 query.
+
+    Their latest completed consultation of the topic; failing that, their latest past one still
+    "confirmed" (held, outcome not recorded yet). A no-show or a cancellation served nobody and
+    does not count; a completed one wins over a more recent unrecorded one, being proof of a
+    meeting. `company` is a Company or its id (None: no preference)."""
+    if company is None:
+        return None
+    now = now or timezone.now()
+    done = Appointment.Status.COMPLETED
+    appointment = (
+        Appointment.objects.filter(
+            company_id=getattr(company, "pk", company),
+            topic=topic,
+            starts_at__lt=now,
+            status__in=(done, Appointment.Status.CONFIRMED),
+            advisor__is_active=True,
+        )
+        .annotate(held=Case(When(status=done, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .select_related("advisor__user")
+        .order_by("-held", "-starts_at", "-pk")
+        .first()
+    )
+    return appointment.advisor if appointment else None
+
+
 def hydrate(options: list[Option]) -> None:
     """Attach the Advisor (with user and languages) and ServicePoint objects: 3 queries."""
     advisors = (
@@ -174,8 +231,18 @@ def hydrate(options: list[Option]) -> None:
         option.service_point = points.get(option.service_point_id)
 
 
-def load_calendars(advisors: list[Advisor], *, start: date, end: date) -> dict[int, AdvisorCalendar]:
-    """The calendars of the given advisers for [start, end): 4 queries whatever their size."""
+def active_holds(now: datetime | None = None) -> QuerySet[SlotHold]:
+    """Waitlist offers still holding their time (appointments.waitlist): active, not expired."""
+    return SlotHold.objects.filter(status=SlotHold.Status.ACTIVE, expires_at__gt=now or timezone.now())
+
+
+def load_calendars(
+    advisors: list[Advisor], *, start: date, end: date, ignore_hold: int | None = None
+) -> dict[int, AdvisorCalendar]:
+    """The calendars of the given advisers for [start, end): 4 queries whatever their size.
+
+    Times held for a waitlist offer count as booked, except the hold `ignore_hold` (the offer
+    being confirmed)."""
     tz = local_zone()
     ids = [a.pk for a in advisors]
     window_from = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=tz)
@@ -200,12 +267,19 @@ def load_calendars(advisors: list[Advisor], *, start: date, end: date) -> dict[i
     ).values_list("advisor_id", "starts_at", "ends_at"):
         time_off[advisor_id].append((s, e))
     booked = defaultdict(list)
-    for advisor_id, s, e in Appointment.objects.filter(
-        advisor_id__in=ids,
-        status__in=Appointment.ACTIVE_STATUSES,
-        starts_at__lt=window_to,
-        starts_at__gte=window_from - timedelta(hours=12),
-    ).values_list("advisor_id", "starts_at", "ends_at"):
+    window = {
+        "advisor_id__in": ids,
+        "starts_at__lt": window_to,
+        "starts_at__gte": window_from - timedelta(hours=12),
+    }
+    appointments = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES, **window)
+    holds = active_holds().filter(**window).exclude(pk=ignore_hold)
+    # One query for both: UNION ALL keeps an appointment and a hold of the same time apart.
+    for advisor_id, s, e in (
+        appointments.order_by()
+        .values_list("advisor_id", "starts_at", "ends_at")
+        .union(holds.order_by().values_list("advisor_id", "starts_at", "ends_at"), all=True)
+    ):
         booked[advisor_id].append((s, e))
     return {
         a.pk: AdvisorCalendar(
@@ -228,6 +302,7 @@ def booking_window(topic: Topic, now: datetime) -> tuple[datetime, datetime]:
     return add_business_days(now, topic.min_notice_business_days), now + timedelta(days=topic.horizon_days)
 
 
+@metrics.timed_slot_search
 def available_slots(
     *,
     topic: Topic,
@@ -239,8 +314,12 @@ def available_slots(
     groups: int = GROUPS,
     days_per_group: int = DAYS_PER_GROUP,
     only_advisor: Advisor | None = None,
+    prefer_advisor_id: int | None = None,
 ) -> SlotSearch:
-    """The earliest free slots of the nearest qualified advisers, grouped by adviser (and point)."""
+    """The earliest free slots of the nearest qualified advisers, grouped by adviser (and point).
+
+    `prefer_advisor_id` (continuity: `last_advisor`): that adviser's groups come first, marked
+    `preferred`, when they are within reach (`prefer_advisor`)."""
     now = now or timezone.now()
     tz = local_zone()
     earliest, latest = booking_window(topic, now)
@@ -258,6 +337,7 @@ def available_slots(
         latitude=location.latitude,
         longitude=location.longitude,
     )
+    options = prefer_advisor(options, prefer_advisor_id)
     found: list[SlotGroup] = []
     # Load calendars for a batch of the nearest options; go further only if too few have slots.
     batch = groups + 2
@@ -306,6 +386,7 @@ def find_free_slot(
     service_point_id: int | None,
     starts_at: datetime,
     now: datetime | None = None,
+    ignore_hold: int | None = None,
 ) -> Slot | None:
     """The offered slot starting at `starts_at` for this adviser, place and mode, or None.
 
@@ -327,7 +408,9 @@ def find_free_slot(
     ]
     if not options:
         return None
-    calendar = load_calendars([advisor], start=day, end=day + timedelta(days=1))[advisor.pk]
+    calendar = load_calendars([advisor], start=day, end=day + timedelta(days=1), ignore_hold=ignore_hold)[
+        advisor.pk
+    ]
     for slot in free_slots(
         calendar,
         duration=timedelta(minutes=topic.duration_minutes),

@@ -8,24 +8,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.access import Role, role_of
 from accounts.models import Company, User
 from advisors.models import Advisor
+from midi_regions import metrics
 from midi_regions.queue import enqueue
 from service_points.models import Municipality
 
 from . import reminders, selectors
-from .models import Appointment, AppointmentEvent, AppointmentNote, Topic
+from .models import Appointment, AppointmentEvent, AppointmentNote, SlotHold, Topic, WaitlistEntry
 
 
 class BookingError(Exception):
-    """The booking cannot be made; `code` says why, for the message and the status code."""
+    """The booking cannot be made; `code` says why, for the message and the status code, and
+    `params` fill the message (a limit and its count)."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, **params):
         super().__init__(code)
         self.code = code
+        self.params = params
 
 
 SLOT_TAKEN = "slot_taken"  # booked by someone else meanwhile (409)
@@ -35,6 +39,8 @@ NOT_STARTED = "not_started"  # an outcome (completed, no-show) before the start 
 NOT_YOURS = "not_yours"  # another adviser's appointment (404 in the views)
 NOT_ALLOWED = "not_allowed"  # only the directorate's manager or an administrator may do this (403)
 NOT_ELIGIBLE = "not_eligible"  # the chosen adviser cannot take it: inactive, elsewhere, no expertise (409)
+LIMIT_UPCOMING = "limit_upcoming"  # the company holds the topic's maximum of upcoming appointments (409)
+LIMIT_MONTH = "limit_month"  # the company has the topic's maximum in that month (409)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,9 @@ def _lock_advisor(advisor_id: int) -> Advisor:
     return Advisor.objects.select_for_update().get(pk=advisor_id, is_active=True)
 
 
-def _check_slot(*, advisor, topic, mode, location, choice: SlotChoice, now) -> selectors.Slot:
+def _check_slot(
+    *, advisor, topic, mode, location, choice: SlotChoice, now, hold_id: int | None = None
+) -> selectors.Slot:
     slot = selectors.find_free_slot(
         advisor=advisor,
         topic=topic,
@@ -61,18 +69,46 @@ def _check_slot(*, advisor, topic, mode, location, choice: SlotChoice, now) -> s
         service_point_id=choice.service_point_id,
         starts_at=choice.starts_at,
         now=now,
+        ignore_hold=hold_id,
     )
     if slot is None:
-        taken = Appointment.objects.filter(
-            advisor=advisor,
-            status__in=Appointment.ACTIVE_STATUSES,
-            starts_at__lt=choice.starts_at + timedelta(minutes=topic.duration_minutes),
-            ends_at__gt=choice.starts_at,
-        ).exists()
+        ends_at = choice.starts_at + timedelta(minutes=topic.duration_minutes)
+        taken = (
+            Appointment.objects.filter(
+                advisor=advisor,
+                status__in=Appointment.ACTIVE_STATUSES,
+                starts_at__lt=ends_at,
+                ends_at__gt=choice.starts_at,
+            ).exists()
+            or selectors.active_holds(now)
+            .filter(advisor=advisor, starts_at__lt=ends_at, ends_at__gt=choice.starts_at)
+            .exclude(pk=hold_id)
+            .exists()
+        )
         raise BookingError(SLOT_TAKEN if taken else SLOT_UNAVAILABLE)
     return slot
 
 
+def _check_limits(company: Company, topic: Topic, starts_at: datetime, now: datetime) -> None:
+    """The topic's per-company limits (Topic.max_upcoming_per_company, max_per_month_per_company).
+    Called with the company row locked, so two bookings cannot both take the last place."""
+    tz = timezone.get_current_timezone()
+    local = starts_at.astimezone(tz)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_end = (month_start + timedelta(days=32)).replace(day=1)
+    counts = Appointment.objects.filter(
+        company=company, topic=topic, status__in=Appointment.ACTIVE_STATUSES
+    ).aggregate(
+        upcoming=Count("pk", filter=Q(status=Appointment.Status.CONFIRMED, starts_at__gt=now)),
+        month=Count("pk", filter=Q(starts_at__gte=month_start, starts_at__lt=month_end)),
+    )
+    if counts["upcoming"] >= topic.max_upcoming_per_company:
+        raise BookingError(LIMIT_UPCOMING, count=topic.max_upcoming_per_company)
+    if topic.max_per_month_per_company and counts["month"] >= topic.max_per_month_per_company:
+        raise BookingError(LIMIT_MONTH, count=topic.max_per_month_per_company, month=month_start.date())
+
+
+@metrics.counted_booking(refusal=BookingError)
 def book_appointment(
     *,
     company: Company,
@@ -84,11 +120,15 @@ def book_appointment(
     message: str = "",
     idempotency_key: uuid.UUID | None = None,
     actor: User | None = None,
+    hold: SlotHold | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Book the chosen slot for the company, or raise BookingError. Sends the confirmation.
 
-    `actor` is who booked when it is not the employer (an adviser booking for them)."""
+    Every path books through here (the booking page, the API, an adviser booking a request, a
+    waitlist offer), so the topic's per-company limits hold on each. `actor` is who booked when
+    it is not the employer (an adviser booking for them); `hold` is the waitlist offer this
+    booking confirms: that time is held for this company only."""
     now = now or timezone.now()
     if idempotency_key:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
@@ -96,12 +136,21 @@ def book_appointment(
             return existing
     try:
         with transaction.atomic():
+            # Lock order everywhere: company, then adviser.
+            Company.objects.select_for_update().filter(pk=company.pk).first()
             try:
                 advisor = _lock_advisor(choice.advisor_id)
             except Advisor.DoesNotExist:
                 raise BookingError(SLOT_UNAVAILABLE) from None
+            _check_limits(company, topic, choice.starts_at, now)
             slot = _check_slot(
-                advisor=advisor, topic=topic, mode=mode, location=location, choice=choice, now=now
+                advisor=advisor,
+                topic=topic,
+                mode=mode,
+                location=location,
+                choice=choice,
+                now=now,
+                hold_id=hold.pk if hold else None,
             )
             appointment = Appointment.objects.create(
                 advisor=advisor,
@@ -118,6 +167,11 @@ def book_appointment(
             )
             reminders.plan_reminders(appointment, now=now)
             _record(appointment, AppointmentEvent.Action.BOOKED, actor or booked_by, now=now)
+            if hold is not None:
+                SlotHold.objects.filter(pk=hold.pk).update(status=SlotHold.Status.CONFIRMED, closed_at=now)
+                WaitlistEntry.objects.filter(pk=hold.entry_id).update(
+                    status=WaitlistEntry.Status.BOOKED, appointment=appointment, updated_at=now
+                )
             enqueue_notification(appointment, "confirmed")
     except IntegrityError as exc:
         # The exclusion constraint (or the idempotency key) caught a concurrent booking.
@@ -168,6 +222,7 @@ def reschedule_appointment(
             reminders.plan_reminders(current, now=now)
             _record(current, AppointmentEvent.Action.RESCHEDULED, by, previous=previous, now=now)
             enqueue_notification(current, "rescheduled")
+            _offer_to_waitlist(current.advisor_id, previous, previous + (current.ends_at - current.starts_at))
     except IntegrityError as exc:
         raise BookingError(SLOT_TAKEN) from exc
     return current
@@ -192,6 +247,7 @@ def cancel_appointment(
         reminders.cancel_reminders(current)
         _record(current, AppointmentEvent.Action.CANCELLED, by, reason=current.cancellation_reason, now=now)
         enqueue_notification(current, "cancelled")
+        _offer_to_waitlist(current.advisor_id, current.starts_at, current.ends_at)
     return current
 
 
@@ -259,6 +315,7 @@ def reassign_appointment(
             # (adviser, place) is rendered when they are sent (appointments.reminders).
             trail = f"{previous} → {new}" + (f" – {reason}" if reason else "")
             _record(current, AppointmentEvent.Action.REASSIGNED, by, reason=trail, now=now)
+            _offer_to_waitlist(previous.pk, current.starts_at, current.ends_at)
             enqueue_notification(current, "reassigned")
             from .tasks import send_reassigned_advisor_email
 
@@ -402,6 +459,13 @@ def _record(
         previous_starts_at=previous,
         reason=reason[:300],
     )
+
+
+def _offer_to_waitlist(advisor_id: int, start: datetime, end: datetime) -> None:
+    """A time of this adviser was freed: offer it to the waitlist once this commits."""
+    from . import waitlist
+
+    waitlist.enqueue_offer(advisor_id, start, end)
 
 
 def enqueue_notification(appointment: Appointment, event: str) -> None:

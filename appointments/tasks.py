@@ -110,3 +110,32 @@ def send_due_reminders(
         budget_seconds=budget_seconds, batch_size=batch_size, lease_seconds=lease_seconds
     )
     return asdict(report)
+
+
+@shared_task(name="appointments.offer_freed_time", acks_late=True)
+def offer_freed_time(advisor_id: int, start: str | None = None, end: str | None = None) -> int:
+    from datetime import datetime
+
+    from . import waitlist
+
+    return len(
+        waitlist.offer_freed_time(
+            advisor_id=advisor_id,
+            start=datetime.fromisoformat(start) if start else None,
+            end=datetime.fromisoformat(end) if end else None,
+        )
+    )
+
+
+@shared_task(name="appointments.expire_holds", acks_late=True, ignore_result=True)
+def expire_holds() -> int:
+    from . import waitlist
+
+    return waitlist.expire_holds()
+
+
+@email_task("appointments.send_waitlist_offer_email")
+def send_waitlist_offer_email(hold_id: int) -> int:
+    from . import waitlist
+
+    return waitlist.send_offer_email(hold_id=hold_id)

@@ -2,6 +2,7 @@
 and the same actions from the signed link in the emails, without logging in."""
 
 import uuid
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,8 +20,8 @@ from midi_regions.page_cache import cached_page
 from midi_regions.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 
-from . import links, selectors, services
-from .forms import CancelForm, SearchForm, SlotForm
+from . import checklist, links, selectors, services
+from .forms import CancelForm, ChecklistForm, SearchForm, SlotForm
 from .models import Appointment, Mode
 from .templatetags.booking import utc_param
 
@@ -31,11 +33,34 @@ ERROR_MESSAGES = {
     services.NOT_CHANGEABLE: gettext_lazy(
         "This appointment can no longer be changed: it is cancelled or has started."
     ),
+    services.LIMIT_UPCOMING: gettext_lazy(
+        "Your company already has %(count)s upcoming appointments on this topic, the most one company "
+        "may hold at once, so that every company gets a turn. Cancel one, or book again after one has "
+        "taken place."
+    ),
+    services.LIMIT_MONTH: gettext_lazy(
+        "Your company already has %(count)s appointments on this topic in %(month)s, the most one "
+        "company may have in a month. Choose a time in another month."
+    ),
 }
 
 
-def _slot_search(form, *, advisor=None, from_date=None):
+def error_message(error) -> str:
+    """The message for a BookingError (with its limit and count), or for a bare error code."""
+    if not isinstance(error, services.BookingError):
+        return str(ERROR_MESSAGES[error])
+    params = {
+        name: date_format(value, "YEAR_MONTH_FORMAT") if isinstance(value, date) else value
+        for name, value in error.params.items()
+    }
+    return str(ERROR_MESSAGES[error.code]) % params if params else str(ERROR_MESSAGES[error.code])
+
+
+def _slot_search(form, *, advisor=None, from_date=None, company=None):
+    """The slot search of the form; with `company` (a new booking), the adviser who served it last
+    on the topic comes first when within reach (continuity)."""
     data = form.cleaned_data
+    last = selectors.last_advisor(company, data["topic"]) if company and advisor is None else None
     return selectors.available_slots(
         topic=data["topic"],
         mode=data["mode"],
@@ -43,6 +68,7 @@ def _slot_search(form, *, advisor=None, from_date=None):
         language=data.get("language") or None,
         from_date=from_date or data.get("start"),
         only_advisor=advisor,
+        prefer_advisor_id=last.pk if last else None,
     )
 
 
@@ -75,7 +101,7 @@ def slots(request):
             {"form": form, "step": 1},
             status=400,
         )
-    search = _slot_search(form)
+    search = _slot_search(form, company=company_of(request.user))
     return render(request, "appointments/slots.html", _slots_context(form, search))
 
 
@@ -117,8 +143,9 @@ def confirm(request):
     if advisor is None:
         raise Http404(_("No such adviser."))
     slot_choice = services.SlotChoice(advisor.pk, choice.get("point"), choice["at"])
+    checklist_form = ChecklistForm(request.POST if request.method == "POST" else None, topic=search["topic"])
 
-    if request.method == "POST":
+    if request.method == "POST" and checklist_form.is_valid():
         try:
             appointment = services.book_appointment(
                 company=company,
@@ -131,7 +158,8 @@ def confirm(request):
                 idempotency_key=choice.get("key"),
             )
         except services.BookingError as error:
-            return _unavailable(request, search_form, error.code)
+            return _unavailable(request, search_form, error)
+        _save_ticks(request, appointment, checklist_form.cleaned_data["items"])
         messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
         return redirect("appointments:detail", uid=appointment.uid)
 
@@ -157,7 +185,10 @@ def confirm(request):
             "advisor": advisor,
             "point": point,
             "slot": slot,
-            "form": SlotForm(
+            # A checklist refused on POST (it changed meanwhile): the same form again, message kept.
+            "form": slot_form
+            if checklist_form.is_bound
+            else SlotForm(
                 initial={
                     "advisor": advisor.pk,
                     "point": slot.service_point_id,
@@ -165,15 +196,34 @@ def confirm(request):
                     "key": uuid.uuid4(),
                 }
             ),
+            "checklist_form": checklist_form,
             "step": 3,
         },
+        status=400 if checklist_form.is_bound else 200,
     )
 
 
-def _unavailable(request, search_form, code, *, advisor=None, template="appointments/slots.html", extra=None):
-    """409: say why, and show fresh free times instead."""
-    search = _slot_search(search_form, advisor=advisor)
-    context = _slots_context(search_form, search, error=ERROR_MESSAGES[code], **(extra or {}))
+def _save_ticks(request, appointment, items) -> None:
+    """The documents ticked on the confirm page, saved once the booking succeeded. A refusal
+    does not undo the booking: the employer ticks again on the appointment page."""
+    if not items:
+        return
+    try:
+        checklist.tick_checklist(
+            appointment=appointment, item_ids=[item.pk for item in items], by=request.user
+        )
+    except checklist.ChecklistError:
+        messages.warning(
+            request, _("The documents you ticked could not be saved. Tick them again on this page.")
+        )
+
+
+def _unavailable(
+    request, search_form, error, *, advisor=None, template="appointments/slots.html", extra=None
+):
+    """409: say why (a BookingError or an error code), and show fresh free times instead."""
+    search = _slot_search(search_form, advisor=advisor, company=company_of(request.user))
+    context = _slots_context(search_form, search, error=error_message(error), **(extra or {}))
     return render(request, template, context, status=409)
 
 
@@ -197,7 +247,80 @@ def appointment_list(request):
 @role_required(Role.EMPLOYER)
 def detail(request, uid):
     appointment = _company_appointment(request, uid)
-    return render(request, "appointments/detail.html", _manage_context(appointment))
+    action = reverse("appointments:checklist", args=[appointment.uid])
+    return render(
+        request,
+        "appointments/detail.html",
+        _manage_context(appointment, **_checklist_context(appointment, action=action)),
+    )
+
+
+def _checklist_context(appointment, *, action, form=None, **extra) -> dict:
+    """The appointment page's "Documents to prepare" section; nothing when the topic has none."""
+    entries = checklist.checklist(appointment)
+    if not entries:
+        return {}
+    if form is None:
+        ticked = [entry.id for entry in entries if entry.ready]
+        form = ChecklistForm(initial={"items": ticked}, topic=appointment.topic)
+    return {
+        "checklist": entries,
+        "checklist_form": form,
+        "checklist_changeable": checklist.is_changeable(appointment),
+        "checklist_action": action,
+        **extra,
+    }
+
+
+CHECKLIST_ERRORS = {
+    checklist.NOT_CHANGEABLE: (
+        409,
+        gettext_lazy("The appointment is cancelled or has started: its list can no longer be changed."),
+    ),
+    checklist.UNKNOWN_ITEM: (400, gettext_lazy("The list of documents has changed. Tick them again.")),
+    checklist.NOT_YOURS: (403, gettext_lazy("Only the company's representatives can change this list.")),
+}
+
+
+def _tick(request, appointment, *, base_url, by, page_extra=None):
+    """Save the ticked documents (the signed-in page and the signed link); the section for htmx,
+    else back to the appointment page."""
+    form = ChecklistForm(request.POST, topic=appointment.topic)
+    status, error = 200, ""
+    if form.is_valid():
+        try:
+            checklist.tick_checklist(
+                appointment=appointment, item_ids=[item.pk for item in form.cleaned_data["items"]], by=by
+            )
+        except checklist.ChecklistError as refused:
+            status, error = CHECKLIST_ERRORS[refused.code]
+    else:
+        status = 400
+    done = _("Saved. Your adviser sees what is ready.") if status == 200 else ""
+    if status == 200 and not request.htmx:
+        messages.success(request, done)
+        return redirect(f"{base_url}#checklist")
+    section = _checklist_context(
+        appointment,
+        action=reverse("appointments:checklist", args=[appointment.uid]) if by else base_url,
+        form=form if status == 400 else None,
+        checklist_done=done,
+        checklist_error=error,
+    )
+    if request.htmx:
+        return render(request, "appointments/partials/checklist.html", section, status=status)
+    context = _manage_context(appointment, **(page_extra or {}), **section)
+    return render(request, "appointments/detail.html", context, status=status)
+
+
+@role_required(Role.EMPLOYER)
+def checklist_view(request, uid):
+    """POST: the documents ready for this appointment (any representative of the company)."""
+    appointment = _company_appointment(request, uid)
+    base_url = reverse("appointments:detail", args=[appointment.uid])
+    if request.method != "POST":
+        return redirect(base_url)
+    return _tick(request, appointment, base_url=base_url, by=request.user)
 
 
 def _manage_context(appointment, **extra):
@@ -256,7 +379,7 @@ def _reschedule(request, appointment, *, base_url, template, success=None):
             return _unavailable(
                 request,
                 form,
-                error.code,
+                error,
                 advisor=appointment.advisor,
                 template=template,
                 extra=_manage_context(appointment, base_url=base_url),
@@ -287,7 +410,7 @@ def _cancel(request, appointment, *, base_url):
             reason=form.cleaned_data["reason"],
         )
     except services.BookingError as error:
-        messages.error(request, ERROR_MESSAGES[error.code])
+        messages.error(request, error_message(error))
         return redirect(base_url)
     messages.success(request, _("Your appointment is cancelled. The time is free for another company."))
     return redirect(base_url)
@@ -327,8 +450,21 @@ def manage(request, token):
     base_url = reverse("appointments:manage", args=[token])
     if request.method == "POST" and request.POST.get("action") == "cancel":
         return _cancel(request, appointment, base_url=base_url)
+    if request.method == "POST" and request.POST.get("action") == "checklist":
+        # The link holder acts for the company, as for cancelling (by=None).
+        return _tick(
+            request,
+            appointment,
+            base_url=base_url,
+            by=None,
+            page_extra={"base_url": base_url, "token": token},
+        )
     if request.method == "POST" or "reschedule" in request.GET or "start" in request.GET:
         return _reschedule(request, appointment, base_url=base_url, template="appointments/reschedule.html")
     return render(
-        request, "appointments/detail.html", _manage_context(appointment, base_url=base_url, token=token)
+        request,
+        "appointments/detail.html",
+        _manage_context(
+            appointment, base_url=base_url, token=token, **_checklist_context(appointment, action=base_url)
+        ),
     )

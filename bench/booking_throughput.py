@@ -22,7 +22,7 @@ What it does:
    (a) the booking form (`appointments:book`, step 1, logged in) and the booking results page
    (`appointments:slots`, step 2, logged in), cycling through the 6 topics ×
    4 modes from the company's municipality, (b) /livez, the bare view (no database, no cache),
-   (c) /healthz for reference (database + broker + cache round trips), (d) the employer's home
+   (c) /readyz for reference (database + migrations + broker + cache round trips), (d) the employer's home
    page ("my space", logged in: session, user, role and one query, base template) as the
    lightest page that carries the same per-request cost of a signed-in employer;
 5. prints them side by side with the ratio booking / bare (target ≥ 50 %);
@@ -257,7 +257,7 @@ def main() -> None:
         "DATABASE_URL": database_url,
         "ALLOWED_HOSTS": "127.0.0.1",
         "CONN_MAX_AGE": str(args.conn_max_age),
-        "CELERY_DATA_DIR": celery_dir,  # /healthz probes the embedded broker's folder
+        "CELERY_DATA_DIR": celery_dir,  # /readyz probes the embedded broker's folder
         "LOG_LEVEL": "WARNING",
     }
     if os.environ.get("REDIS_URL"):  # the production set-up: cache, sessions and broker on Redis
@@ -291,7 +291,7 @@ def main() -> None:
                 "booking form": ([page_url("appointments:book")], headers),
                 "booking results": (urls, headers),
                 "/livez (bare)": (["/livez"], {}),
-                "/healthz": (["/healthz"], {}),
+                "/readyz": (["/readyz"], {}),
                 "employer home": ([page_url("accounts:home")], headers),
             }
             collected = {label: ([], 0, 0, 0.0) for label in endpoints}

@@ -164,6 +164,16 @@ class LimitedJSONParser(JSONParser):
         return data
 
 
+def exception_handler(exc, context):
+    """DRF's handler; a 409 also says which conflict in `code` (slot_taken, limit_upcoming…)."""
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, Conflict):
+        response.data["code"] = exc.get_codes()
+    return response
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

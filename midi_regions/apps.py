@@ -14,11 +14,13 @@ class MidiRegionsConfig(AppConfig):
         from appointments.models import Topic
         from service_points.models import Municipality
 
+        from .metrics import connect as connect_metrics
         from .models import AdministrativeRegion
         from .page_cache import bump_catalogue_version
         from .role_audit import connect as connect_role_audit
 
         connect_role_audit()  # the audit trail of role changes (midi_regions.role_audit)
+        connect_metrics()  # routing decisions counted as they are recorded (midi_regions.metrics)
 
         def catalogue_changed(**kwargs):
             # Now, and again once the change is committed: a page rendered by another process

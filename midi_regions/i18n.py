@@ -25,3 +25,24 @@ class BilingualNameMixin:
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiLanguageMiddleware:
+    """The API's messages follow the caller's Accept-Language (or language cookie).
+
+    Django's LocaleMiddleware gives every URL outside `i18n_patterns` the default language
+    (French) when the default language has no prefix; the API lives outside them (its URLs do
+    not change with the language), so an integration asking for English gets English here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            from django.utils import translation
+
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

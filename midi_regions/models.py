@@ -167,3 +167,24 @@ class RoleChange(models.Model):
     @property
     def after_display(self) -> str:
         return self.readable(self.after)
+
+
+class UnsentTask(models.Model):
+    """A Celery message the broker refused after its transaction had committed (Redis down or
+    restarting). The work is committed, so its message is kept here until the beat's sweep
+    (midi_regions.queue.resend_unsent) publishes it again, once."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("unsent task")
+        verbose_name_plural = _("unsent tasks")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.created_at:%Y-%m-%d %H:%M:%S}"

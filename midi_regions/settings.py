@@ -7,6 +7,7 @@ Two runtimes share this file:
 Every variable is documented in .env.example. A bad value fails loudly at start-up.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -30,6 +31,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+# Rotating the key: the new one in SECRET_KEY, the previous one(s) here until sessions, password
+# reset and emailed links signed with them have expired (README, Operations).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -62,11 +66,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the access log line and the request metrics cover everything below.
+    "midi_regions.logs.RequestIdMiddleware",
+    # Behind our proxy, REMOTE_ADDR is the visitor's address (rate limits, /metrics networks).
+    "midi_regions.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "midi_regions.i18n.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -78,6 +87,8 @@ MIDDLEWARE = [
     "accounts.mfa.StaffMFAMiddleware",
     # The request's user is the actor of role changes made in this request (RoleChange).
     "midi_regions.role_audit.RoleAuditMiddleware",
+    # A view's lost database connection is a 503 page, not a 500 (midi_regions.unavailable).
+    "midi_regions.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "midi_regions.urls"
@@ -107,6 +118,8 @@ VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A kept connection is checked before reuse, so one broken by a database restart is replaced.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web process read while the worker writes; the timeout waits for the lock
@@ -121,7 +134,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache, Celery ---------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "midi_regions.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts: an unreachable Redis is a cache miss (midi_regions.cache), not a hung page.
+    CACHES = {
+        "default": {
+            "BACKEND": "midi_regions.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -152,7 +172,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "America/Toronto"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One beat schedules, however many run: with Redis, beat holds a lock there and a second beat
+# waits as a standby (midi_regions.beat). The embedded runtime runs one beat (Procfile.dev).
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "midi_regions.beat:LockedScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
+if BEAT_LOCK_SECONDS < 3:
+    raise ImproperlyConfigured("BEAT_LOCK_SECONDS must be at least 3.")
 CELERY_BEAT_SCHEDULE: dict = {
+    # Messages the broker refused after their commit (Redis down) are published again.
+    "resend-unsent-tasks": {
+        "task": "midi_regions.resend_unsent_tasks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Overdue requests move to the next adviser or the manager; lost routing messages are re-queued.
     "escalate-overdue-requests": {"task": "appointments.escalate_overdue_requests", "schedule": 300.0},
     # Due reminders (appointments.reminders); each run drains for at most 50 s of the minute.
@@ -160,6 +193,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "appointments.send_due_reminders",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Waitlist offers not confirmed in time lapse and go to the next in line (appointments.waitlist).
+    "expire-waitlist-holds": {
+        "task": "appointments.expire_holds",
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
@@ -197,7 +236,14 @@ RATE_LIMITS = {
     "request": {"user": env.str("RATE_LIMIT_REQUEST_USER", default="10/h"), "ip": "30/h"},
     # Closing an account asks for the password: no guessing it from a borrowed session.
     "account_close": {"user": "5/h", "ip": "30/h"},
+    # Invitations send email to any address: a bound on what one account can send out.
+    "invitation": {"user": "20/h", "ip": "60/h"},
 }
+
+# Waitlist (appointments.waitlist): how long a freed time is held for the employer it is offered to.
+WAITLIST_HOLD_MINUTES = env.int("WAITLIST_HOLD_MINUTES", default=120)
+if not 5 <= WAITLIST_HOLD_MINUTES <= 7 * 24 * 60:
+    raise ImproperlyConfigured("WAITLIST_HOLD_MINUTES must be between 5 minutes and 7 days.")
 
 # The API (midi_regions.api): tokens or the browser session, JSON only, every call throttled.
 API_RATE_LIMITS = {
@@ -215,6 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["midi_regions.api.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "midi_regions.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -289,6 +336,15 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -------------------------------------------------------------------------------
+# Our reverse proxies (gunicorn reads the same variable): behind them REMOTE_ADDR becomes the
+# visitor's address from X-Forwarded-For (midi_regions.proxy). Addresses or networks, or "*".
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=[])
+for _proxy in FORWARDED_ALLOW_IPS:
+    try:
+        if _proxy != "*":
+            ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"FORWARDED_ALLOW_IPS: {_proxy!r} is not an address or network.") from None
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
 )
@@ -336,6 +392,11 @@ BUSINESS_HOURS = (
 )
 ROUTING_SLA_BUSINESS_HOURS = env.int("ROUTING_SLA_BUSINESS_HOURS", default=16)  # 2 business days
 ROUTING_MAX_HOPS = env.int("ROUTING_MAX_HOPS", default=3)
+# Continuity (appointments.routing): the adviser who served the company last on the topic gets
+# its new request when their open caseload is at most this much above the chosen adviser's.
+ROUTING_CONTINUITY_MAX_LOAD_GAP = env.int("ROUTING_CONTINUITY_MAX_LOAD_GAP", default=2)
+if ROUTING_CONTINUITY_MAX_LOAD_GAP < 0:
+    raise ImproperlyConfigured("ROUTING_CONTINUITY_MAX_LOAD_GAP must be 0 or more.")
 
 # Reminders (appointments.reminders): the beat task claims due reminders in batches.
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
@@ -347,10 +408,49 @@ PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=7
 if PERSONAL_DATA_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("PERSONAL_DATA_RETENTION_DAYS must be a whole number of days, at least 1.")
 
+# --- Observability (midi_regions.logs, midi_regions.metrics) -------------------------------------
+# Logs: one JSON object a line in production, readable lines with DEBUG; every line carries the
+# request id (also in the Celery tasks a request queues), email addresses are masked.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or console.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "midi_regions.logs.RequestIdFilter"},
+        "redact_emails": {"()": "midi_regions.logs.RedactEmails"},
+        "paths_as_view_names": {"()": "midi_regions.logs.PathsAsViewNames"},
+    },
+    "formatters": {
+        "json": {"()": "midi_regions.logs.JsonFormatter"},
+        "console": {"()": "midi_regions.logs.ConsoleFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "paths_as_view_names", "redact_emails"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's default handlers (console when DEBUG, mail_admins) removed: its records go to
+        # ours, with the request id. django.server's lines repeat our access line.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+# /metrics: these networks (CIDR list) or `Authorization: Bearer <METRICS_TOKEN>`; others get a 404.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network.") from None
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters (or empty: networks only).")
+# A pending reminder this many minutes past its time counts as late (the midi_reminders_late gauge).
+REMINDER_LATE_MINUTES = env.int("REMINDER_LATE_MINUTES", default=10)

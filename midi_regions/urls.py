@@ -37,8 +37,11 @@ network_patterns = (
 )
 
 urlpatterns = [
+    # Liveness, readiness and metrics: outside the language prefix, for probes and Prometheus.
     path("healthz", views.healthz, name="healthz"),
-    path("livez", views.livez, name="livez"),
+    path("livez", views.healthz, name="livez"),  # the former liveness URL, kept for old probes
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("midi_regions.api_urls")),
     # An adviser's calendar subscription: outside the language prefix so the URL never changes.
@@ -57,3 +60,6 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+
+# A database outage raised outside a view (session, signed-in user) is a 503 too.
+handler500 = "midi_regions.unavailable.server_error"

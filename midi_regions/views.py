@@ -17,6 +17,7 @@ from appointments.models import Topic
 from service_points.models import Municipality, ServicePoint
 
 from . import dashboard as dashboard_selectors
+from . import metrics as metrics_exposition
 from . import selectors
 from .health import run_checks
 from .models import AdministrativeRegion, RegionalDirectorate
@@ -54,18 +55,30 @@ def about(request):
 
 
 @never_cache
-def livez(request):
-    """Liveness: the process answers, nothing else is checked (no database, no broker)."""
+def healthz(request):
+    """Liveness (/healthz, alias /livez): the process answers; nothing else is checked, so a
+    database outage never gets a healthy web process restarted."""
     return HttpResponse("ok", content_type="text/plain")
 
 
 @never_cache
-def healthz(request):
+def readyz(request):
+    """Readiness: database, pending migrations, broker, cache; 503 naming what failed."""
     healthy, report = run_checks()
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": report},
         status=200 if healthy else 503,
     )
+
+
+@never_cache
+def metrics(request):
+    """Prometheus metrics, for allowed networks or the scrape token; anyone else gets the site's
+    ordinary 404 (the endpoint is not advertised)."""
+    if not metrics_exposition.scrape_allowed(request):
+        raise Http404
+    body, content_type = metrics_exposition.exposition()
+    return HttpResponse(body, content_type=content_type)
 
 
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)

@@ -167,17 +167,20 @@ def bookable(network):
 def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, other_manager, administrator):
     """Rows of company A, adviser A and directorate A for the authorization matrix and the
     fuzzing tests: URL kwargs by builder name, query strings, and the eight people."""
-    from datetime import time
+    from datetime import time, timedelta
 
+    from accounts import invitations
     from accounts.tokens import create_token
     from advisors.feed import ensure_feed_token
     from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
     from appointments import links, services
-    from appointments.models import ConsultationRequest, Mode
+    from appointments.models import ConsultationRequest, Mode, SlotHold, WaitlistEntry
+    from appointments.waitlist import offer_token
     from tests.booking_helpers import tuesday
 
     network = bookable
     company_a = employer_a.employer_profile.company
+    invitation = invitations.invite(company=company_a, by=employer_a, email="colleague-a@example.org")
     appointment = services.book_appointment(
         company=company_a,
         booked_by=employer_a,
@@ -197,6 +200,23 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         status=ConsultationRequest.Status.ASSIGNED,
         assigned_advisor=network.advisor_a,
         hops=1,
+    )
+    # Company A waits for another time of the topic; one is held for it on Wednesday.
+    waiting = WaitlistEntry.objects.create(
+        company=company_a,
+        joined_by=employer_a,
+        topic=network.topic,
+        mode=Mode.SERVICE_POINT,
+        municipality=network.municipality_a,
+        status=WaitlistEntry.Status.OFFERED,
+    )
+    held = SlotHold.objects.create(
+        entry=waiting,
+        advisor=network.advisor_a,
+        service_point=network.point_a,
+        starts_at=tuesday(15) + timedelta(days=1),
+        ends_at=tuesday(16) + timedelta(days=1),
+        expires_at=tuesday(15),
     )
     args = {
         "feed": {"token": ensure_feed_token(network.advisor_a)},
@@ -223,6 +243,10 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "topic": {"code": network.topic.code},
         "municipality": {"geonames_id": network.municipality_a.geonames_id},
         "api_token": {"pk": create_token(user=employer_a, name="matrix")[0].pk},
+        "invitation": {"pk": invitation.pk},
+        "invitation_link": {"token": invitation.token},  # sent to someone none of the people is
+        "waitlist_entry": {"uid": waiting.uid},
+        "offer": {"token": offer_token(held)},
     }
     query = {
         "week": "?start=2026-11-23&end=2026-11-30",

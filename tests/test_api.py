@@ -419,3 +419,12 @@ def test_nul_characters_are_400_everywhere_and_write_nothing(world):
     assert page.get(reverse("service_points:directory"), {"q": "\x00"}).status_code == 400
     assert page.post(reverse("appointments:request_new"), {"message": "a\x00"}).status_code == 400
     assert ConsultationRequest.objects.count() == 1  # the world's own
+
+
+def test_api_messages_follow_accept_language(bookable, employer_a):
+    api = bearer(employer_a)
+    url = reverse("api:appointment-list")
+    english = api.post(url, "{", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    french = api.post(url, "{", content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9")
+    assert english.json()["detail"] == "The body is not valid JSON."
+    assert french.json()["detail"] == "Le corps de la requête n’est pas du JSON valide."

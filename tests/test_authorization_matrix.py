@@ -29,7 +29,11 @@ PEOPLE = (
 # Rows: URL name → (kwargs builder name or None, statuses in PEOPLE order).
 ALL_200 = (200,) * 8
 MATRIX = {
-    "livez": (None, ALL_200),
+    "healthz": (None, ALL_200),  # liveness: no dependency checked
+    "livez": (None, ALL_200),  # the former liveness URL
+    # The test client's REMOTE_ADDR is 127.0.0.1, an allowed network by default: refusals
+    # (other networks, the token) are in tests/test_metrics.py.
+    "metrics": (None, ALL_200),
     "set_language": (None, (302,) * 8),
     "advisor_feed": ("feed", ALL_200),  # the secret token is the credential
     "home": (None, ALL_200),
@@ -41,6 +45,11 @@ MATRIX = {
     "accounts:data_export": (None, (302, 200, 200, 403, 403, 403, 403, 403)),  # their own company
     # Law 25 account closure: employers only; staff accounts are managed by administrators.
     "accounts:close": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    # Colleagues (accounts.invitations): a representative invites and withdraws (POST; GET goes
+    # back to the home page); the emailed link is for the invited address only (403 for others).
+    "accounts:invite": (None, (302, 302, 302, 403, 403, 403, 403, 403)),
+    "accounts:invitation_revoke": ("invitation", (302, 302, 404, 403, 403, 403, 403, 403)),
+    "accounts:accept_invitation": ("invitation_link", (302, 403, 403, 403, 403, 403, 403, 403)),
     # The adviser's workspace: advisers only; another adviser's rows are 404.
     "advisors:me": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
     "advisors:availability": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
@@ -66,7 +75,12 @@ MATRIX = {
     "appointments:detail": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
     "appointments:reschedule": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
     "appointments:cancel": ("appointment", (302, 302, 404, 403, 403, 403, 403, 403)),
+    "appointments:checklist": ("appointment", (302, 302, 404, 403, 403, 403, 403, 403)),  # POST
     "appointments:manage": ("manage", ALL_200),  # the signed link is the credential
+    "appointments:waitlist": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "appointments:waitlist_join": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "appointments:waitlist_leave": ("waitlist_entry", (405,) * 8),
+    "appointments:offer": ("offer", ALL_200),  # the signed link is the credential
     "appointments:requests": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:request_new": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:request_detail": ("request", (302, 200, 404, 403, 403, 403, 403, 403)),
@@ -113,9 +127,9 @@ MATRIX = {
     "api:caseload": ("directorate", (401, 403, 403, 403, 403, 200, 404, 200)),
     "api:national_caseload": (None, (401, 403, 403, 403, 403, 404, 404, 200)),
 }
-# Not in the persona matrix: /healthz answers the same to everyone (200, or 503 when a dependency
+# Not in the persona matrix: /readyz answers the same to everyone (200, or 503 when a dependency
 # is down: tests/test_healthz.py).
-NOT_PER_PERSON = {"healthz"}
+NOT_PER_PERSON = {"readyz"}
 
 
 def our_url_names() -> set[str]:

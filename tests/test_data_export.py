@@ -67,6 +67,8 @@ def test_the_file_holds_the_company_its_appointments_and_requests_and_no_one_els
 def test_the_query_count_does_not_grow_with_the_data(bookable, employer_a, django_assert_max_num_queries):
     client = signed_in(employer_a)
     client.get(reverse("accounts:data_export"))
+    bookable.topic.max_upcoming_per_company = 5  # three appointments of one topic (limit: 2)
+    bookable.topic.save()
     for hour, minute in ((10, 30), (13, 0), (15, 0)):
         services.book_appointment(
             company=employer_a.employer_profile.company,

@@ -1,4 +1,5 @@
-"""/healthz checks the database, the broker and the cache, and says 503 when one is down."""
+"""/healthz is liveness (the process answers, nothing checked); /readyz is readiness: the
+database, its migrations, the broker and the cache, 503 naming what failed."""
 
 import json
 import os
@@ -13,16 +14,36 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
 
 
-def test_it_reports_healthy(client):
-    response = client.get("/healthz")
+def test_it_reports_ready(client):
+    response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "cache"}
+    assert set(body["checks"]) == {"database", "migrations", "broker", "cache"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
-def test_it_reports_503_when_the_database_is_unreachable(tmp_path):
+def test_it_is_not_ready_while_migrations_are_pending(client, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    # The code on disk has a migration the database lacks (deployed before `migrate` ran).
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("a", False)] * 2)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["migrations"] == {
+        "ok": False,
+        "error": "PendingMigrations",
+        "pending": 2,
+        "ms": body["checks"]["migrations"]["ms"],
+    }
+    assert body["checks"]["database"]["ok"] is True
+    # Liveness is not readiness: the process still answers.
+    assert client.get("/healthz").status_code == 200
+
+
+def test_it_is_not_ready_when_the_database_is_unreachable_but_still_alive(tmp_path):
     # A real unreachable database: nothing listens on port 1. Run in a fresh interpreter so the
     # test database connection of this process is not involved.
     env = {
@@ -36,8 +57,9 @@ def test_it_reports_503_when_the_database_is_unreachable(tmp_path):
     code = (
         "import django, json; django.setup();"
         "from django.test import Client;"
-        "r = Client().get('/healthz');"
-        "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
+        "r = Client().get('/readyz');"
+        "live = Client().get('/healthz');"
+        "print(json.dumps({'status': r.status_code, 'body': r.json(), 'live': live.status_code}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -52,10 +74,13 @@ def test_it_reports_503_when_the_database_is_unreachable(tmp_path):
     assert outcome["status"] == 503
     assert outcome["body"]["status"] == "unavailable"
     assert outcome["body"]["checks"]["database"]["ok"] is False
+    assert outcome["body"]["checks"]["migrations"]["ok"] is False
     assert outcome["body"]["checks"]["cache"]["ok"] is True
+    assert outcome["live"] == 200
 
 
-def test_liveness_answers_without_touching_the_database(client, django_assert_num_queries):
+@pytest.mark.parametrize("url", ["/healthz", "/livez"])
+def test_liveness_answers_without_touching_the_database(client, django_assert_num_queries, url):
     with django_assert_num_queries(0):
-        response = client.get("/livez")
+        response = client.get(url)
     assert response.status_code == 200 and response.content == b"ok"

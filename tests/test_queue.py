@@ -39,3 +39,57 @@ def test_it_sends_nothing_when_the_transaction_rolls_back(django_capture_on_comm
 
 def test_the_echo_task_runs_eagerly():
     assert echo.apply(args=["salut"]).get()["value"] == "salut"
+
+
+class RefusingTask:
+    """The broker is away: publishing raises what kombu raises for a refused connection."""
+
+    name = "tests.refused"
+
+    def apply_async(self, args, kwargs, **options):
+        from kombu.exceptions import OperationalError
+
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+@pytest.fixture
+def real_broker():
+    """Publishing goes to the broker (here: test doubles), not run in the test process."""
+    from midi_regions.celery import app
+
+    app.conf.task_always_eager = False
+
+
+def test_a_message_the_broker_refuses_after_the_commit_is_kept_not_raised(
+    real_broker, django_capture_on_commit_callbacks
+):
+    from midi_regions.models import UnsentTask
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(RefusingTask(), 7, kind="x")  # the page that committed does not fail
+    kept = UnsentTask.objects.get()
+    assert (kept.task, kept.args, kept.kwargs) == ("tests.refused", [7], {"kind": "x"})
+    assert "Connection refused" in kept.last_error
+
+
+def test_the_sweep_publishes_each_kept_message_once(real_broker, monkeypatch):
+    from midi_regions.models import UnsentTask
+    from midi_regions.queue import resend_unsent
+
+    sent = []
+    monkeypatch.setattr(echo, "apply_async", lambda args, kwargs, **options: sent.append((args, options)))
+    UnsentTask.objects.create(task="midi_regions.echo", args=["bonjour"])
+    assert resend_unsent() == 1
+    assert sent == [(["bonjour"], {"ignore_result": True})]
+    assert resend_unsent() == 0 and not UnsentTask.objects.exists()
+
+
+def test_the_sweep_keeps_the_messages_while_the_broker_is_still_away(real_broker, monkeypatch):
+    from midi_regions.models import UnsentTask
+    from midi_regions.queue import resend_unsent
+
+    monkeypatch.setattr(echo, "apply_async", RefusingTask().apply_async)
+    UnsentTask.objects.create(task="midi_regions.echo", args=["un"])
+    UnsentTask.objects.create(task="midi_regions.echo", args=["deux"])
+    assert resend_unsent() == 0
+    assert list(UnsentTask.objects.values_list("attempts", flat=True)) == [1, 1]

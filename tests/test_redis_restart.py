@@ -8,6 +8,10 @@ every queued message, and the one being worked on. The same worker, never restar
 what the beat runs next (re-queue requests still NEW after two minutes, send due reminders)
 finishes the work from the database, which is the source of truth: every request is routed once,
 every reminder and every routing email reaches the SMTP server once.
+
+Redis down while an employer books: the pages are served (the cache answers as a miss, the
+session comes from the database), the booking is made, and its confirmation email, which the
+broker refused after the commit, is kept in the database and sent once Redis is back.
 """
 
 import asyncio
@@ -19,24 +23,30 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from contextlib import contextmanager, suppress
 from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from advisors.models import WeeklyAvailability
 from appointments import routing
 from appointments.models import Appointment, ConsultationRequest, Mode, Reminder, RoutingDecision
 from appointments.requests import RequestData, create_request
+from appointments.templatetags.booking import utc_param
 from midi_regions.celery import app
+from midi_regions.models import UnsentTask
 from tests import factories
+from tests.processes import Sink
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -339,3 +349,81 @@ def test_a_redis_restart_loses_no_routing_and_no_reminder():
     assert set(sink.reminders) == expected_reminders  # none missing, nothing else
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == REMINDERS
     assert elapsed < 60
+
+
+def test_a_booking_while_redis_is_down_succeeds_and_its_email_is_sent_once_redis_is_back(client, settings):
+    network = factories.small_network()
+    staff(network.advisor_a)
+    employer = factories.EmployerProfileFactory(company__municipality=network.municipality_a).user
+    sink = Sink()
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    broker = PrivateRedis()
+    broker.start()
+    # The test process's cache (sessions, users, pages, rate limits) and broker: the private Redis.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "midi_regions.cache.RedisCache",
+            "LOCATION": broker.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "midi_regions.settings",
+        "SECRET_KEY": "x",
+        "DEBUG": "0",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "REDIS_URL": broker.url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+    }
+    search = {"topic": network.topic.code, "mode": Mode.PHONE, "municipality": network.municipality_a.name}
+    worker = None
+    try:
+        with celery_on(broker.url):
+            client.force_login(employer)  # the session is in the database and in Redis
+            broker.kill()
+
+            assert client.get(reverse("appointments:book")).status_code == 200
+            slots = client.get(reverse("appointments:slots"), search)
+            assert slots.status_code == 200
+            slot = slots.context["search"].groups[0].days[0][1][0]
+            started = time.monotonic()
+            booked = client.post(
+                f"{reverse('appointments:confirm')}?{urlencode(search)}",
+                {
+                    "advisor": slot.advisor_id,
+                    "point": slot.service_point_id or "",
+                    "at": utc_param(slot.start),
+                    "key": uuid.uuid4(),
+                },
+            )
+            assert booked.status_code == 302, booked.context.get("error")
+            assert time.monotonic() - started < 5  # the broker's refusal costs well under a second
+            appointment = Appointment.objects.get()
+            assert booked.url == reverse("appointments:detail", args=[appointment.uid])
+            assert client.get(booked.url).status_code == 200
+            kept = UnsentTask.objects.get()
+            assert kept.task == "appointments.send_appointment_email"
+            assert kept.args == [appointment.pk, "confirmed", appointment.sequence]
+
+            # Redis is back (empty); a worker; the beat's sweep a minute later.
+            broker.start()
+            worker = start_worker(env)
+            app.send_task("midi_regions.resend_unsent_tasks", queue=QUEUE)
+            assert wait_for(lambda: sink.count() >= 1, timeout=30), "the confirmation was not sent"
+            assert not UnsentTask.objects.exists()
+            app.send_task("midi_regions.resend_unsent_tasks", queue=QUEUE)  # the next sweep: nothing
+            app.send_task("midi_regions.echo", args=["after"], queue=QUEUE).get(timeout=30)
+            time.sleep(0.5)
+    finally:
+        if worker is not None:
+            stop(worker)
+        broker.kill()
+        controller.stop()
+    assert sink.recipients() == {employer.email: 1}
+    assert "confirm" in sink.messages[0]["Subject"].lower()

@@ -59,6 +59,9 @@
           if (props.where) {
             parts.push(props.where);
           }
+          if (props.readyLabel) {
+            parts.push(props.readyLabel);
+          }
           info.el.title = parts.join(" · ");
           // The list view has room for the labels in text: colours alone are not enough.
           var title = info.el.querySelector(".fc-list-event-title");
