@@ -1,7 +1,12 @@
 """allauth customisation: send each email in the recipient's preferred language."""
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,7 +14,12 @@ class AccountAdapter(DefaultAccountAdapter):
         user = context.get("user")
         language = getattr(user, "language", None) or translation.get_language()
         with translation.override(language):
-            super().send_mail(template_prefix, email, context)
+            # allauth's emails greet with the Sites framework's name ("example.com" unless an
+            # administrator edits it): name the service, in the recipient's language.
+            site = SimpleNamespace(
+                name=gettext("Regional immigration advisers"), domain=urlsplit(settings.SITE_URL).netloc
+            )
+            super().send_mail(template_prefix, email, {"current_site": site, **context})
 
     def save_user(self, request, user, form, commit=True):
         # A new account starts in the language the visitor was using when signing up.

@@ -102,10 +102,11 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
         # A later change already sent (or will send) a newer version of this appointment.
         return 0
     method = "CANCEL" if event == "cancelled" else "REQUEST"
-    ics = ics_for(appointment, method=method)
     sent = 0
     for user in recipients(appointment):
         with translation.override(user.language):
+            # In the recipient's language too: the SUMMARY names the topic, LOCATION may name the mode.
+            ics = ics_for(appointment, method=method)
             context = {
                 "appointment": appointment,
                 "event": event,

@@ -77,7 +77,11 @@ def book(request):
     """Step 1: topic, mode and place. The blank form is the same for every employer of a
     municipality: its rendering is cached (midi_regions.page_cache)."""
     company = company_of(request.user)
-    if {"topic", "mode"} & set(request.GET):
+    # Any field of the form means it was sent: sent with no topic or mode, it answers the errors.
+    if "edit" in request.GET:  # "Change" on the results page: the same search, to be changed
+        form = SearchForm(initial={k: v for k, v in request.GET.items() if k != "edit"})
+        return render(request, "appointments/book.html", {"form": form, "step": 1})
+    if {"topic", "mode", "municipality", "language"} & set(request.GET):
         form = SearchForm(request.GET)
         if form.is_valid():
             return redirect(f"{reverse('appointments:slots')}?{urlencode(form.query())}")

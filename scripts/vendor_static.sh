@@ -92,5 +92,12 @@ for (const weight of WEIGHTS.split(" ")) {
 fs.writeFileSync("static/vendor/fonts/open-sans/open-sans.css", out.join("\n") + "\n");
 '
 
+# axe-core (a devDependency): the accessibility engine tests/browser/test_every_page.py injects
+# into each page. Committed next to the test so CI runs it without npm; never served by the site.
+AXE_DEST="tests/browser/vendor"
+mkdir -p "$AXE_DEST"
+cp node_modules/axe-core/axe.min.js "$AXE_DEST/axe.min.js"
+cp node_modules/axe-core/LICENSE "$AXE_DEST/axe-core.LICENSE"
+
 echo "Vendored into $VENDOR:"
 du -sh "$VENDOR"

@@ -453,3 +453,12 @@ def test_the_blank_booking_form_is_rendered_once_per_variant_and_stays_current(
     client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Message de test unique")])
     assert "Message de test unique" in client.get(url).content.decode()
     assert "Message de test unique" not in client.get(url).content.decode()
+
+
+def test_change_on_the_results_page_opens_the_search_filled_in(client_for, employer_a, bookable):
+    params = search_params(bookable)
+    response = client_for(employer_a).get(reverse("appointments:book"), {**params, "edit": "1"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert not form.is_bound and form.initial["topic"] == params["topic"]
+    assert f'value="{params["topic"]}"' in response.content.decode()

@@ -21,9 +21,20 @@
       }
     }
 
+    // A week of seven columns does not fit a phone: there, the week is a list.
+    var narrow = window.matchMedia("(max-width: 40em)");
+    var wideView = el.dataset.initialView || "timeGridWeek";
+
     var calendar = new FullCalendar.Calendar(el, {
       locale: el.dataset.locale || "fr-ca",
-      initialView: el.dataset.initialView || "timeGridWeek",
+      initialView: narrow.matches && wideView === "timeGridWeek" ? "listWeek" : wideView,
+      windowResize: function () {
+        if (narrow.matches && calendar.view.type === "timeGridWeek") {
+          calendar.changeView("listWeek");
+        }
+      },
+      // Words, not icons: FullCalendar's arrow icons are role="img" elements without a name.
+      buttonIcons: false,
       initialDate: el.dataset.initialDate || undefined,
       firstDay: 1, // Monday, as the server-rendered week
       headerToolbar: {

@@ -1,4 +1,5 @@
-"""An employer books a consultation in Chromium, then moves and cancels it from the emailed link.
+"""An employer signs up in Chromium, follows the emailed verification link, describes the company,
+books a consultation, then moves and cancels it from the emailed link.
 
 Visible names come from the French catalogue at run time (`fr()`), so the test reads what the
 page shows whether or not a string is translated yet.
@@ -21,6 +22,7 @@ try:
 except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
     expect = None
 
+from accounts.models import User
 from advisors.models import WeeklyAvailability
 from appointments import links
 from appointments.models import Appointment, Mode
@@ -57,10 +59,17 @@ def open_week(advisor) -> None:
 
 
 @pytest.fixture
-def employer(transactional_db):
+def open_network(transactional_db):
+    """The small network, both advisers open Monday to Friday; nobody has an account yet."""
     network = factories.small_network()
     for advisor in (network.advisor_a, network.advisor_b):
         open_week(advisor)
+    return network
+
+
+@pytest.fixture
+def employer(open_network):
+    network = open_network
     user = factories.UserFactory(email="josee@boulangerie.example", first_name="Josée", password=PASSWORD)
     factories.EmployerProfileFactory(
         user=user,
@@ -100,18 +109,64 @@ def slot_time(label: str) -> str:
     return label.split("–")[0].strip()
 
 
-def test_book_reschedule_and_cancel_from_the_email(page, browser_context, employer, live_url, celery_eager):
-    user, network = employer
+def label(message: str):
+    """A field's label as the page shows it: the French text, then maybe ' (obligatoire)'."""
+    return re.compile(rf"^{re.escape(fr(message))}(\s|$)")
+
+
+def test_sign_up_book_reschedule_and_cancel_from_the_email(
+    page, browser_context, open_network, live_url, celery_eager
+):
+    network = open_network
     problems = browser_context.problems
     nav = page.get_by_role("navigation", name=fr("Main menu"))
+    heading = page.get_by_role("heading", level=1)
 
-    # 1. Log in through allauth's form.
+    # 1. Sign up (allauth): no session until the emailed link is followed.
     page.goto("/")
-    nav.get_by_role("link", name=fr("Log in")).click()
-    page.get_by_label(fr("Email"), exact=True).fill(user.email)
+    nav.get_by_role("link", name=fr("Create an account")).click()
+    page.get_by_label(fr("Email"), exact=True).fill("Josee@Boulangerie.example")
     page.get_by_label(fr("Password"), exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=fr("Sign In")).click()
+    page.get_by_label(fr("Password (again)"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=fr("Sign Up")).click()
+    expect(nav.get_by_role("link", name=fr("Log in"))).to_be_visible()
+    user = User.objects.get(email="josee@boulangerie.example")
+    assert user.language == "fr-ca"  # the language the visitor was using
+
+    (verification,) = mail.outbox
+    assert verification.to == [user.email]
+    assert "example.com" not in verification.body
+    assert fr("Regional immigration advisers") in verification.body
+    # Behind the production proxy the link is https; the live server speaks http: keep the path.
+    verify_link = re.search(r"https?://[^/\s]+(/\S*confirm-email/\S+/)", verification.body)
+    assert verify_link, verification.body
+    mail.outbox.clear()
+    page.goto(verify_link.group(1))
+    page.get_by_role("button", name=fr("Confirm")).click()
+    # Logged in by the confirmation; with no company yet, "My space" asks for the profile.
     expect(nav.get_by_role("button", name=fr("Log out"))).to_be_visible()
+    expect(heading).to_have_text(fr("Describe your company"))
+    assert user.emailaddress_set.get().verified
+
+    # 2. The company profile.
+    page.get_by_label(label("First name")).fill("Josée")
+    page.get_by_label(label("Last name")).fill("Gagnon")
+    page.get_by_label(label("Legal name of the company")).fill("Boulangerie du Cap inc.")
+    page.get_by_label(label("Québec enterprise number (NEQ)")).fill("1143 123 456")
+    page.get_by_label(label("Sector")).select_option("44")
+    page.get_by_label(label("Number of employees")).select_option("5-19")
+    page.get_by_label(label("Civic address")).fill("12, rue des Forges")
+    page.get_by_label(label("Postal code")).fill("g9a2g4")
+    page.get_by_label(label("Municipality"), exact=False).first.fill(network.municipality_a.name)
+    page.get_by_role("button", name=fr("Save"), exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(fr("Your company profile is saved."))
+    company = User.objects.get(pk=user.pk).employer_profile.company
+    assert (company.legal_name, company.neq, company.postal_code) == (
+        "Boulangerie du Cap inc.",
+        "1143123456",
+        "G9A 2G4",
+    )
+    assert company.municipality == network.municipality_a
 
     # The site's own CSS is served (WhiteNoise, hashed names) and applied.
     assert any(p.startswith("/static/css/site.") for p in problems.static_ok), problems.static_ok

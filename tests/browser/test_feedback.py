@@ -1,0 +1,128 @@
+"""Long operations say that they are under way, in a live region the screen reader reads.
+
+- The slot search: while the results page is on its way, the form is aria-busy and its status
+  region says it is searching (the response is held back here so the state can be seen).
+- A CSV export: activating the download link says the export started (the page stays).
+- A request just filed: until an adviser holds it, its page says it is being routed.
+"""
+
+from django.utils import timezone
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
+    expect = None
+
+from appointments.models import ConsultationRequest, Mode
+from tests.browser.test_booking_journey import employer as employer  # noqa: PLC0414 (fixtures)
+from tests.browser.test_booking_journey import fr
+from tests.browser.test_booking_journey import open_network as open_network  # noqa: PLC0414
+from tests.browser.test_manager_journey import directorate as directorate  # noqa: PLC0414 (the fixture)
+from tests.browser.test_request_journey import log_in, log_out
+
+
+def test_slot_search_and_routing_show_progress(page, browser_context, employer, live_url):
+    user, network = employer
+    nav = page.get_by_role("navigation", name=fr("Main menu"))
+    heading = page.get_by_role("heading", level=1)
+    page.goto("/")
+    log_in(page, nav, user)
+
+    # 1. The search: hold the answer back, see the form busy and the status said.
+    nav.get_by_role("link", name=fr("Book a consultation")).click()
+    held = []
+
+    def search(url):
+        return "topic=" in url
+
+    def hold(route):
+        held.append(route)
+
+    page.route(search, hold)
+    page.get_by_role("radio", name=network.topic.name_fr).check()
+    page.get_by_role("radio", name=fr(Mode.SERVICE_POINT.label)).check()
+    page.get_by_role("button", name=fr("See the available times")).click(no_wait_after=True)
+    # Locators wait for the held navigation to finish: read the page with evaluate meanwhile.
+    state = page.evaluate(
+        """() => new Promise((resolve) => setTimeout(() => {
+          const form = document.querySelector("form[data-progress]");
+          const status = form.querySelector("[data-progress-status]");
+          resolve({
+            heading: document.querySelector("h1").textContent,
+            busy: form.getAttribute("aria-busy"),
+            role: status.getAttribute("role"),
+            text: status.textContent,
+            spinner: getComputedStyle(status, "::before").animationName,
+          });
+        }, 200))"""
+    )
+    assert state == {
+        "heading": fr("Book a consultation"),  # still the search page
+        "busy": "true",
+        "role": "status",
+        "text": fr("Searching for the earliest free times…"),
+        "spinner": "spin",  # drawn while busy (CSS ::before); reduced motion stops it (global rule)
+    }
+    assert len(held) == 1
+    held[0].continue_()
+    page.unroute(search)
+    expect(heading).to_have_text(fr("Choose a time"))
+
+    # 2. A request waiting for routing says so, until an adviser holds it.
+    consultation = ConsultationRequest.objects.create(
+        company=user.employer_profile.company,
+        requested_by=user,
+        topic=network.topic,
+        mode=Mode.SERVICE_POINT,
+        municipality=network.municipality_a,
+        language="fr",
+        message="Nous voulons embaucher deux boulangers de l'étranger.",
+    )
+    assert consultation.status == ConsultationRequest.Status.NEW
+    nav.get_by_role("link", name=fr("My requests")).click()
+    page.get_by_role("row").filter(has_text=network.topic.name_fr).get_by_role("link").first.click()
+    expect(heading).to_have_text(fr("Consultation request"))
+    routing = (
+        page.locator("main")
+        .get_by_role("status")
+        .filter(
+            has_text=fr(
+                "Your request is being routed to the nearest qualified adviser. "
+                "Their name shows here once assigned, and you get an email."
+            )
+        )
+    )
+    expect(routing).to_be_visible()
+    expect(page.locator("dl.summary")).to_contain_text(fr(ConsultationRequest.Status.NEW.label))
+
+    consultation.status = ConsultationRequest.Status.ASSIGNED
+    consultation.assigned_advisor = network.advisor_a
+    consultation.assigned_at = timezone.now()
+    consultation.save()
+    page.reload()
+    expect(routing).to_have_count(0)
+    expect(page.locator("dl.summary")).to_contain_text(str(network.advisor_a))
+    log_out(nav)
+
+    browser_context.problems.assert_clean()
+
+
+def test_csv_export_says_it_started(page, browser_context, directorate, live_url):
+    manager, network, *_ = directorate
+    nav = page.get_by_role("navigation", name=fr("Main menu"))
+    page.goto("/")
+    log_in(page, nav, manager)
+    nav.get_by_role("link", name=fr("Dashboard"), exact=True).click()
+
+    messages = page.locator("#messages")
+    expect(messages).to_have_attribute("role", "status")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=fr("Export the appointments (CSV)")).click()
+    expect(messages).to_have_text(fr("Export started: the appointments file will download in a moment."))
+    assert download_info.value.suggested_filename.endswith(".csv")
+
+    with page.expect_download():
+        page.get_by_role("link", name=fr("Export the requests (CSV)")).click()
+    expect(messages).to_have_text(fr("Export started: the requests file will download in a moment."))
+
+    browser_context.problems.assert_clean()
