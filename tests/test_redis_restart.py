@@ -18,9 +18,7 @@ import asyncio
 import email
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -28,11 +26,9 @@ from collections import Counter
 from contextlib import contextmanager, suppress
 from datetime import time as clock
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
 from django.urls import reverse
@@ -46,10 +42,8 @@ from appointments.templatetags.booking import utc_param
 from midi_regions.celery import app
 from midi_regions.models import UnsentTask
 from tests import factories
-from tests.processes import Sink
+from tests.processes import CELERY, ROOT, PrivateRedis, Sink, free_port, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-CELERY = str(Path(sys.executable).with_name("celery"))
 REQUESTS = 30
 REMINDERS = 30
 QUEUE = "celery"  # the default queue: every task of the app goes there
@@ -60,55 +54,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-class PrivateRedis:
-    """A redis-server of this test only, on its own port, keeping nothing on disk."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-        self.client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        assert wait_for(self._answers, timeout=10), "redis-server did not start"
-
-    def _answers(self) -> bool:
-        assert self.process.poll() is None, "redis-server exited"
-        try:
-            return self.client.ping()
-        except redis.ConnectionError:
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no save; every message in it is gone."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self.client.connection_pool.disconnect()
 
 
 class HoldingSink:
