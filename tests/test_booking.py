@@ -461,4 +461,7 @@ def test_change_on_the_results_page_opens_the_search_filled_in(client_for, emplo
     assert response.status_code == 200
     form = response.context["form"]
     assert not form.is_bound and form.initial["topic"] == params["topic"]
-    assert f'value="{params["topic"]}"' in response.content.decode()
+    checked = re.search(
+        r'<input type="radio" name="topic" value="([^"]+)"[^>]* checked', response.content.decode()
+    )
+    assert checked and checked.group(1) == params["topic"]
