@@ -74,7 +74,7 @@ def api_tokens(request):
             "form": form,
             "created": created,
             "tokens": tokens.active_tokens(request.user),
-            "docs_url": reverse("api:docs"),
+            "docs_url": reverse("api_reference"),
         },
         status=status,
     )

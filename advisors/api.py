@@ -1,5 +1,7 @@
 """API for the signed-in adviser: the calendar (the same events as the calendar page)."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -13,21 +15,25 @@ from .calendar import MAX_RANGE_DAYS, InvalidWindow, calendar_events, parse_wind
 
 
 class CalendarQuery(serializers.Serializer):
-    start = serializers.CharField(max_length=40, help_text="ISO 8601 date or date-time (inclusive).")
+    start = serializers.CharField(max_length=40, help_text=_("ISO 8601 date or date-time (inclusive)."))
     end = serializers.CharField(
         max_length=40,
-        help_text=f"ISO 8601 date or date-time (exclusive), at most {MAX_RANGE_DAYS} days later.",
+        help_text=format_lazy(
+            _("ISO 8601 date or date-time (exclusive), at most {days} days later."), days=MAX_RANGE_DAYS
+        ),
     )
 
 
 class CalendarEventSerializer(serializers.Serializer):
-    id = serializers.CharField(required=False)
-    kind = serializers.CharField(help_text="appointment, availability, time_off or holiday.")
-    title = serializers.CharField(allow_blank=True)
-    start = serializers.CharField(help_text="Local time with offset, or a date for all-day events.")
-    end = serializers.CharField(required=False)
-    all_day = serializers.BooleanField()
-    details = serializers.DictField(help_text="Status, mode, place: what the calendar page shows.")
+    id = serializers.CharField(
+        required=False, help_text=_("For appointments: `appointment-` and the appointment's `uid`.")
+    )
+    kind = serializers.CharField(help_text=_("appointment, availability, time_off or holiday."))
+    title = serializers.CharField(allow_blank=True, help_text=_("What the calendar page shows on the event."))
+    start = serializers.CharField(help_text=_("Local time with offset, or a date for all-day events."))
+    end = serializers.CharField(required=False, help_text=_("Like `start` (exclusive)."))
+    all_day = serializers.BooleanField(help_text=_("True for holidays: `start` and `end` are then dates."))
+    details = serializers.DictField(help_text=_("Status, mode, place: what the calendar page shows."))
 
 
 def _event(event: dict) -> dict:
@@ -46,11 +52,15 @@ def _event(event: dict) -> dict:
     return row
 
 
-@extend_schema(tags=["advisers"])
+@extend_schema(
+    tags=["advisers"],
+    summary=_("Read your calendar"),
+    description=_(
+        "The signed-in adviser's appointments (every status), availability, time off and Québec "
+        "holidays from `start` (inclusive) to `end` (exclusive)."
+    ),
+)
 class CalendarView(APIView):
-    """The adviser's appointments (every status), availability, time off and Québec holidays
-    in [start, end)."""
-
     permission_classes = [allow(Role.ADVISOR)]
 
     @extend_schema(parameters=[CalendarQuery], responses=CalendarEventSerializer(many=True))

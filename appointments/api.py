@@ -5,7 +5,14 @@ same functions as the pages; only the transport differs."""
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -31,6 +38,14 @@ def _conflict(error) -> Conflict:
     return Conflict(detail=REQUEST_ERRORS.get(error.code, _("This cannot be done now.")), code=error.code)
 
 
+APPOINTMENT_UID = OpenApiParameter(
+    "uid", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The appointment's `uid`.")
+)
+REQUEST_UID = OpenApiParameter(
+    "uid", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The request's `uid`.")
+)
+
+
 # --- Fields shared by the serializers ----------------------------------------------------------
 
 
@@ -40,7 +55,7 @@ class MunicipalityIdField(serializers.IntegerField):
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2_147_483_647)
-        kwargs.setdefault("help_text", "GeoNames id of the company's municipality.")
+        kwargs.setdefault("help_text", _("GeoNames id of the company's municipality."))
         super().__init__(**kwargs)
 
     def run_validation(self, data=serializers.empty):
@@ -58,12 +73,26 @@ class MunicipalityIdField(serializers.IntegerField):
 
 class TopicCodeField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("A topic's `code` (see /api/v1/topics/)."))
         super().__init__(slug_field="code", queryset=Topic.objects.filter(is_active=True), **kwargs)
 
 
+def service_point_code():
+    return serializers.CharField(
+        source="service_point.code",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The service point's `code`; null for phone, video or premises."),
+    )
+
+
+def topic_code():
+    return serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("The topic's `code`."))
+
+
 class AdvisorRef(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="__str__")
+    id = serializers.IntegerField(help_text=_("The adviser's id: send it as `advisor` to book."))
+    name = serializers.CharField(source="__str__", help_text=_("First and last name."))
 
 
 class LanguageField(serializers.CharField):
@@ -84,8 +113,8 @@ class LanguageField(serializers.CharField):
 
 
 class TopicSerializer(serializers.ModelSerializer):
-    name = serializers.CharField()
-    description = serializers.CharField()
+    name = serializers.CharField(help_text=_("In the language of the request."))
+    description = serializers.CharField(help_text=_("In the language of the request."))
 
     class Meta:
         model = Topic
@@ -97,12 +126,25 @@ class TopicSerializer(serializers.ModelSerializer):
             "min_notice_business_days",
             "horizon_days",
         ]
+        extra_kwargs = {"code": {"help_text": _("Send it as `topic`.")}}
 
 
-@extend_schema(tags=["network"])
+@extend_schema(
+    tags=["network"],
+    description=_("The consultation topics an employer can book, in the language of the request."),
+)
+@extend_schema_view(
+    list=extend_schema(summary=_("List the topics")),
+    retrieve=extend_schema(
+        summary=_("Get a topic"),
+        parameters=[
+            OpenApiParameter(
+                "code", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The topic's `code`.")
+            )
+        ],
+    ),
+)
 class TopicViewSet(viewsets.ReadOnlyModelViewSet):
-    """The consultation topics an employer can book, in the language of the request."""
-
     permission_classes = [AllowAny]
     serializer_class = TopicSerializer
     queryset = Topic.objects.filter(is_active=True).order_by("position", "code")
@@ -117,24 +159,34 @@ class SlotQuery(serializers.Serializer):
     topic = TopicCodeField()
     mode = serializers.ChoiceField(choices=Mode.choices)
     municipality = MunicipalityIdField()
-    language = LanguageField(required=False, help_text="Language of the consultation (fr, en, …).")
-    start = serializers.DateField(required=False, help_text="Look from this day on (the “more dates” link).")
+    language = LanguageField(required=False, help_text=_("Language of the consultation (fr, en, …)."))
+    start = serializers.DateField(
+        required=False, help_text=_("Look from this day on (the “more dates” link).")
+    )
 
 
 class SlotSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(source="start")
     ends_at = serializers.DateTimeField(source="end")
-    service_point = serializers.IntegerField(source="service_point_id", allow_null=True)
+    service_point = serializers.IntegerField(
+        source="service_point_id",
+        allow_null=True,
+        help_text=_("The service point's id, to send as `service_point`; null for phone, video or premises."),
+    )
 
 
 class SlotGroupSerializer(serializers.Serializer):
     advisor = AdvisorRef()
-    service_point = serializers.CharField(source="service_point.code", read_only=True, allow_null=True)
-    distance_km = serializers.SerializerMethodField()
+    service_point = service_point_code()
+    distance_km = serializers.SerializerMethodField(
+        help_text=_("Distance from the company's municipality, as the crow flies.")
+    )
     met_last_time = serializers.BooleanField(
         source="preferred",
         read_only=True,
-        help_text="The adviser who served the company last on this topic (listed first when within reach).",
+        help_text=_(
+            "The adviser who served the company last on this topic (listed first when within reach)."
+        ),
     )
     slots = serializers.SerializerMethodField()
 
@@ -147,16 +199,18 @@ class SlotGroupSerializer(serializers.Serializer):
 
 
 class SlotSearchSerializer(serializers.Serializer):
-    window_start = serializers.DateField()
-    window_end = serializers.DateField(help_text="Exclusive.")
-    next_from = serializers.DateField(allow_null=True, help_text="Pass as `start` for later dates.")
+    window_start = serializers.DateField(help_text=_("First day searched."))
+    window_end = serializers.DateField(help_text=_("Exclusive."))
+    next_from = serializers.DateField(allow_null=True, help_text=_("Pass as `start` for later dates."))
     groups = SlotGroupSerializer(many=True)
 
 
-@extend_schema(tags=["booking"])
+@extend_schema(
+    tags=["booking"],
+    summary=_("Find the earliest free times"),
+    description=_("The earliest free times of the nearest qualified advisers (the booking page's step 2)."),
+)
 class SlotSearchView(APIView):
-    """The earliest free times of the nearest qualified advisers (the booking page's step 2)."""
-
     permission_classes = [EMPLOYER]
 
     @extend_schema(parameters=[SlotQuery], responses=SlotSearchSerializer)
@@ -181,19 +235,23 @@ class SlotSearchView(APIView):
 
 class ChecklistEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(help_text="In the language of the request.")
-    ready = serializers.BooleanField(help_text="Ticked by the company as ready.")
+    name = serializers.CharField(help_text=_("In the language of the request."))
+    ready = serializers.BooleanField(help_text=_("Ticked by the company as ready."))
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    topic = topic_code()
     advisor = AdvisorRef()
-    service_point = serializers.CharField(source="service_point.code", read_only=True, allow_null=True)
+    service_point = service_point_code()
     municipality = MunicipalityIdField(read_only=True)
-    changeable = serializers.SerializerMethodField()
+    changeable = serializers.SerializerMethodField(
+        help_text=_("Whether it can still be moved or cancelled: confirmed and not started yet.")
+    )
     checklist = serializers.SerializerMethodField(
-        help_text="The topic's documents to prepare, each ticked as ready or not (the appointment page "
-        "changes the ticks)."
+        help_text=_(
+            "The topic's documents to prepare, each ticked as ready or not (the appointment page "
+            "changes the ticks)."
+        ),
     )
 
     class Meta:
@@ -235,46 +293,70 @@ class BookingSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Mode.choices)
     municipality = MunicipalityIdField()
     advisor = serializers.IntegerField(
-        min_value=1, max_value=2_147_483_647, help_text="From the slot search."
+        min_value=1, max_value=2_147_483_647, help_text=_("From the slot search.")
     )
     service_point = serializers.IntegerField(
         min_value=1,
         max_value=2_147_483_647,
         required=False,
         allow_null=True,
-        help_text="From the slot search.",
+        help_text=_("From the slot search."),
     )
-    starts_at = serializers.DateTimeField(help_text="A slot's `starts_at` (without an offset: Québec time).")
-    message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    starts_at = serializers.DateTimeField(
+        help_text=_("A slot's `starts_at` (without an offset: Québec time).")
+    )
+    message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text=_("For the adviser: what the company wants to discuss."),
+    )
     key = serializers.UUIDField(
         required=False,
         allow_null=True,
-        help_text="Idempotency key: sending the same key again returns the first booking.",
+        help_text=_("Idempotency key: sending the same key again returns the first booking."),
     )
 
 
 class RescheduleSerializer(serializers.Serializer):
     service_point = serializers.IntegerField(
-        min_value=1, max_value=2_147_483_647, required=False, allow_null=True
+        min_value=1,
+        max_value=2_147_483_647,
+        required=False,
+        allow_null=True,
+        help_text=_("From the slot search (the same one, or another of the adviser's points)."),
     )
-    starts_at = serializers.DateTimeField(help_text="A free time of the same adviser (slot search).")
+    starts_at = serializers.DateTimeField(help_text=_("A free time of the same adviser (slot search)."))
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, default="", help_text=_("Told to the adviser.")
+    )
 
 
 class AppointmentQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
-    after = serializers.DateTimeField(required=False, help_text="Starting at or after.")
-    before = serializers.DateTimeField(required=False, help_text="Starting before.")
+    after = serializers.DateTimeField(required=False, help_text=_("Starting at or after."))
+    before = serializers.DateTimeField(required=False, help_text=_("Starting before."))
 
 
-@extend_schema(tags=["booking"])
+@extend_schema(
+    tags=["booking"],
+    description=_(
+        "The company's appointments: list, book, reschedule, cancel. Another company's appointment "
+        "does not exist (404)."
+    ),
+)
+@extend_schema_view(
+    list=extend_schema(summary=_("List the company's appointments")),
+    retrieve=extend_schema(summary=_("Get an appointment"), parameters=[APPOINTMENT_UID]),
+    create=extend_schema(summary=_("Book a time")),
+    reschedule=extend_schema(summary=_("Move an appointment"), parameters=[APPOINTMENT_UID]),
+    cancel=extend_schema(summary=_("Cancel an appointment"), parameters=[APPOINTMENT_UID]),
+)
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The company's appointments: list, book, reschedule, cancel. Another company's appointment
-    does not exist (404)."""
-
     permission_classes = [EMPLOYER]
     serializer_class = AppointmentSerializer
     pagination_class = Pagination
@@ -317,7 +399,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=BookingSerializer,
         responses={
             201: AppointmentSerializer,
-            409: OpenApiResponse(description="The time was taken meanwhile, or is not offered."),
+            409: OpenApiResponse(description=_("The time was taken meanwhile, or is not offered.")),
         },
     )
     def create(self, request):
@@ -344,7 +426,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=RescheduleSerializer,
         responses={
             200: AppointmentSerializer,
-            409: OpenApiResponse(description="Not free, or not changeable."),
+            409: OpenApiResponse(description=_("Not free, or not changeable.")),
         },
     )
     @action(detail=True, methods=["post"])
@@ -369,7 +451,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=CancelSerializer,
         responses={
             200: AppointmentSerializer,
-            409: OpenApiResponse(description="Already cancelled or past."),
+            409: OpenApiResponse(description=_("Already cancelled or past.")),
         },
     )
     @action(detail=True, methods=["post"])
@@ -392,15 +474,22 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 class ProposalSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     advisor = AdvisorRef()
-    service_point = serializers.CharField(source="service_point.code", read_only=True, allow_null=True)
-    starts_at = serializers.DateTimeField()
+    service_point = service_point_code()
+    starts_at = serializers.DateTimeField(
+        help_text=_("A time the adviser proposes; the request page books it.")
+    )
 
 
 class RequestSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    topic = topic_code()
     municipality = MunicipalityIdField(read_only=True)
-    appointment = serializers.SlugRelatedField(slug_field="uid", read_only=True, allow_null=True)
-    proposals = ProposalSerializer(many=True, read_only=True)
+    appointment = serializers.SlugRelatedField(
+        slug_field="uid",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The booked appointment's `uid`, once booked."),
+    )
+    proposals = ProposalSerializer(many=True, read_only=True, help_text=_("Times the adviser proposed."))
 
     class Meta:
         model = ConsultationRequest
@@ -424,22 +513,35 @@ class NewRequestSerializer(serializers.Serializer):
     topic = TopicCodeField()
     mode = serializers.ChoiceField(choices=Mode.choices)
     municipality = MunicipalityIdField()
-    language = LanguageField()
+    language = LanguageField(help_text=_("Language of the consultation (fr, en, …)."))
     preferred_weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=4), max_length=5, required=False, default=list
+        child=serializers.IntegerField(min_value=0, max_value=4),
+        max_length=5,
+        required=False,
+        default=list,
+        help_text=_("Days that suit, 0 = Monday to 4 = Friday; empty: any day."),
     )
     preferred_time = serializers.ChoiceField(choices=ConsultationRequest.TimeOfDay.choices)
-    message = serializers.CharField(max_length=2000)
+    message = serializers.CharField(max_length=2000, help_text=_("What the company needs, for the adviser."))
 
 
 class RequestQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=ConsultationRequest.Status.choices, required=False)
 
 
-@extend_schema(tags=["requests"])
+@extend_schema(
+    tags=["requests"],
+    description=_(
+        "The company's consultation requests: file one when no time suits, follow it, withdraw it."
+    ),
+)
+@extend_schema_view(
+    list=extend_schema(summary=_("List the company's requests")),
+    retrieve=extend_schema(summary=_("Get a request"), parameters=[REQUEST_UID]),
+    create=extend_schema(summary=_("File a consultation request")),
+    withdraw=extend_schema(summary=_("Withdraw a request"), parameters=[REQUEST_UID]),
+)
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The company's consultation requests: file one when no time suits, follow it, withdraw it."""
-
     permission_classes = [EMPLOYER]
     serializer_class = RequestSerializer
     pagination_class = Pagination
@@ -478,7 +580,10 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=None,
-        responses={200: RequestSerializer, 409: OpenApiResponse(description="Already booked or withdrawn.")},
+        responses={
+            200: RequestSerializer,
+            409: OpenApiResponse(description=_("Already booked or withdrawn.")),
+        },
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, uid=None):
@@ -494,10 +599,16 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class InboxSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    company = serializers.CharField(source="company.legal_name")
+    topic = topic_code()
+    company = serializers.CharField(source="company.legal_name", help_text=_("The company's legal name."))
     municipality = MunicipalityIdField(read_only=True)
-    routing_reason = serializers.CharField(allow_null=True)
+    routing_reason = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "Why routing sent the request here: nearest, tie_by_load, continuity, sla, declined, max_hops, "
+            "exhausted or no_candidate."
+        ),
+    )
 
     class Meta:
         model = ConsultationRequest
@@ -518,11 +629,15 @@ class InboxSerializer(serializers.ModelSerializer):
         ]
 
 
-@extend_schema(tags=["advisers"])
+@extend_schema(
+    tags=["advisers"],
+    summary=_("List the requests waiting for you"),
+    description=_(
+        "Requests waiting for the signed-in adviser's answer (or the manager's, once escalated), the "
+        "most urgent first, with the reason routing sent each one there."
+    ),
+)
 class InboxView(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Requests waiting for the signed-in adviser's (or escalated to the manager's) answer, the
-    most urgent first, with the reason routing sent each one here."""
-
     permission_classes = [allow(Role.ADVISOR, Role.MANAGER)]
     serializer_class = InboxSerializer
     pagination_class = Pagination

@@ -1,9 +1,11 @@
-"""The API's routes under /api/: version 1 of the resources, the OpenAPI schema and its docs.
+"""The API's routes under /api/: version 1 of the resources, the OpenAPI schema, and /api/docs/ leading
+to the reference page (midi_regions:api_reference).
 
 Outside the language prefix: the language of messages follows Accept-Language."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from advisors.api import CalendarView
@@ -34,5 +36,6 @@ app_name = "api"
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # The reference for people is a page of the site, in the caller's language (Accept-Language).
+    path("docs/", RedirectView.as_view(pattern_name="api_reference"), name="docs"),
 ]

@@ -2,6 +2,7 @@
 caseload figures, computed by the dashboard's own code (midi_regions.dashboard) with the same
 filters and the same access rule (Catalogue.for_user)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -17,20 +18,22 @@ STAFF = allow(Role.MANAGER, Role.ADMINISTRATOR)
 
 
 class DirectorateSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.CharField(help_text=_("Send it in /api/v1/directorates/{code}/caseload/."))
     name = serializers.CharField()
 
 
 class CaseloadQuery(serializers.Serializer):
     """The dashboard's filters; ids come from the dashboard's lists."""
 
-    start = serializers.DateField(required=False, help_text="First day (default: four weeks ago).")
-    end = serializers.DateField(required=False, help_text="Last day, inclusive (default: in four weeks).")
-    region = serializers.IntegerField(required=False, help_text="Employer's administrative region (id).")
-    service_point = serializers.IntegerField(required=False)
-    advisor = serializers.IntegerField(required=False)
-    topic = serializers.IntegerField(required=False)
-    mode = serializers.CharField(required=False)
+    start = serializers.DateField(required=False, help_text=_("First day (default: four weeks ago)."))
+    end = serializers.DateField(required=False, help_text=_("Last day, inclusive (default: in four weeks)."))
+    region = serializers.IntegerField(required=False, help_text=_("Employer's administrative region (id)."))
+    service_point = serializers.IntegerField(required=False, help_text=_("Service point (id)."))
+    advisor = serializers.IntegerField(required=False, help_text=_("Adviser (id)."))
+    topic = serializers.IntegerField(required=False, help_text=_("Topic (id)."))
+    mode = serializers.CharField(
+        required=False, help_text=_("Meeting mode: service_point, phone, video or premises.")
+    )
 
 
 def _hours(duration) -> float | None:
@@ -38,63 +41,70 @@ def _hours(duration) -> float | None:
 
 
 class AdvisorLoadSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    booked_hours = serializers.FloatField()
-    available_hours = serializers.FloatField()
-    utilisation = serializers.FloatField(allow_null=True)
-    upcoming = serializers.IntegerField()
-    open_requests = serializers.IntegerField()
-    overdue_requests = serializers.IntegerField()
+    id = serializers.IntegerField(help_text=_("The adviser's id (the `advisor` filter)."))
+    name = serializers.CharField(help_text=_("First and last name."))
+    booked_hours = serializers.FloatField(help_text=_("Hours of appointments in the period (not cancelled)."))
+    available_hours = serializers.FloatField(
+        help_text=_("Hours of availability in the period, less time off and holidays.")
+    )
+    utilisation = serializers.FloatField(
+        allow_null=True, help_text=_("Booked hours over available hours (0 to 1); null without availability.")
+    )
+    upcoming = serializers.IntegerField(help_text=_("Confirmed appointments still to come."))
+    open_requests = serializers.IntegerField(help_text=_("Requests waiting for the adviser's answer."))
+    overdue_requests = serializers.IntegerField(help_text=_("Of those, requests past their answer deadline."))
 
 
 class CountsSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    held = serializers.IntegerField()
-    cancelled = serializers.IntegerField()
-    no_show = serializers.IntegerField()
-    upcoming = serializers.IntegerField()
+    total = serializers.IntegerField(help_text=_("Appointments in the period."))
+    held = serializers.IntegerField(help_text=_("Marked completed."))
+    cancelled = serializers.IntegerField(help_text=_("Cancelled."))
+    no_show = serializers.IntegerField(help_text=_("The company did not come."))
+    upcoming = serializers.IntegerField(help_text=_("Still confirmed."))
 
 
 class RequestCountsSerializer(serializers.Serializer):
-    sent = serializers.IntegerField()
-    booked = serializers.IntegerField()
-    open = serializers.IntegerField()
-    overdue = serializers.IntegerField()
-    median_hours_to_appointment = serializers.FloatField(allow_null=True)
+    sent = serializers.IntegerField(help_text=_("Consultation requests filed in the period."))
+    booked = serializers.IntegerField(help_text=_("Of those, booked."))
+    open = serializers.IntegerField(help_text=_("Of those, waiting for an answer."))
+    overdue = serializers.IntegerField(help_text=_("Of those, past their answer deadline."))
+    median_hours_to_appointment = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Median hours from the request to its appointment; null when none was booked."),
+    )
 
 
 class TopicCountSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    appointments = serializers.IntegerField()
-    requests = serializers.IntegerField()
+    code = serializers.CharField(help_text=_("The topic's `code`."))
+    appointments = serializers.IntegerField(help_text=_("Appointments on this topic in the period."))
+    requests = serializers.IntegerField(help_text=_("Requests on this topic in the period."))
 
 
 class WeekSerializer(serializers.Serializer):
-    week = serializers.DateField()
-    booked = serializers.IntegerField()
+    week = serializers.DateField(help_text=_("The week's Monday."))
+    booked = serializers.IntegerField(help_text=_("Appointments that week, every status."))
     held = serializers.IntegerField()
     cancelled = serializers.IntegerField()
     no_show = serializers.IntegerField()
-    requests = serializers.IntegerField()
+    requests = serializers.IntegerField(help_text=_("Requests filed that week."))
 
 
 class LeadTimeSerializer(serializers.Serializer):
-    service_point = serializers.CharField()
-    median_hours = serializers.FloatField()
+    service_point = serializers.CharField(help_text=_("The service point's `code`."))
+    median_hours = serializers.FloatField(help_text=_("Median hours from booking to appointment."))
 
 
 class CaseloadSerializer(serializers.Serializer):
-    directorates = DirectorateSerializer(many=True)
-    start = serializers.DateField()
-    end = serializers.DateField()
+    directorates = DirectorateSerializer(many=True, help_text=_("The directorates counted."))
+    start = serializers.DateField(help_text=_("First day of the period."))
+    end = serializers.DateField(help_text=_("Last day of the period (inclusive)."))
     appointments = CountsSerializer()
     requests = RequestCountsSerializer()
     advisors = AdvisorLoadSerializer(many=True)
     topics = TopicCountSerializer(many=True)
     lead_times = LeadTimeSerializer(many=True)
     weeks = WeekSerializer(many=True)
-    employers_served = serializers.IntegerField()
+    employers_served = serializers.IntegerField(help_text=_("Companies with an appointment in the period."))
 
 
 def _caseload(figures: dict, filters, directorates) -> dict:
@@ -132,10 +142,14 @@ def _caseload(figures: dict, filters, directorates) -> dict:
     }
 
 
-@extend_schema(tags=["managers"])
+@extend_schema(
+    tags=["managers"],
+    summary=_("List the directorates you may see"),
+    description=_(
+        "The directorates whose figures the signed-in manager (one) or administrator (six) may see."
+    ),
+)
 class DirectorateListView(APIView):
-    """The directorates whose figures the signed-in manager (one) or administrator (six) may see."""
-
     permission_classes = [STAFF]
 
     @extend_schema(responses=DirectorateSerializer(many=True))
@@ -144,11 +158,15 @@ class DirectorateListView(APIView):
         return Response(DirectorateSerializer(rows, many=True).data)
 
 
-@extend_schema(tags=["managers"])
+@extend_schema(
+    tags=["managers"],
+    summary=_("Read the caseload figures"),
+    description=_(
+        "A directorate's caseload figures (for its manager and the administrators), or the whole "
+        "network's (administrators): the dashboard's figures for the same filters."
+    ),
+)
 class CaseloadView(APIView):
-    """A directorate's caseload figures (its manager, administrators), or the whole network's
-    (administrators): the dashboard's figures for the same filters."""
-
     permission_classes = [STAFF]
 
     @extend_schema(parameters=[CaseloadQuery], responses=CaseloadSerializer)

@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -267,7 +266,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MIDI régions – API",
-    "DESCRIPTION": (
+    "DESCRIPTION": _(
         "Book consultations with the Québec immigration ministry's regional advisers. "
         "Authenticate with a personal token (`Authorization: Bearer midi_…`) created in your space."
     ),
@@ -277,8 +276,44 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The reference page (midi_regions.api_reference) shows the groups in this order, titled by
+    # x-displayName.
+    "TAGS": [
+        {
+            "name": "network",
+            "x-displayName": _("The network"),
+            "description": _("Topics, municipalities and service points. Public: no token needed."),
+        },
+        {
+            "name": "booking",
+            "x-displayName": _("Booking"),
+            "description": _("Slot search and the company's appointments. For employers."),
+        },
+        {
+            "name": "requests",
+            "x-displayName": _("Consultation requests"),
+            "description": _(
+                "When no time suits: a request that routing sends to the nearest qualified adviser. "
+                "For employers."
+            ),
+        },
+        {
+            "name": "advisers",
+            "x-displayName": _("Advisers"),
+            "description": _(
+                "The signed-in adviser's calendar and requests. For advisers (and managers, for "
+                "escalated requests)."
+            ),
+        },
+        {
+            "name": "managers",
+            "x-displayName": _("Managers"),
+            "description": _(
+                "The directorates' caseload figures, as on the dashboard. For regional managers and "
+                "administrators."
+            ),
+        },
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "appointments.models.Appointment.Status",
         "RequestStatusEnum": "appointments.models.ConsultationRequest.Status",

@@ -51,6 +51,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path(_("about/"), views.about, name="about"),
+    path(_("developers/api/"), views.api_reference, name="api_reference"),
     path(_("service-points/"), include("service_points.urls")),
     path(_("my-space/"), include("accounts.urls")),
     path(_("adviser/"), include("advisors.urls")),

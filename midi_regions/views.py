@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -16,6 +17,7 @@ from advisors.models import Advisor
 from appointments.models import Topic
 from service_points.models import Municipality, ServicePoint
 
+from . import api_reference as api_reference_selectors
 from . import dashboard as dashboard_selectors
 from . import metrics as metrics_exposition
 from . import selectors
@@ -50,6 +52,18 @@ def about(request):
                 RegionalDirectorate.objects.all()
             ).prefetch_related("regions"),
             "staff_in_regions": settings.MINISTRY_STAFF_IN_REGIONS,
+        },
+    )
+
+
+def api_reference(request):
+    """The API's reference for developers, written from its OpenAPI schema in the page's language."""
+    return render(
+        request,
+        "midi_regions/api_reference.html",
+        {
+            "reference": api_reference_selectors.reference(get_language()),
+            "base_url": request.build_absolute_uri("/api/v1/"),
         },
     )
 

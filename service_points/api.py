@@ -1,7 +1,7 @@
 """Public API: the municipalities gazetteer and the service points, searchable by distance."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -14,21 +14,32 @@ from .models import Municipality, ServicePoint
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="geonames_id", help_text="GeoNames id: use it as `municipality`.")
-    region = serializers.CharField(source="region.code", help_text="Administrative region code (01–17).")
+    id = serializers.IntegerField(source="geonames_id", help_text=_("GeoNames id: use it as `municipality`."))
+    region = serializers.CharField(source="region.code", help_text=_("Administrative region code (01–17)."))
 
     class Meta:
         model = Municipality
         fields = ["id", "name", "region", "latitude", "longitude"]
+        extra_kwargs = {
+            "latitude": {"help_text": _("Degrees (WGS 84).")},
+            "longitude": {"help_text": _("Degrees (WGS 84).")},
+        }
 
 
 class MunicipalityQuery(serializers.Serializer):
-    search = serializers.CharField(required=False, max_length=100, help_text="Start of the name.")
-    region = serializers.RegexField(r"^(0[1-9]|1[0-7])$", required=False)
+    search = serializers.CharField(required=False, max_length=100, help_text=_("Start of the name."))
+    region = serializers.RegexField(
+        r"^(0[1-9]|1[0-7])$", required=False, help_text=_("Administrative region code (01–17).")
+    )
 
 
 @extend_schema_field(
-    {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "08:30", "description": "Québec time"}
+    {
+        "type": "string",
+        "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+        "example": "08:30",
+        "description": _("Québec time"),
+    }
 )
 class LocalTimeField(serializers.TimeField):
     """A wall-clock time of day in Québec, "08:30": no offset, it is the same all year."""
@@ -38,16 +49,18 @@ class LocalTimeField(serializers.TimeField):
 
 
 class OpeningHoursSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text=_("0 = Monday"))
     opens = LocalTimeField()
     closes = LocalTimeField()
 
 
 class ServicePointSerializer(serializers.ModelSerializer):
     municipality = MunicipalitySerializer()
-    opening_hours = OpeningHoursSerializer(many=True)
-    languages = serializers.SerializerMethodField()
-    distance_km = serializers.SerializerMethodField()
+    opening_hours = OpeningHoursSerializer(many=True, help_text=_("Weekly hours, Québec time."))
+    languages = serializers.SerializerMethodField(help_text=_("Languages the point's advisers speak."))
+    distance_km = serializers.SerializerMethodField(
+        help_text=_("Distance from `near`, as the crow flies; null without `near`.")
+    )
 
     class Meta:
         model = ServicePoint
@@ -65,6 +78,11 @@ class ServicePointSerializer(serializers.ModelSerializer):
             "languages",
             "distance_km",
         ]
+        extra_kwargs = {
+            "code": {"help_text": _("The point's code, in its address: /api/v1/service-points/{code}/.")},
+            "latitude": {"help_text": _("Degrees (WGS 84).")},
+            "longitude": {"help_text": _("Degrees (WGS 84).")},
+        }
 
     def get_languages(self, point) -> list[str]:
         return [lang.code for lang in selectors.advisor_languages(point)]
@@ -76,10 +94,17 @@ class ServicePointSerializer(serializers.ModelSerializer):
 
 class ServicePointQuery(serializers.Serializer):
     near = serializers.IntegerField(
-        required=False, min_value=1, help_text="GeoNames id of a municipality: nearest points first."
+        required=False, min_value=1, help_text=_("GeoNames id of a municipality: nearest points first.")
     )
-    max_km = serializers.IntegerField(required=False, min_value=1, max_value=2000)
-    region = serializers.RegexField(r"^(0[1-9]|1[0-7])$", required=False)
+    max_km = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2000,
+        help_text=_("Only the points within this distance of `near`, in km."),
+    )
+    region = serializers.RegexField(
+        r"^(0[1-9]|1[0-7])$", required=False, help_text=_("Administrative region code (01–17).")
+    )
 
     def validate_near(self, value):
         municipality = Municipality.objects.filter(geonames_id=value).first()
@@ -93,10 +118,14 @@ class ServicePointQuery(serializers.Serializer):
         return data
 
 
-@extend_schema(tags=["network"])
+@extend_schema(
+    tags=["network"], description=_("The gazetteer: every Québec municipality with its GeoNames id.")
+)
+@extend_schema_view(
+    list=extend_schema(summary=_("Search the municipalities")),
+    retrieve=extend_schema(summary=_("Get a municipality")),
+)
 class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
-    """The gazetteer: every Québec municipality with its GeoNames id."""
-
     permission_classes = [AllowAny]
     serializer_class = MunicipalitySerializer
     pagination_class = Pagination
@@ -120,10 +149,17 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
         return rows
 
 
-@extend_schema(tags=["network"])
+@extend_schema(
+    tags=["network"],
+    description=_(
+        "The network's active service points; with `near`, sorted by distance from a municipality."
+    ),
+)
+@extend_schema_view(
+    list=extend_schema(summary=_("List the service points, nearest first")),
+    retrieve=extend_schema(summary=_("Get a service point")),
+)
 class ServicePointViewSet(viewsets.ReadOnlyModelViewSet):
-    """The network's active service points; with `near`, sorted by distance from a municipality."""
-
     permission_classes = [AllowAny]
     serializer_class = ServicePointSerializer
     pagination_class = Pagination

@@ -28,14 +28,6 @@ from tests.test_authorization_matrix import MATRIX, PEOPLE
 AUTHENTICATION_METHODS_USER_SESSION_KEY = "account_authentication_methods_user"  # allauth's, private
 LANGUAGES = ("fr-ca", "en")
 
-# HTML answers that are not our pages, with the reason: the only hand-kept list, and a short one.
-NOT_OUR_MARKUP = {
-    # Swagger UI renders the whole page from its own script and stylesheet (its title is an <h2>,
-    # its colours its own): the API's documentation for developers, not a page of the service.
-    "api:docs": "Swagger UI's markup",
-}
-
-
 @dataclass(frozen=True)
 class Page:
     name: str  # the URL name, or "404 page" / "403 page"
@@ -83,7 +75,7 @@ def candidate_urls(person: str, world, language: str) -> list[Page]:
         pages = [
             Page(name, url(name, builder))
             for name, (builder, statuses) in MATRIX.items()
-            if statuses[column] == 200 and name not in NOT_OUR_MARKUP
+            if statuses[column] == 200
         ]
         pages += [Page(name, reverse(name)) for name in allauth_url_names()]
         for error in (404, 403):

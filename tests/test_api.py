@@ -2,12 +2,13 @@
 the adviser's calendar and inbox, the manager's caseload, throttling and bad input."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import ApiToken
 from accounts.tokens import create_token, revoke_token
@@ -365,19 +366,53 @@ def test_service_points_by_distance(bookable):
     assert api.get(reverse("api:service-point-list"), {"page": 99}).status_code == 404
 
 
-def test_schema_and_docs_are_served_without_a_cdn(db):
+def operations_in(schema: dict) -> set[str]:
+    return {operation["operationId"] for item in schema["paths"].values() for operation in item.values()}
+
+
+def test_the_reference_page_lists_every_operation_of_the_schema_in_the_page_language(db):
     client = Client()
-    schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json")
-    assert schema.status_code == 200
-    paths = schema.json()["paths"]
-    assert "/api/v1/appointments/" in paths and "/api/v1/slots/" in paths
-    assert "personalToken" in schema.json()["components"]["securitySchemes"]
-    docs = client.get(reverse("api:docs"))
-    assert docs.status_code == 200
-    html = docs.content.decode()
-    assert "cdn" not in html.lower() and "unpkg" not in html
-    nonce = docs["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
-    assert f'<style nonce="{nonce}">' in html
+    schema = client.get(reverse("api:schema"), {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert "/api/v1/appointments/" in schema["paths"] and "/api/v1/slots/" in schema["paths"]
+    assert "personalToken" in schema["components"]["securitySchemes"]
+    operations = operations_in(schema)
+    assert len(operations) >= 21
+    for language, prefix, book in (("fr-ca", "", "Réserver une plage"), ("en", "/en", "Book a time")):
+        with translation.override(language):
+            url = reverse("api_reference")
+        assert url.startswith(prefix + "/")
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        ids = set(re.findall(r'id="operation-([^"]+)"', html))
+        assert ids == operations, language  # every operation, none made up
+        # Every in-page link lands on a heading of the page (objects included).
+        anchors = set(re.findall(r'href="#([^"]+)"', html))
+        assert anchors and anchors <= set(re.findall(r'id="([^"]+)"', html)), language
+        assert f">{book}</h3>" in html
+        assert "<code>/api/v1/appointments/{uid}/reschedule/</code>" in html
+    with translation.override("fr-ca"):
+        french = client.get(reverse("api_reference")).content.decode()
+    # Help texts, enum labels and 409 reasons come translated from the schema.
+    assert "Clé d&#x27;idempotence" in french or "Clé d'idempotence" in french
+    assert "Dans un point de service" in french and "The time was taken meanwhile" not in french
+    assert 'href="#object-Appointment"' in french
+
+
+def test_the_schema_follows_accept_language_and_api_docs_leads_to_the_reference(db):
+    client = Client()
+    french = client.get(reverse("api:schema"), {"format": "json"}).json()
+    english = client.get(reverse("api:schema"), {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    summaries = {
+        language: schema["paths"]["/api/v1/appointments/"]["post"]["summary"]
+        for language, schema in (("fr", french), ("en", english))
+    }
+    assert summaries == {"fr": "Réserver une plage", "en": "Book a time"}
+    for accept, target in (("fr-CA,fr;q=0.9", "api_reference"), ("en-US,en;q=0.9", "api_reference")):
+        response = client.get(reverse("api:docs"), HTTP_ACCEPT_LANGUAGE=accept)
+        language = "en" if accept.startswith("en") else "fr-ca"
+        with translation.override(language):
+            assert response.status_code == 302 and response["Location"] == reverse(target)
 
 
 # --- Throttling --------------------------------------------------------------------------------

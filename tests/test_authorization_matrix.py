@@ -106,7 +106,8 @@ MATRIX = {
     "accounts:api_tokens": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
     "accounts:api_token_revoke": ("api_token", (405,) * 8),
     "api:schema": (None, ALL_200),
-    "api:docs": (None, ALL_200),
+    "api:docs": (None, (302,) * 8),  # to the reference page, in the caller's language
+    "api_reference": (None, ALL_200),
     "api:municipality-list": (None, ALL_200),
     "api:municipality-detail": ("municipality", ALL_200),
     "api:service-point-list": (None, ALL_200),

@@ -1,6 +1,6 @@
 """The API as a person meets it in Chromium: an employer creates a personal token on the
-"API tokens" page, an integration uses it, the employer revokes it; the API docs (Swagger UI,
-served from the sidecar package, no CDN) render under the site's Content-Security-Policy."""
+"API tokens" page, an integration uses it, the employer revokes it; a developer finds the API's
+reference from the footer and moves through it by its links."""
 
 import pytest
 
@@ -47,9 +47,25 @@ def test_employer_creates_uses_and_revokes_a_token(page, browser_context, employ
     browser_context.problems.assert_clean()
 
 
-def test_api_docs_render_under_the_csp(page, browser_context, live_url, transactional_db):
-    page.goto("/api/docs/")
-    expect(page.locator(".opblock").first).to_be_visible()
-    assert page.locator(".opblock").count() >= 19  # every operation of /api/v1
+def test_a_developer_reads_the_reference_from_the_footer(page, browser_context, live_url, transactional_db):
+    page.goto("/")
+    page.get_by_role("contentinfo").get_by_role("link", name=fr("API for developers")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr("API for developers"))
+    contents = page.get_by_role("navigation", name=fr("On this page"))
+    contents.get_by_role("link", name=fr("Book a time")).click()
+    booking = page.get_by_role("region", name=fr("Book a time"))
+    expect(booking).to_be_in_viewport()
+    expect(booking).to_contain_text("POST /api/v1/appointments/")
+    expect(booking).to_contain_text(
+        fr("Idempotency key: sending the same key again returns the first booking.")
+    )
+    booking.get_by_role("link", name="Appointment").first.click()
+    expect(page.get_by_role("region", name="Appointment")).to_be_in_viewport()
+    schema = page.get_by_role("link", name="OpenAPI 3 (JSON)")
+    assert (
+        browser_context.request.get(live_url + schema.get_attribute("href"))
+        .json()["openapi"]
+        .startswith("3.")
+    )
     assert all(request.startswith("/static/") for request in browser_context.problems.static_ok)
     browser_context.problems.assert_clean()
