@@ -28,6 +28,7 @@ from tests.test_authorization_matrix import MATRIX, PEOPLE
 AUTHENTICATION_METHODS_USER_SESSION_KEY = "account_authentication_methods_user"  # allauth's, private
 LANGUAGES = ("fr-ca", "en")
 
+
 @dataclass(frozen=True)
 class Page:
     name: str  # the URL name, or "404 page" / "403 page"
