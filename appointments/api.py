@@ -166,7 +166,7 @@ class SlotQuery(serializers.Serializer):
 
 
 class SlotSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField(source="start")
+    starts_at = serializers.DateTimeField(source="start", help_text=_("Send it as `starts_at` to book."))
     ends_at = serializers.DateTimeField(source="end")
     service_point = serializers.IntegerField(
         source="service_point_id",
@@ -188,7 +188,7 @@ class SlotGroupSerializer(serializers.Serializer):
             "The adviser who served the company last on this topic (listed first when within reach)."
         ),
     )
-    slots = serializers.SerializerMethodField()
+    slots = serializers.SerializerMethodField(help_text=_("The adviser's free times, earliest first."))
 
     def get_distance_km(self, group) -> float:
         return round(group.distance_km, 1)
@@ -202,7 +202,7 @@ class SlotSearchSerializer(serializers.Serializer):
     window_start = serializers.DateField(help_text=_("First day searched."))
     window_end = serializers.DateField(help_text=_("Exclusive."))
     next_from = serializers.DateField(allow_null=True, help_text=_("Pass as `start` for later dates."))
-    groups = SlotGroupSerializer(many=True)
+    groups = SlotGroupSerializer(many=True, help_text=_("One group per adviser and place, nearest first."))
 
 
 @extend_schema(

@@ -12,7 +12,7 @@ from advisors.api import CalendarView
 from appointments.api import AppointmentViewSet, InboxView, RequestViewSet, SlotSearchView, TopicViewSet
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
 
-from .caseload_api import CaseloadView, DirectorateListView
+from .caseload_api import CaseloadView, DirectorateCaseloadView, DirectorateListView
 
 router = SimpleRouter()
 router.register("municipalities", MunicipalityViewSet, basename="municipality")
@@ -26,7 +26,7 @@ v1 = [
     path("slots/", SlotSearchView.as_view(), name="slots"),
     path("adviser/calendar/", CalendarView.as_view(), name="calendar"),
     path("directorates/", DirectorateListView.as_view(), name="directorates"),
-    path("directorates/<slug:code>/caseload/", CaseloadView.as_view(), name="caseload"),
+    path("directorates/<slug:code>/caseload/", DirectorateCaseloadView.as_view(), name="caseload"),
     path("caseload/", CaseloadView.as_view(), name="national_caseload"),
     *router.urls,
 ]

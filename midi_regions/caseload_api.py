@@ -3,7 +3,8 @@ caseload figures, computed by the dashboard's own code (midi_regions.dashboard) 
 filters and the same access rule (Catalogue.for_user)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -160,11 +161,8 @@ class DirectorateListView(APIView):
 
 @extend_schema(
     tags=["managers"],
-    summary=_("Read the caseload figures"),
-    description=_(
-        "A directorate's caseload figures (for its manager and the administrators), or the whole "
-        "network's (administrators): the dashboard's figures for the same filters."
-    ),
+    summary=_("Read the whole network's caseload figures"),
+    description=_("For administrators: the national dashboard's figures for the same filters."),
 )
 class CaseloadView(APIView):
     permission_classes = [STAFF]
@@ -181,3 +179,19 @@ class CaseloadView(APIView):
         filters = form.filters()
         figures = dashboard.figures(filters, catalogue=catalogue)
         return Response(CaseloadSerializer(_caseload(figures, filters, catalogue.directorates)).data)
+
+
+@extend_schema(
+    tags=["managers"],
+    summary=_("Read a directorate's caseload figures"),
+    description=_(
+        "For the directorate's manager and the administrators: the dashboard's figures for the same filters."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "code", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The directorate's `code`.")
+        )
+    ],
+)
+class DirectorateCaseloadView(CaseloadView):
+    """The same figures, for one directorate (its own operation in the schema)."""

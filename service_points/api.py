@@ -1,7 +1,8 @@
 """Public API: the municipalities gazetteer and the service points, searchable by distance."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -123,7 +124,17 @@ class ServicePointQuery(serializers.Serializer):
 )
 @extend_schema_view(
     list=extend_schema(summary=_("Search the municipalities")),
-    retrieve=extend_schema(summary=_("Get a municipality")),
+    retrieve=extend_schema(
+        summary=_("Get a municipality"),
+        parameters=[
+            OpenApiParameter(
+                "geonames_id",
+                OpenApiTypes.INT,
+                OpenApiParameter.PATH,
+                description=_("The municipality's GeoNames id."),
+            )
+        ],
+    ),
 )
 class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
@@ -157,7 +168,14 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
 )
 @extend_schema_view(
     list=extend_schema(summary=_("List the service points, nearest first")),
-    retrieve=extend_schema(summary=_("Get a service point")),
+    retrieve=extend_schema(
+        summary=_("Get a service point"),
+        parameters=[
+            OpenApiParameter(
+                "code", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The point's `code`.")
+            )
+        ],
+    ),
 )
 class ServicePointViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
