@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from midi_regions.errors import ServiceError
 from midi_regions.queue import enqueue
 
 from .access import Role, forget_role, role_of
@@ -48,12 +49,8 @@ UNVERIFIED = "unverified"  # the address is not verified yet (403)
 HAS_ROLE = "has_role"  # the account already represents a company, or is a staff account (403)
 
 
-class InvitationError(Exception):
+class InvitationError(ServiceError):
     """The invitation cannot be sent or accepted; `code` says why."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 def normalize_email(email: str) -> str:

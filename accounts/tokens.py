@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from midi_regions.errors import ServiceError
+
 from .access import Role, role_of
 from .models import ApiToken, User
 
@@ -24,10 +26,8 @@ MAX_ACTIVE_TOKENS = 10
 TOUCH_INTERVAL = timedelta(minutes=5)
 
 
-class TokenError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class TokenError(ServiceError):
+    """The token cannot be created or revoked; `code` says why."""
 
 
 TOO_MANY = "too_many"

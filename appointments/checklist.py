@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.access import Role, role_of
+from midi_regions.errors import ServiceError
 
 from .models import Appointment, ChecklistItem, ChecklistTick
 
@@ -27,10 +28,8 @@ NOT_CHANGEABLE = "not_changeable"  # cancelled, or already started
 UNKNOWN_ITEM = "unknown_item"  # not an item of the appointment's topic
 
 
-class ChecklistError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class ChecklistError(ServiceError):
+    """The tick cannot be changed; `code` says why."""
 
 
 def may_tick(appointment: Appointment, user) -> bool:

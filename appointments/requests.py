@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Company, User
 from advisors.models import Advisor
+from midi_regions.errors import ServiceError
 from midi_regions.queue import enqueue
 from service_points.models import Municipality
 
@@ -29,10 +30,8 @@ NOT_YOURS = "not_yours"  # assigned to someone else meanwhile (409)
 NO_TIMES = "no_times"  # propose at least one time (400)
 
 
-class RequestError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class RequestError(ServiceError):
+    """The request cannot be filed, answered or withdrawn; `code` says why."""
 
 
 @dataclass(frozen=True)

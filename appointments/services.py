@@ -15,6 +15,7 @@ from accounts.access import Role, role_of
 from accounts.models import Company, User
 from advisors.models import Advisor
 from midi_regions import metrics
+from midi_regions.errors import ServiceError
 from midi_regions.queue import enqueue
 from service_points.models import Municipality
 
@@ -22,14 +23,9 @@ from . import reminders, selectors
 from .models import Appointment, AppointmentEvent, AppointmentNote, SlotHold, Topic, WaitlistEntry
 
 
-class BookingError(Exception):
-    """The booking cannot be made; `code` says why, for the message and the status code, and
-    `params` fill the message (a limit and its count)."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class BookingError(ServiceError):
+    """The booking cannot be made; `code` says why, `params` fill the message (a limit and its
+    count)."""
 
 
 SLOT_TAKEN = "slot_taken"  # booked by someone else meanwhile (409)

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Company, User
 from advisors.models import Advisor
+from midi_regions.errors import ServiceError
 from midi_regions.queue import enqueue
 from service_points.models import Municipality
 
@@ -43,10 +44,8 @@ MAX_OFFERS_PER_RUN = 50
 GENERAL_HORIZON_DAYS = 120  # new hours: look this far ahead at most
 
 
-class WaitlistError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class WaitlistError(ServiceError):
+    """The company cannot join, or the offer cannot be taken; `code` says why."""
 
 
 @dataclass(frozen=True)
