@@ -16,9 +16,6 @@ broker refused after the commit, is kept in the database and sent once Redis is 
 
 import asyncio
 import email
-import os
-import signal
-import subprocess
 import threading
 import time
 import uuid
@@ -42,7 +39,7 @@ from appointments.templatetags.booking import utc_param
 from midi_regions.celery import app
 from midi_regions.models import UnsentTask
 from tests import factories
-from tests.processes import CELERY, ROOT, PrivateRedis, Sink, free_port, wait_for
+from tests.processes import PrivateRedis, Sink, app_env, database_url, free_port, start_worker, stop, wait_for
 
 REQUESTS = 30
 REMINDERS = 30
@@ -154,30 +151,6 @@ def due_reminders(network, employer, count: int) -> set[str]:
     return {str(r.pk) for r in created}
 
 
-def start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [CELERY, "-A", "midi_regions", "worker", "--pool", "solo", "-Q", QUEUE]
-        + ["-n", f"redis-restart-{os.getpid()}@%h"]
-        + ["--loglevel", os.environ.get("WORKER_LOGLEVEL", "WARNING")]
-        + ["--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT,
-        env=env,
-        stdout=None if os.environ.get("WORKER_LOGLEVEL") else subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
-
-
 def test_a_redis_restart_loses_no_routing_and_no_reminder():
     network = factories.small_network()
     staff(network.advisor_a)
@@ -208,25 +181,18 @@ def test_a_redis_restart_loses_no_routing_and_no_reminder():
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     broker = PrivateRedis()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "midi_regions.settings",
-        "SECRET_KEY": "x",
-        "DEBUG": "0",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
-        "REDIS_URL": broker.url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-    }
+    env = app_env(
+        DATABASE_URL=database_url(connection.settings_dict),
+        REDIS_URL=broker.url,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+    )
     drain = {"budget_seconds": 30, "batch_size": 10, "lease_seconds": 30}
     worker = None
     started = time.monotonic()
     try:
         broker.start()
         with celery_on(broker.url):
-            worker = start_worker(env)
+            worker = start_worker(env, "redis-restart", QUEUE)
 
             # The first request is routed; the SMTP server holds the adviser's email, so the
             # (solo) worker is busy in the middle of a task.
@@ -314,18 +280,11 @@ def test_a_booking_while_redis_is_down_succeeds_and_its_email_is_sent_once_redis
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "midi_regions.settings",
-        "SECRET_KEY": "x",
-        "DEBUG": "0",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
-        "REDIS_URL": broker.url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-    }
+    env = app_env(
+        DATABASE_URL=database_url(connection.settings_dict),
+        REDIS_URL=broker.url,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+    )
     search = {"topic": network.topic.code, "mode": Mode.PHONE, "municipality": network.municipality_a.name}
     worker = None
     try:
@@ -358,7 +317,7 @@ def test_a_booking_while_redis_is_down_succeeds_and_its_email_is_sent_once_redis
 
             # Redis is back (empty); a worker; the beat's sweep a minute later.
             broker.start()
-            worker = start_worker(env)
+            worker = start_worker(env, "redis-restart", QUEUE)
             app.send_task("midi_regions.resend_unsent_tasks", queue=QUEUE)
             assert wait_for(lambda: sink.count() >= 1, timeout=30), "the confirmation was not sent"
             assert not UnsentTask.objects.exists()
