@@ -7,8 +7,8 @@ documented limitation of the embedded runtime (docs/architecture.md).
 """
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
-from django.db.models import Func
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db.models import Func, Q
 
 
 class TsTzRange(Func):
@@ -44,3 +44,13 @@ class PostgresOnlyExclusionConstraint(ExclusionConstraint):
 
 OVERLAPS = RangeOperators.OVERLAPS
 EQUAL = RangeOperators.EQUAL
+
+
+def advisor_times_never_overlap(name: str, condition: Q) -> PostgresOnlyExclusionConstraint:
+    """No two rows of one adviser matching `condition` overlap in [starts_at, ends_at): used by
+    appointments (active statuses) and waitlist holds (active ones)."""
+    return PostgresOnlyExclusionConstraint(
+        name=name,
+        expressions=[(TsTzRange("starts_at", "ends_at", RangeBoundary()), OVERLAPS), ("advisor", EQUAL)],
+        condition=condition,
+    )

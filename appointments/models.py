@@ -3,7 +3,6 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.fields import RangeBoundary
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from midi_regions.i18n import BilingualNameMixin, localized
 
-from .constraints import EQUAL, OVERLAPS, PostgresOnlyExclusionConstraint, TsTzRange
+from .constraints import advisor_times_never_overlap
 
 
 def default_reminder_offsets() -> list[int]:
@@ -163,13 +162,8 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="appt_end_after_start"
             ),
-            PostgresOnlyExclusionConstraint(
-                name="appt_no_overlap_per_advisor",
-                expressions=[
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), OVERLAPS),
-                    ("advisor", EQUAL),
-                ],
-                condition=models.Q(status__in=["confirmed", "completed", "no_show"]),
+            advisor_times_never_overlap(
+                "appt_no_overlap_per_advisor", models.Q(status__in=["confirmed", "completed", "no_show"])
             ),
         ]
 
@@ -623,14 +617,7 @@ class SlotHold(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="hold_end_after_start"
             ),
-            PostgresOnlyExclusionConstraint(
-                name="hold_no_overlap_per_advisor",
-                expressions=[
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), OVERLAPS),
-                    ("advisor", EQUAL),
-                ],
-                condition=models.Q(status="active"),
-            ),
+            advisor_times_never_overlap("hold_no_overlap_per_advisor", models.Q(status="active")),
             # One offer at a time per entry.
             models.UniqueConstraint(
                 fields=["entry"], condition=models.Q(status="active"), name="hold_one_active_per_entry"
