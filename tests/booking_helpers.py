@@ -26,3 +26,23 @@ def local(day, hour, minute=0):
 
 def tuesday(hour, minute=0):
     return local(NOW.date() + timedelta(days=1), hour, minute)
+
+
+def book(network, employer, at=None, *, advisor=None, company=None, **extra):
+    """Book through the booking service, as the booking page does: the network's topic, at the
+    adviser's home service point (advisor_a's unless `advisor`), from municipality_a, on Tuesday
+    at 10:30 unless `at`. `employer` books for their company (or for `company`); `extra` goes to
+    the service (message, idempotency_key)."""
+    from appointments import services
+    from appointments.models import Mode
+
+    advisor = advisor or network.advisor_a
+    return services.book_appointment(
+        company=company or employer.employer_profile.company,
+        booked_by=employer,
+        topic=network.topic,
+        mode=Mode.SERVICE_POINT,
+        location=network.municipality_a,
+        choice=services.SlotChoice(advisor.pk, advisor.home_service_point_id, at or tuesday(10, 30)),
+        **extra,
+    )

@@ -173,24 +173,15 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from accounts.tokens import create_token
     from advisors.feed import ensure_feed_token
     from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
-    from appointments import links, services
+    from appointments import links
     from appointments.models import ConsultationRequest, Mode, SlotHold, WaitlistEntry
     from appointments.waitlist import offer_token
-    from tests.booking_helpers import tuesday
+    from tests.booking_helpers import book, tuesday
 
     network = bookable
     company_a = employer_a.employer_profile.company
     invitation = invitations.invite(company=company_a, by=employer_a, email="colleague-a@example.org")
-    appointment = services.book_appointment(
-        company=company_a,
-        booked_by=employer_a,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(
-            network.advisor_a.pk, network.advisor_a.home_service_point_id, tuesday(10, 30)
-        ),
-    )
+    appointment = book(network, employer_a, company=company_a)
     request = ConsultationRequest.objects.create(
         company=company_a,
         requested_by=employer_a,

@@ -25,7 +25,7 @@ from accounts.tokens import create_token, user_for_token
 from appointments import services
 from appointments.models import Appointment, AppointmentEvent, ConsultationRequest, Mode, Reminder
 from midi_regions import dashboard
-from tests import factories
+from tests import booking_helpers, factories
 from tests.booking_helpers import NOW, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -40,17 +40,7 @@ def signed_in(user) -> Client:
 
 
 def book(network, employer, hour, minute=0, message=""):
-    return services.book_appointment(
-        company=employer.employer_profile.company,
-        booked_by=employer,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(
-            network.advisor_a.pk, network.advisor_a.home_service_point_id, tuesday(hour, minute)
-        ),
-        message=message,
-    )
+    return booking_helpers.book(network, employer, tuesday(hour, minute), message=message)
 
 
 def past(network, employer, days_ago, status, message="", reason=""):

@@ -8,9 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
-from appointments import services
 from appointments.models import Appointment, ConsultationRequest, Mode
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -18,14 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "comm
 @pytest.fixture
 def rows(bookable, employer_a):
     advisor = bookable.advisor_a
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(advisor.pk, advisor.home_service_point_id, tuesday(10, 30)),
-    )
+    appointment = book(bookable, employer_a, advisor=advisor)
     request = ConsultationRequest.objects.create(
         company=employer_a.employer_profile.company,
         requested_by=employer_a,

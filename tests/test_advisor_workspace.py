@@ -14,24 +14,14 @@ from django.urls import reverse
 from appointments import services
 from appointments.models import Appointment, AppointmentEvent, ConsultationRequest, Mode, RoutingDecision
 from appointments.templatetags.booking import utc_param
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
 
 @pytest.fixture
 def booked(bookable, employer_a):
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(
-            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
-        ),
-        message="Deux postes de soudeur à pourvoir.",
-    )
+    appointment = book(bookable, employer_a, message="Deux postes de soudeur à pourvoir.")
     mail.outbox.clear()
     return appointment
 

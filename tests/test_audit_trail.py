@@ -6,22 +6,13 @@ from django.urls import reverse
 
 from appointments import routing, services
 from appointments.models import ConsultationRequest, Mode
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
 
 def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, manager, other_manager):
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(
-            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
-        ),
-    )
+    appointment = book(bookable, employer_a)
     services.reschedule_appointment(
         appointment=appointment,
         choice=services.SlotChoice(

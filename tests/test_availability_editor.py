@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
-from appointments import selectors, services
+from appointments import selectors
 from appointments.models import Appointment, Mode
-from tests.booking_helpers import open_weekdays, tuesday
+from tests.booking_helpers import book, open_weekdays, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -30,16 +30,7 @@ def signed_in():
 @pytest.fixture
 def booked(network, employer_a):
     open_weekdays(network.advisor_a)
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(
-            network.advisor_a.pk, network.advisor_a.home_service_point_id, tuesday(13)
-        ),
-    )
+    appointment = book(network, employer_a, tuesday(13))
     mail.outbox.clear()
     return appointment
 

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from appointments import links, selectors, services
+from appointments import links, selectors
 from appointments.models import Appointment, Mode
 from appointments.templatetags.booking import utc_param
-from tests.booking_helpers import open_weekdays, tuesday
+from tests.booking_helpers import book, open_weekdays, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -211,14 +211,7 @@ def test_my_appointments_shows_only_my_company(client_for, employer_a, employer_
 def test_reschedule_and_cancel_from_the_signed_link_without_logging_in(
     client, employer_a, bookable, django_capture_on_commit_callbacks
 ):
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
-    )
+    appointment = book(bookable, employer_a)
     url = reverse("appointments:manage", args=[links.manage_token(appointment)])
     page = client.get(url)
     assert page.status_code == 200 and "10 h 30" in page.content.decode()
@@ -262,14 +255,7 @@ def test_reschedule_and_cancel_from_the_signed_link_without_logging_in(
 
 
 def test_a_tampered_link_gets_a_clear_page(client, employer_a, bookable):
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
-    )
+    appointment = book(bookable, employer_a)
     token = links.manage_token(appointment)
     response = client.get(reverse("appointments:manage", args=[token[:-3] + "abc"]))
     assert response.status_code == 400
@@ -282,14 +268,7 @@ def test_a_tampered_link_gets_a_clear_page(client, employer_a, bookable):
 
 
 def test_a_link_expires_when_the_appointment_starts(client, employer_a, bookable):
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
-    )
+    appointment = book(bookable, employer_a)
     url = reverse("appointments:manage", args=[links.manage_token(appointment)])
     with time_machine.travel(tuesday(10, 31), tick=False):
         response = client.post(url, {"action": "cancel"})

@@ -13,7 +13,7 @@ from appointments import checklist, links, reminders, services
 from appointments.checklist import ChecklistError, tick_checklist
 from appointments.models import Appointment, ChecklistItem, ChecklistTick, Mode, Reminder
 from tests import factories
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book, tuesday
 from tests.test_booking import confirm_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
@@ -31,18 +31,6 @@ def items(bookable):
         ChecklistItem.objects.create(topic=bookable.topic, name_fr=fr, name_en=en, position=n)
         for n, (fr, en) in enumerate(names)
     ]
-
-
-def book(network, employer, at=None, advisor=None):
-    advisor = advisor or network.advisor_a
-    return services.book_appointment(
-        company=employer.employer_profile.company,
-        booked_by=employer,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(advisor.pk, advisor.home_service_point_id, at or tuesday(10, 30)),
-    )
 
 
 @pytest.fixture

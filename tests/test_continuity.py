@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from appointments import routing, selectors
 from appointments.models import Appointment, ConsultationRequest, Mode, RoutingDecision
 from tests import factories
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -172,18 +172,8 @@ def test_all_of_the_last_advisers_points_come_first(bookable, met_b):
 
 
 def test_rescheduling_keeps_the_same_adviser_whatever_the_history(client_for, employer_a, met_b, bookable):
-    from appointments import services
 
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(
-            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
-        ),
-    )
+    appointment = book(bookable, employer_a)
     response = client_for(employer_a).get(reverse("appointments:reschedule", args=[appointment.uid]))
     assert [g.advisor for g in response.context["search"].groups] == [bookable.advisor_a]
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from appointments import services
 from appointments.models import Mode
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -23,17 +23,7 @@ def test_the_file_holds_the_company_its_appointments_and_requests_and_no_one_els
     bookable, employer_a, employer_b, advisor
 ):
     company = employer_a.employer_profile.company
-    appointment = services.book_appointment(
-        company=company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(
-            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
-        ),
-        message="Deux soudeurs à recruter",
-    )
+    appointment = book(bookable, employer_a, company=company, message="Deux soudeurs à recruter")
     services.add_note(appointment=appointment, by=advisor, text="Note interne du conseiller")
     signed_in(employer_a).post(
         reverse("appointments:request_new"),
@@ -70,15 +60,6 @@ def test_the_query_count_does_not_grow_with_the_data(bookable, employer_a, djang
     bookable.topic.max_upcoming_per_company = 5  # three appointments of one topic (limit: 2)
     bookable.topic.save()
     for hour, minute in ((10, 30), (13, 0), (15, 0)):
-        services.book_appointment(
-            company=employer_a.employer_profile.company,
-            booked_by=employer_a,
-            topic=bookable.topic,
-            mode=Mode.SERVICE_POINT,
-            location=bookable.municipality_a,
-            choice=services.SlotChoice(
-                bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(hour, minute)
-            ),
-        )
+        book(bookable, employer_a, tuesday(hour, minute))
     with django_assert_max_num_queries(8):
         assert client.get(reverse("accounts:data_export")).status_code == 200

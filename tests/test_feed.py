@@ -17,7 +17,7 @@ from advisors.models import Advisor, TimeOff
 from appointments import services
 from appointments.models import Appointment, Mode
 from tests import factories
-from tests.booking_helpers import NOW, open_weekdays, tuesday
+from tests.booking_helpers import NOW, book, open_weekdays, tuesday
 
 pytestmark = pytest.mark.django_db
 
@@ -127,14 +127,7 @@ def test_it_uses_the_same_uid_and_sequence_as_the_employers_ics(
 ):
     open_weekdays(network.advisor_a)
     with django_capture_on_commit_callbacks(execute=True):
-        kept = services.book_appointment(
-            company=employer.employer_profile.company,
-            booked_by=employer,
-            topic=network.topic,
-            mode=Mode.SERVICE_POINT,
-            location=network.municipality_a,
-            choice=services.SlotChoice(network.advisor_a.pk, network.point_a.pk, tuesday(10, 30)),
-        )
+        kept = book(network, employer)
         services.reschedule_appointment(
             appointment=kept,
             choice=services.SlotChoice(network.advisor_a.pk, network.point_a.pk, tuesday(14, 0)),

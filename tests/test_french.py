@@ -24,9 +24,9 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext
 
-from appointments import reminders, services
-from appointments.models import Mode, Reminder
-from tests.booking_helpers import NOW, TZ, tuesday
+from appointments import reminders
+from appointments.models import Reminder
+from tests.booking_helpers import NOW, TZ, book
 
 CATALOGUES = sorted(Path(settings.BASE_DIR, "locale").glob("fr*/LC_MESSAGES/*.po"))
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
@@ -131,14 +131,7 @@ def clock():
 def book_for(network, employer, *, language: str):
     employer.language = language
     employer.save(update_fields=["language"])
-    return services.book_appointment(
-        company=employer.employer_profile.company,
-        booked_by=employer,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(network.advisor_a.pk, network.point_a.pk, tuesday(10, 30)),
-    )
+    return book(network, employer)
 
 
 def summary_of(message) -> str:

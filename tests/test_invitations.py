@@ -13,10 +13,8 @@ from django.utils import timezone
 from accounts import invitations
 from accounts.access import Role, role_of
 from accounts.models import CompanyInvitation, EmployerProfile
-from appointments import services
-from appointments.models import Mode
 from tests import factories
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book
 from tests.test_signup_and_profile import valid_profile
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
@@ -198,16 +196,7 @@ def test_withdrawing_twice_says_it_is_already_done(client_for, employer_a, invit
 def test_the_colleague_accepts_and_both_see_the_same_appointments(
     client_for, bookable, employer_a, company_a, invited, colleague
 ):
-    appointment = services.book_appointment(
-        company=company_a,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(
-            bookable.advisor_a.pk, bookable.advisor_a.home_service_point_id, tuesday(10, 30)
-        ),
-    )
+    appointment = book(bookable, employer_a, company=company_a)
     client = client_for(colleague)
     page = client.get(accept_url(invited))
     assert page.status_code == 200

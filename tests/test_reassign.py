@@ -18,7 +18,7 @@ from django.urls import reverse
 from advisors.models import TimeOff
 from appointments import requests, routing, selectors, services
 from appointments.models import Appointment, AppointmentEvent, ConsultationRequest, Mode, RoutingDecision
-from tests.booking_helpers import open_weekdays, tuesday
+from tests.booking_helpers import book, open_weekdays, tuesday
 from tests.factories import AdvisorFactory, ServicePointFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
@@ -47,14 +47,7 @@ def colleague(bookable):
 
 @pytest.fixture
 def booked(bookable, employer_a):
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
-    )
+    appointment = book(bookable, employer_a)
     mail.outbox.clear()
     return appointment
 

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from appointments import links, reminders, services
 from appointments.mailer import Mail
 from appointments.models import Appointment, Mode, Reminder
-from tests.booking_helpers import NOW, open_weekdays, tuesday
+from tests.booking_helpers import NOW, book, open_weekdays, tuesday
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +35,6 @@ def clock():
 def bookable(network):
     open_weekdays(network.advisor_a)
     return network
-
-
-def book(network, employer, at):
-    return services.book_appointment(
-        company=employer.employer_profile.company,
-        booked_by=employer,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(network.advisor_a.pk, network.point_a.pk, at),
-    )
 
 
 def planned(appointment):

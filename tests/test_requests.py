@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from appointments.models import Appointment, ConsultationRequest, Mode
 from appointments.templatetags.booking import utc_param
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -134,7 +134,6 @@ def test_booking_two_ticked_times_is_refused(client_for, employer_a, advisor, bo
 def test_a_proposed_time_taken_meanwhile_is_409_not_500(
     client_for, employer_a, employer_b, advisor, bookable
 ):
-    from appointments import services
 
     file_request(client_for(employer_a), bookable)
     consultation = ConsultationRequest.objects.get()
@@ -142,14 +141,7 @@ def test_a_proposed_time_taken_meanwhile_is_409_not_500(
         reverse("appointments:handle", kwargs={"uid": consultation.uid}),
         {"times": [time_value(bookable.advisor_a, tuesday(10, 30))], "action": "propose"},
     )
-    services.book_appointment(
-        company=employer_b.employer_profile.company,
-        booked_by=employer_b,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
-    )
+    book(bookable, employer_b)
     proposal = consultation.proposals.get()
     response = client_for(employer_a).post(
         reverse("appointments:request_book", kwargs={"uid": consultation.uid}), {"proposal": proposal.pk}

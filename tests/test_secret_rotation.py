@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from appointments import links
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book
 from tests.test_deploy_check import PRODUCTION, ROOT, run_check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -21,17 +21,8 @@ NEW = "new-key-9876543210-zyxwvutsrqponmlkjihgfedcba-9876543210-HGFEDCBA"
 
 @pytest.fixture
 def appointment(bookable, employer_a):
-    from appointments import services
-    from appointments.models import Mode
 
-    return services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=bookable.topic,
-        mode=Mode.SERVICE_POINT,
-        location=bookable.municipality_a,
-        choice=services.SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30)),
-    )
+    return book(bookable, employer_a)
 
 
 def test_an_emailed_link_signed_with_the_previous_key_still_opens(settings, client, appointment):

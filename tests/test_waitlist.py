@@ -12,6 +12,7 @@ from django.urls import reverse
 from appointments import services, waitlist
 from appointments.models import Appointment, ConsultationRequest, Mode, SlotHold, WaitlistEntry
 from appointments.selectors import available_slots
+from tests import booking_helpers
 from tests.booking_helpers import tuesday
 from tests.factories import EmployerProfileFactory
 
@@ -19,14 +20,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "comm
 
 
 def book(network, company, at, user=None):
-    return services.book_appointment(
-        company=company,
-        booked_by=user,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(network.advisor_a.pk, network.point_a.pk, at),
-    )
+    return booking_helpers.book(network, user, at, company=company)
 
 
 def join(network, user, **extra):

@@ -14,11 +14,10 @@ try:
 except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
     expect = None
 
-from appointments import services
 from appointments.models import Appointment, ConsultationRequest, Mode, WaitlistEntry
 from appointments.slots import local_zone
 from tests import factories
-from tests.booking_helpers import local
+from tests.booking_helpers import book, local
 from tests.browser.test_booking_journey import PASSWORD, fr, open_week
 from tests.browser.test_request_journey import log_in
 
@@ -39,14 +38,7 @@ def scene(transactional_db, celery_eager):
         company__legal_name="Scierie du Lac inc.",
         company__municipality=network.municipality_a,
     )
-    appointment = services.book_appointment(
-        company=employer_a.employer_profile.company,
-        booked_by=employer_a,
-        topic=network.topic,
-        mode=Mode.SERVICE_POINT,
-        location=network.municipality_a,
-        choice=services.SlotChoice(network.advisor_a.pk, network.point_a.pk, at),
-    )
+    appointment = book(network, employer_a, at)
     WaitlistEntry.objects.create(
         company=employer_b.employer_profile.company,
         joined_by=employer_b,
