@@ -38,7 +38,7 @@ format: install
 
 test: messages lint
 	DEBUG=0 SECRET_KEY=make-test-not-secret $(MANAGE) makemigrations --check --dry-run
-# Migrations must be safe while the previous release still serves (midi_regions.migration_lint).
+# Migrations must be safe while the previous release still serves (core.migration_lint).
 	DEBUG=0 SECRET_KEY=make-test-not-secret $(MANAGE) lint_migrations
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -10,7 +10,7 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
-# The app writes one access line per request itself, with its request id (midi_regions.logs);
+# The app writes one access line per request itself, with its request id (core.logs);
 # GUNICORN_ACCESSLOG=- brings gunicorn's own back.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
@@ -27,14 +27,14 @@ if os.environ.get("LOG_FORMAT", "console" if _debug else "json") == "json":
                 "propagate": False,
             },
         },
-        "formatters": {"generic": {"()": "midi_regions.logs.JsonFormatter"}},
+        "formatters": {"generic": {"()": "core.logs.JsonFormatter"}},
     }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def child_exit(server, worker):
     """Multiprocess metrics (PROMETHEUS_MULTIPROC_DIR): drop a dead worker's live gauges. The
-    name is midi_regions.metrics.process_identifier() of that worker: host and pid."""
+    name is core.metrics.process_identifier() of that worker: host and pid."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         import socket
 

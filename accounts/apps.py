@@ -9,18 +9,16 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from allauth.mfa.signals import authenticator_added
 
-        from .mfa import mark_verified
+        from accounts.mfa import mark_verified
 
         authenticator_added.connect(mark_verified, dispatch_uid="staff-mfa-verified")
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
-        from advisors.models import Advisor
+        from accounts.backends import forget_all_users, forget_cached_user_of, forget_users
+        from accounts.models import Company, EmployerProfile, User
         from midi_regions.models import AdministrativeRegion, RegionalDirectorate
         from service_points.models import Municipality
-
-        from .backends import forget_all_users, forget_users
-        from .models import Company, EmployerProfile, User
 
         def now_and_on_commit(forget, *args):
             # Now, and again once the change is committed: a request in another process that
@@ -32,9 +30,6 @@ class AccountsConfig(AppConfig):
             if not kwargs.get("created"):  # nothing cached yet
                 now_and_on_commit(forget_users, [instance.pk])
 
-        def link_changed(sender, instance, **kwargs):
-            now_and_on_commit(forget_users, [instance.user_id])
-
         def company_changed(sender, instance, **kwargs):
             if not kwargs.get("created"):  # a new company has no representatives yet
                 users = EmployerProfile.objects.filter(company=instance).values_list("user_id", flat=True)
@@ -43,13 +38,11 @@ class AccountsConfig(AppConfig):
         def directory_changed(sender, **kwargs):
             now_and_on_commit(forget_all_users)
 
-        # What a cached signed-in user carries (accounts.backends).
+        # What a cached signed-in user carries (accounts.backends); other apps add their links
+        # with forget_cached_user_of (advisors).
+        forget_cached_user_of(EmployerProfile)
         for signal in (post_save, post_delete):
             signal.connect(user_changed, sender=User, weak=False, dispatch_uid=f"users-user-{signal}")
-            for model in (EmployerProfile, Advisor):
-                signal.connect(
-                    link_changed, sender=model, weak=False, dispatch_uid=f"users-{model.__name__}-{signal}"
-                )
             signal.connect(
                 company_changed, sender=Company, weak=False, dispatch_uid=f"users-company-{signal}"
             )

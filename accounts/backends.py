@@ -17,7 +17,7 @@ as before.
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.core.cache import cache
 
-from .models import User
+from accounts.models import User
 
 ROLE_LINKS = (
     "employer_profile__company__municipality__region",
@@ -69,3 +69,20 @@ class AuthenticationBackend(AllauthBackend):
     def get_user(self, user_id):
         user = load_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def forget_cached_user_of(model) -> None:
+    """Forget the cached signed-in user whenever a row of `model` (with a `user` link) changes:
+    now, and again once the change is committed, so a request in another process that loaded the
+    user between the two is not kept."""
+    from django.db import transaction
+    from django.db.models.signals import post_delete, post_save
+
+    def link_changed(sender, instance, **kwargs):
+        forget_users([instance.user_id])
+        transaction.on_commit(lambda: forget_users([instance.user_id]))
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            link_changed, sender=model, weak=False, dispatch_uid=f"users-{model.__name__}-{signal}"
+        )

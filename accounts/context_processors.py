@@ -1,10 +1,10 @@
 """Template context: the current user's role, for navigation, and their request inbox count."""
 
-from .access import Role, role_of
+from accounts.access import Role, role_of
 
 
 def _inbox_count(user, role) -> int:
-    from appointments.models import ConsultationRequest
+    from consultations.models import ConsultationRequest
 
     if role == Role.MANAGER:
         return ConsultationRequest.objects.filter(

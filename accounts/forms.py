@@ -5,10 +5,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from localflavor.ca.forms import CAPostalCodeField
 
+from accounts.models import Company, EmployerProfile
+from accounts.validators import normalize_neq, validate_neq
 from service_points.forms import MunicipalityField
-
-from .models import Company, EmployerProfile
-from .validators import normalize_neq, validate_neq
 
 
 class CompanyProfileForm(forms.Form):

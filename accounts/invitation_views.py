@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from midi_regions.ratelimit import limit_posts
-
-from . import invitations
-from .access import Role, company_of, role_of, role_required
-from .models import CompanyInvitation, EmployerProfile
+from accounts import invitations
+from accounts.access import Role, company_of, role_of, role_required
+from accounts.models import CompanyInvitation, EmployerProfile
+from core.ratelimit import limit_posts
 
 INVITE_ERRORS = {
     invitations.ALREADY_REPRESENTS: gettext_lazy(

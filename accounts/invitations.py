@@ -27,11 +27,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from midi_regions.errors import ServiceError
-from midi_regions.queue import enqueue
-
-from .access import Role, forget_role, role_of
-from .models import Company, CompanyInvitation, EmployerProfile, User
+from accounts.access import Role, forget_role, role_of
+from accounts.models import Company, CompanyInvitation, EmployerProfile, User
+from core.errors import ServiceError
+from core.queue import enqueue
 
 VALID_DAYS = 14
 MAX_PENDING = 20  # pending invitations per company: a bound on what one account can send out
@@ -103,7 +102,7 @@ def invite(*, company: Company, by: User, email: str, now: datetime | None = Non
             invitation.expires_at = expires_at
             invitation.invited_by = by
             invitation.save(update_fields=["expires_at", "invited_by"])
-        from .tasks import send_invitation_email
+        from accounts.tasks import send_invitation_email
 
         enqueue(send_invitation_email, invitation.pk)
     return invitation
@@ -251,7 +250,7 @@ def accept_url(invitation: CompanyInvitation, *, language: str) -> str:
 
 def send_invitation_email(*, invitation_id: int) -> int:
     """Send the invitation's email; 0 when it is no longer pending (accepted or revoked since)."""
-    from appointments.emails import build_email
+    from core.emails import build_email
 
     invitation = (
         CompanyInvitation.objects.select_related("company", "invited_by").filter(pk=invitation_id).first()

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 
-from .access import Role, role_of
+from accounts.access import Role, role_of
 
 SESSION_KEY = "staff_mfa_verified"
 STAFF = (Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)

@@ -5,9 +5,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_neq
 from service_points.validators import validate_postal_code
-
-from .validators import validate_neq
 
 
 class UserManager(BaseUserManager):

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from appointments.models import Appointment, ConsultationRequest
-
-from .models import Company, EmployerProfile, User
+from accounts.models import Company, EmployerProfile, User
+from appointments.models import Appointment
+from consultations.models import ConsultationRequest
 
 
 def has_other_active_representatives(*, company: Company, user: User) -> bool:
@@ -26,7 +26,7 @@ class ClosureOutlook:
 
 
 def closure_outlook(*, user: User, now: datetime | None = None) -> ClosureOutlook:
-    """Three queries; the same rules as accounts.privacy.close_account."""
+    """Three queries; the same rules as privacy.services.close_account."""
     now = now or timezone.now()
     company = EmployerProfile.objects.select_related("company").get(user=user).company
     last = not has_other_active_representatives(company=company, user=user)

@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from .access import forget_role
-from .models import Company, EmployerProfile, User
+from accounts.access import forget_role
+from accounts.models import Company, EmployerProfile, User
 
 
 @transaction.atomic

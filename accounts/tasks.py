@@ -1,10 +1,10 @@
-"""Celery tasks for accounts: thin wrappers that call one function of accounts.privacy."""
+"""Celery tasks for accounts: thin wrappers that call one function of privacy.services."""
 
 from celery import shared_task
 
+from accounts import invitations
 from appointments.tasks import email_task
-
-from . import invitations, privacy
+from privacy import services as privacy
 
 
 @shared_task(name="accounts.purge_expired_personal_details", acks_late=True, ignore_result=True)

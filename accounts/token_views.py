@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import tokens
+from accounts import tokens
 
 
 class TokenForm(forms.Form):

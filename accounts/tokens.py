@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from midi_regions.errors import ServiceError
-
-from .access import Role, role_of
-from .models import ApiToken, User
+from accounts.access import Role, role_of
+from accounts.models import ApiToken, User
+from core.errors import ServiceError
 
 PREFIX = "midi_"
 MAX_ACTIVE_TOKENS = 10

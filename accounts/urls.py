@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import invitation_views, token_views, views
+from accounts import invitation_views, token_views, views
 
 app_name = "accounts"
 

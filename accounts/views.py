@@ -9,15 +9,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from midi_regions.ratelimit import limit_posts
-
-from .access import Role, company_of, role_of, role_required
-from .data_export import company_data
-from .forms import CloseAccountForm, CompanyProfileForm
-from .invitation_views import home_context, pending_invitations_for
-from .privacy import close_account
-from .selectors import closure_outlook
-from .services import save_employer_profile
+from accounts.access import Role, company_of, role_of, role_required
+from accounts.forms import CloseAccountForm, CompanyProfileForm
+from accounts.invitation_views import home_context, pending_invitations_for
+from accounts.selectors import closure_outlook
+from accounts.services import save_employer_profile
+from core.ratelimit import limit_posts
+from privacy.data_export import company_data
+from privacy.services import close_account
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Advisor, AvailabilityException, Language, TimeOff, WeeklyAvailability
+from advisors.models import Advisor, AvailabilityException, Language, TimeOff, WeeklyAvailability
 
 
 @admin.register(Language)

@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from midi_regions.i18n import BilingualNameMixin
+from core.i18n import BilingualNameMixin
 
 
 class Language(BilingualNameMixin, models.Model):
@@ -64,7 +64,7 @@ class Advisor(models.Model):
         _("maximum appointments per day"), default=6, validators=[MinValueValidator(1), MaxValueValidator(40)]
     )
     is_active = models.BooleanField(_("active"), default=True)
-    # The secret of the personal calendar feed (advisors.feed); regenerating it kills the old URL.
+    # The secret of the personal calendar feed (agenda.feed); regenerating it kills the old URL.
     feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
@@ -187,7 +187,7 @@ class TimeOff(models.Model):
 
 class AvailabilityChange(models.Model):
     """The audit trail of an adviser's availability: who added or removed which hours, when.
-    Rows are only added (advisors.services writes them with each change)."""
+    Rows are only added (agenda.services writes them with each change)."""
 
     class Action(models.TextChoices):
         ADDED = "added", _("Added")

@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from .models import Advisor, WeeklyAvailability
+from advisors.models import Advisor, WeeklyAvailability
 
 REMOTE_HOURS = [(time(9, 0), time(12, 0)), (time(13, 0), time(16, 0))]
 

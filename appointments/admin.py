@@ -1,16 +1,9 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from .models import (
-    Appointment,
-    ChecklistItem,
-    ConsultationRequest,
-    Reminder,
-    RoutingDecision,
-    SlotHold,
-    Topic,
-    WaitlistEntry,
-)
+from appointments.models import Appointment, ChecklistItem, Reminder, Topic
+from consultations.models import ConsultationRequest, RoutingDecision
+from waitlist.models import SlotHold, WaitlistEntry
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -166,7 +159,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Taking an entry out goes through the waitlist service: its held time moves on."""
-        from . import waitlist
+        from waitlist import services as waitlist
 
         if change and "status" in form.changed_data and obj.status == WaitlistEntry.Status.LEFT:
             obj.status = form.initial["status"]

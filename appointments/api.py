@@ -21,13 +21,14 @@ from rest_framework.views import APIView
 
 from accounts.access import Role, company_of
 from advisors.models import Language
-from midi_regions.api import Conflict, Pagination, allow
+from appointments import checklist, selectors, services
+from appointments.models import Appointment, Mode, Topic
+from appointments.views import error_message
+from consultations import services as requests
+from consultations.models import ConsultationRequest, RoutingDecision
+from consultations.views import REQUEST_ERRORS
+from core.api import Conflict, Pagination, allow
 from service_points.models import Municipality
-
-from . import checklist, requests, selectors, services
-from .models import Appointment, ConsultationRequest, Mode, RoutingDecision, Topic
-from .request_views import REQUEST_ERRORS
-from .views import error_message
 
 EMPLOYER = allow(Role.EMPLOYER)
 
@@ -361,7 +362,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     serializer_class = AppointmentSerializer
     pagination_class = Pagination
     lookup_field = "uid"
-    write_scope = "booking"  # midi_regions.api.WriteThrottle: the booking page's limits
+    write_scope = "booking"  # core.api.WriteThrottle: the booking page's limits
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}

@@ -18,9 +18,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.access import Role, role_of
-from midi_regions.errors import ServiceError
-
-from .models import Appointment, ChecklistItem, ChecklistTick
+from appointments.models import Appointment, ChecklistItem, ChecklistTick
+from core.errors import ServiceError
 
 # Why ticks cannot be changed (ChecklistError.code).
 NOT_YOURS = "not_yours"  # not a representative of the appointment's company

@@ -10,7 +10,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Appointment
+from appointments.models import Appointment
 
 SALT = "appointments.manage-link"
 # A hard ceiling beyond the booking horizon, so leaked links die even if never used.

@@ -8,9 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from midi_regions.i18n import BilingualNameMixin, localized
-
-from .constraints import advisor_times_never_overlap
+from appointments.constraints import advisor_times_never_overlap
+from core.i18n import BilingualNameMixin, localized
 
 
 def default_reminder_offsets() -> list[int]:
@@ -84,6 +83,14 @@ class Mode(models.TextChoices):
     PHONE = "phone", _("By phone")
     VIDEO = "video", _("By video")
     PREMISES = "premises", _("At the company's premises")
+
+
+class TimeOfDay(models.TextChoices):
+    """When in the day a time suits the employer (consultation requests, the waitlist)."""
+
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
 
 
 class Appointment(models.Model):
@@ -221,177 +228,6 @@ class Reminder(models.Model):
         return f"{self.appointment_id} – {self.kind} min"
 
 
-class ConsultationRequest(models.Model):
-    """An employer's request for a consultation when no slot suits, routed to an adviser."""
-
-    class Status(models.TextChoices):
-        NEW = "new", _("Waiting for routing")
-        ASSIGNED = "assigned", _("Waiting for the adviser")
-        PROPOSED = "proposed", _("Times proposed")
-        BOOKED = "booked", _("Booked")
-        MANAGER = "manager", _("With the regional manager")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.PROPOSED, Status.MANAGER)
-
-    class TimeOfDay(models.TextChoices):
-        ANY = "any", _("Any time")
-        MORNING = "morning", _("Morning")
-        AFTERNOON = "afternoon", _("Afternoon")
-
-    uid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
-    company = models.ForeignKey(
-        "accounts.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="requests"
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="consultation_requests",
-    )
-    topic = models.ForeignKey(
-        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="requests"
-    )
-    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
-    municipality = models.ForeignKey(
-        "service_points.Municipality",
-        verbose_name=_("location"),
-        on_delete=models.PROTECT,
-        related_name="requests",
-    )
-    language = models.CharField(_("language of the consultation"), max_length=8, default="fr")
-    preferred_weekdays = models.JSONField(_("preferred days"), default=list, blank=True)
-    preferred_time = models.CharField(
-        _("preferred time"), max_length=10, choices=TimeOfDay.choices, default=TimeOfDay.ANY
-    )
-    message = models.TextField(_("message"), max_length=2000, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
-    assigned_advisor = models.ForeignKey(
-        "advisors.Advisor",
-        verbose_name=_("assigned adviser"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="requests",
-    )
-    assigned_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("regional manager"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="escalated_requests",
-    )
-    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
-    due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
-    hops = models.PositiveSmallIntegerField(_("routing hops"), default=0)
-    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    appointment = models.OneToOneField(
-        Appointment,
-        verbose_name=_("appointment"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="request",
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("consultation request")
-        verbose_name_plural = _("consultation requests")
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["assigned_advisor", "status"], name="request_advisor_status"),
-            models.Index(fields=["status", "due_at"], name="request_status_due"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.topic} – {self.company}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
-
-
-class ProposedTime(models.Model):
-    """A time the assigned adviser proposes for a request; the employer books one of them."""
-
-    request = models.ForeignKey(
-        ConsultationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="proposals"
-    )
-    advisor = models.ForeignKey("advisors.Advisor", verbose_name=_("adviser"), on_delete=models.CASCADE)
-    service_point = models.ForeignKey(
-        "service_points.ServicePoint",
-        verbose_name=_("service point"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-    )
-    starts_at = models.DateTimeField(_("starts at"))
-
-    class Meta:
-        verbose_name = _("proposed time")
-        verbose_name_plural = _("proposed times")
-        ordering = ["starts_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["request", "starts_at"], name="proposal_once_per_time"),
-        ]
-
-
-class RoutingDecision(models.Model):
-    """Why a request went where it went: one row per hop, never rewritten.
-
-    `candidates` keeps what was weighed: [{"advisor": id, "name": str, "distance_km": float,
-    "load": int}, ...] nearest first. The unique (request, hop) makes a second routing of the
-    same hop impossible, whichever worker runs it.
-    """
-
-    class Reason(models.TextChoices):
-        NEAREST = "nearest", _("Nearest qualified adviser")
-        TIE_BY_LOAD = "tie_by_load", _("Tie on distance, lighter caseload")
-        SLA_ESCALATION = "sla", _("Answer overdue: next nearest adviser")
-        NO_CANDIDATE = "no_candidate", _("No adviser covers this topic, language and mode")
-        MAX_HOPS = "max_hops", _("Answer overdue too many times: regional manager")
-        CONTINUITY = "continuity", _("The adviser who served the company last, with a similar caseload")
-        CANDIDATES_EXHAUSTED = "exhausted", _("Every qualified adviser was tried: regional manager")
-        DECLINED = "declined", _("Declined by the adviser: next nearest adviser")
-        DECLINED_TO_MANAGER = "declined_manager", _("Declined by the adviser: regional manager")
-        REASSIGNED = "reassigned", _("Reassigned by the regional manager")
-
-    request = models.ForeignKey(
-        ConsultationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="decisions"
-    )
-    hop = models.PositiveSmallIntegerField(_("hop"))
-    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
-    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
-    chosen_advisor = models.ForeignKey(
-        "advisors.Advisor",
-        verbose_name=_("chosen adviser"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="routing_decisions",
-    )
-    chosen_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("regional manager"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="routing_decisions",
-    )
-    candidates = models.JSONField(_("candidates considered"), default=list)
-    note = models.CharField(_("reason given"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("routing decision")
-        verbose_name_plural = _("routing decisions")
-        ordering = ["request", "hop"]
-        constraints = [models.UniqueConstraint(fields=["request", "hop"], name="routing_once_per_hop")]
-
-
 class AppointmentEvent(models.Model):
     """The audit trail of an appointment: who changed what and when. Rows are only added."""
 
@@ -486,140 +322,3 @@ class ChecklistTick(models.Model):
         verbose_name = _("checklist tick")
         verbose_name_plural = _("checklist ticks")
         constraints = [models.UniqueConstraint(fields=["appointment", "item"], name="tick_once_per_item")]
-
-
-class WaitlistEntry(models.Model):
-    """A company waiting for a time that suits: a topic, a mode, an area and the times it can make.
-
-    Entries are served in the order they joined (created_at, then id) when a matching time frees
-    up (appointments.waitlist).
-    """
-
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("Waiting")
-        OFFERED = "offered", _("Time offered, held")
-        BOOKED = "booked", _("Booked")
-        LEFT = "left", _("Left the waitlist")
-
-    ACTIVE_STATUSES = (Status.WAITING, Status.OFFERED)
-
-    uid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
-    company = models.ForeignKey(
-        "accounts.Company",
-        verbose_name=_("company"),
-        on_delete=models.PROTECT,
-        related_name="waitlist_entries",
-    )
-    joined_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("joined by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="waitlist_entries",
-    )
-    topic = models.ForeignKey(Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="+")
-    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
-    municipality = models.ForeignKey(
-        "service_points.Municipality",
-        verbose_name=_("company location"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    max_distance_km = models.PositiveSmallIntegerField(
-        _("how far (km)"), default=100, validators=[MinValueValidator(5), MaxValueValidator(1000)]
-    )
-    language = models.CharField(_("language of the consultation"), max_length=8, blank=True)
-    weekdays = models.JSONField(_("days that suit"), default=list, blank=True)  # 0 = Monday; empty: any
-    time_of_day = models.CharField(
-        _("time of day"),
-        max_length=10,
-        choices=ConsultationRequest.TimeOfDay.choices,
-        default=ConsultationRequest.TimeOfDay.ANY,
-    )
-    until = models.DateField(_("until"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
-    appointment = models.OneToOneField(
-        Appointment,
-        verbose_name=_("appointment"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="waitlist_entry",
-    )
-    created_at = models.DateTimeField(_("joined"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("waitlist entry")
-        verbose_name_plural = _("waitlist entries")
-        ordering = ["created_at", "pk"]
-        indexes = [
-            # The offer task: the waiting entries of a topic, in line order.
-            models.Index(fields=["topic", "status", "created_at"], name="waitlist_topic_line"),
-        ]
-        constraints = [
-            # One place in line per company, topic and mode.
-            models.UniqueConstraint(
-                fields=["company", "topic", "mode"],
-                condition=models.Q(status__in=["waiting", "offered"]),
-                name="waitlist_once_per_company_topic_mode",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.company} – {self.topic}"
-
-
-class SlotHold(models.Model):
-    """A freed time held for one waitlist entry until `expires_at`: nobody else sees or books it.
-
-    The exclusion constraint (PostgreSQL) forbids two active holds on overlapping times of one
-    adviser; the booking service refuses a held time to any other company.
-    """
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Held")
-        CONFIRMED = "confirmed", _("Confirmed")
-        LAPSED = "lapsed", _("Lapsed")
-        RELEASED = "released", _("Released")
-
-    entry = models.ForeignKey(
-        WaitlistEntry, verbose_name=_("waitlist entry"), on_delete=models.CASCADE, related_name="holds"
-    )
-    advisor = models.ForeignKey(
-        "advisors.Advisor", verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="holds"
-    )
-    service_point = models.ForeignKey(
-        "service_points.ServicePoint",
-        verbose_name=_("service point"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
-    expires_at = models.DateTimeField(_("held until"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    created_at = models.DateTimeField(_("offered at"), default=timezone.now)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("held time")
-        verbose_name_plural = _("held times")
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["advisor", "starts_at"], name="hold_advisor_start"),
-            models.Index(fields=["status", "expires_at"], name="hold_status_expiry"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="hold_end_after_start"
-            ),
-            advisor_times_never_overlap("hold_no_overlap_per_advisor", models.Q(status="active")),
-            # One offer at a time per entry.
-            models.UniqueConstraint(
-                fields=["entry"], condition=models.Q(status="active"), name="hold_one_active_per_entry"
-            ),
-        ]

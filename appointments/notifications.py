@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .emails import build_email
-from .links import manage_url
-from .models import Appointment, Mode
+from appointments.links import manage_url
+from appointments.models import Appointment, Mode
+from core.emails import build_email
 
 # What each event's email says first: (subject, opening sentence).
 EVENTS = {

@@ -23,7 +23,7 @@ with its values put back, HTML-escaped where the template escapes them: the same
 render_to_string, at the cost of a join. The templates stay the source of the wording (and of
 the msgids).
 
-Sending (appointments.mailer), a batch at a time: up to REMINDER_SMTP_CONNECTIONS reminders, one
+Sending (core.mailer), a batch at a time: up to REMINDER_SMTP_CONNECTIONS reminders, one
 per SMTP session, side by side: MAIL, RCPT, DATA and each message without its final
 `CRLF . CRLF`; then ONE autocommitted `UPDATE … SET status='sent' WHERE id IN (…) AND
 status='pending' AND next_attempt_at=<my lease> RETURNING id` (`mark_sent`; PostgreSQL and
@@ -56,13 +56,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
-from midi_regions import metrics
-
-from .checklist import missing_items
-from .links import manage_url
-from .mailer import DeliveryError, Mail, ReminderMailer
-from .models import Appointment, Reminder
-from .notifications import location_text, recipients
+from appointments import metrics
+from appointments.checklist import missing_items
+from appointments.links import manage_url
+from appointments.models import Appointment, Reminder
+from appointments.notifications import location_text, recipients
+from core.mailer import DeliveryError, Mail, ReminderMailer
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
-from midi_regions import metrics
+from appointments import metrics
+from appointments.models import Appointment, Mode, Topic
+from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
+from consultations.models import ConsultationRequest
+from core.business_hours import add_business_days, local_zone
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
-
-from .models import Appointment, ConsultationRequest, Mode, SlotHold, Topic
-from .slots import AdvisorCalendar, Block, Slot, add_business_days, free_slots, local_zone
+from waitlist.models import SlotHold
 
 DAYS_PER_GROUP = 5  # "the next 5 days that have slots"
 GROUPS = 5  # nearest adviser / service point groups shown
@@ -232,7 +234,7 @@ def hydrate(options: list[Option]) -> None:
 
 
 def active_holds(now: datetime | None = None) -> QuerySet[SlotHold]:
-    """Waitlist offers still holding their time (appointments.waitlist): active, not expired."""
+    """Waitlist offers still holding their time (waitlist.services): active, not expired."""
     return SlotHold.objects.filter(status=SlotHold.Status.ACTIVE, expires_at__gt=now or timezone.now())
 
 
@@ -442,7 +444,7 @@ def upcoming_and_past(company, *, now: datetime | None = None) -> tuple[list[App
 def reassignment_candidates(*, directorate_ids, topic: Topic, exclude_advisor_id: int | None = None):
     """Active advisers of the directorates who know the topic, but the current one: 1 query.
 
-    What a manager may hand a request or an appointment over to (appointments.routing,
+    What a manager may hand a request or an appointment over to (consultations.routing,
     appointments.services); the forms list the same advisers.
     """
     advisors = Advisor.objects.filter(

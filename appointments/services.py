@@ -14,13 +14,12 @@ from django.utils import timezone
 from accounts.access import Role, role_of
 from accounts.models import Company, User
 from advisors.models import Advisor
-from midi_regions import metrics
-from midi_regions.errors import ServiceError
-from midi_regions.queue import enqueue
+from appointments import metrics, reminders, selectors
+from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Topic
+from core.errors import ServiceError
+from core.queue import enqueue
 from service_points.models import Municipality
-
-from . import reminders, selectors
-from .models import Appointment, AppointmentEvent, AppointmentNote, SlotHold, Topic, WaitlistEntry
+from waitlist.models import SlotHold, WaitlistEntry
 
 
 class BookingError(ServiceError):
@@ -313,7 +312,7 @@ def reassign_appointment(
             _record(current, AppointmentEvent.Action.REASSIGNED, by, reason=trail, now=now)
             _offer_to_waitlist(previous.pk, current.starts_at, current.ends_at)
             enqueue_notification(current, "reassigned")
-            from .tasks import send_reassigned_advisor_email
+            from appointments.tasks import send_reassigned_advisor_email
 
             enqueue(send_reassigned_advisor_email, current.pk, new.pk, True, reason[:300])
             enqueue(send_reassigned_advisor_email, current.pk, previous.pk, False, reason[:300])
@@ -343,7 +342,7 @@ def _check_free_for(advisor: Advisor, appointment: Appointment) -> None:
     booking window or the place: an appointment of theirs within their buffers → SLOT_TAKEN;
     time off, closed hours, no block covering the time, or the daily maximum → SLOT_UNAVAILABLE.
     """
-    from .slots import local_zone
+    from core.business_hours import local_zone
 
     tz = local_zone()
     start, end = appointment.starts_at, appointment.ends_at
@@ -459,13 +458,13 @@ def _record(
 
 def _offer_to_waitlist(advisor_id: int, start: datetime, end: datetime) -> None:
     """A time of this adviser was freed: offer it to the waitlist once this commits."""
-    from . import waitlist
+    from waitlist import services as waitlist
 
     waitlist.enqueue_offer(advisor_id, start, end)
 
 
 def enqueue_notification(appointment: Appointment, event: str) -> None:
     """Email the employer about the change once the transaction commits."""
-    from .tasks import send_appointment_email
+    from appointments.tasks import send_appointment_email
 
     enqueue(send_appointment_email, appointment.pk, event, appointment.sequence)

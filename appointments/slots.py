@@ -10,42 +10,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
-from django.conf import settings
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-@cache
-def _quebec_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays_lib.country_holidays("CA", subdiv="QC", years=year))
-
-
-def is_holiday(day: date) -> bool:
-    """A public holiday in Québec (Fête nationale, Journée nationale des patriotes, …)."""
-    return day in _quebec_holidays(day.year)
-
-
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and not is_holiday(day)
-
-
-def add_business_days(moment: datetime, days: int) -> datetime:
-    """`moment` moved forward by `days` business days, same local wall-clock time."""
-    tz = local_zone()
-    local = moment.astimezone(tz)
-    day = local.date()
-    remaining = days
-    while remaining > 0:
-        day += timedelta(days=1)
-        if is_business_day(day):
-            remaining -= 1
-    return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=tz)
+from core.business_hours import is_holiday, local_zone
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import OperationalError
 
-from . import notifications
+from appointments import notifications
 
 
 def email_task(name: str):
@@ -39,12 +39,12 @@ def send_reassigned_advisor_email(
 
 @email_task("appointments.send_request_email")
 def send_request_email(request_id: int, event: str) -> int:
-    from . import requests
+    from consultations import services as requests
 
     return requests.send_request_email(request_id=request_id, event=event)
 
 
-# Routing of consultation requests (appointments.routing) ---------------------------------------
+# Routing of consultation requests (consultations.routing) ---------------------------------------
 
 
 @shared_task(
@@ -57,7 +57,7 @@ def send_request_email(request_id: int, event: str) -> int:
 )
 def route_request(request_id: int) -> int | None:
     """Route a new request (a lock timeout or lost connection retries); returns the decision id."""
-    from . import routing
+    from consultations import routing
 
     decision = routing.route_request(request_id)
     return decision.pk if decision else None
@@ -66,14 +66,14 @@ def route_request(request_id: int) -> int | None:
 @shared_task(name="appointments.escalate_overdue_requests", acks_late=True)
 def escalate_overdue_requests() -> int:
     """Every 5 minutes (CELERY_BEAT_SCHEDULE): overdue requests move on, lost routings are re-queued."""
-    from . import routing
+    from consultations import routing
 
     return routing.escalate_overdue()
 
 
 @email_task("appointments.send_routing_email")
 def send_routing_email(decision_id: int) -> int:
-    from . import routing
+    from consultations import routing
 
     return routing.send_routing_email(decision_id)
 
@@ -83,7 +83,7 @@ def send_request_reassigned_email(
     decision_id: int, audience: str, previous_advisor_id: int | None = None, proposals_withdrawn: bool = False
 ) -> int:
     """The manager reassigned a request: tell the previous adviser or the employer."""
-    from . import routing
+    from consultations import routing
 
     return routing.send_request_reassigned_email(
         decision_id,
@@ -104,7 +104,7 @@ def send_due_reminders(
     is the source of truth, so a lost or duplicated task message loses or duplicates nothing."""
     from dataclasses import asdict
 
-    from . import reminders
+    from appointments import reminders
 
     report = reminders.send_due_reminders(
         budget_seconds=budget_seconds, batch_size=batch_size, lease_seconds=lease_seconds
@@ -116,7 +116,7 @@ def send_due_reminders(
 def offer_freed_time(advisor_id: int, start: str | None = None, end: str | None = None) -> int:
     from datetime import datetime
 
-    from . import waitlist
+    from waitlist import services as waitlist
 
     return len(
         waitlist.offer_freed_time(
@@ -129,13 +129,13 @@ def offer_freed_time(advisor_id: int, start: str | None = None, end: str | None 
 
 @shared_task(name="appointments.expire_holds", acks_late=True, ignore_result=True)
 def expire_holds() -> int:
-    from . import waitlist
+    from waitlist import services as waitlist
 
     return waitlist.expire_holds()
 
 
 @email_task("appointments.send_waitlist_offer_email")
 def send_waitlist_offer_email(hold_id: int) -> int:
-    from . import waitlist
+    from waitlist import services as waitlist
 
     return waitlist.send_offer_email(hold_id=hold_id)

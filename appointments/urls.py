@@ -1,7 +1,9 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import request_views, views, waitlist_views
+from appointments import views
+from consultations import views as request_views
+from waitlist import views as waitlist_views
 
 app_name = "appointments"
 

@@ -16,14 +16,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, company_of, role_required
 from advisors.models import Advisor
-from midi_regions.page_cache import cached_page
-from midi_regions.ratelimit import limit_posts
+from appointments import checklist, links, selectors, services
+from appointments.forms import CancelForm, ChecklistForm, SearchForm, SlotForm
+from appointments.models import Appointment, Mode
+from appointments.templatetags.booking import utc_param
+from core.page_cache import cached_page
+from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
-
-from . import checklist, links, selectors, services
-from .forms import CancelForm, ChecklistForm, SearchForm, SlotForm
-from .models import Appointment, Mode
-from .templatetags.booking import utc_param
 
 ERROR_MESSAGES = {
     services.SLOT_TAKEN: gettext_lazy(
@@ -75,7 +74,7 @@ def _slot_search(form, *, advisor=None, from_date=None, company=None):
 @role_required(Role.EMPLOYER)
 def book(request):
     """Step 1: topic, mode and place. The blank form is the same for every employer of a
-    municipality: its rendering is cached (midi_regions.page_cache)."""
+    municipality: its rendering is cached (core.page_cache)."""
     company = company_of(request.user)
     # Any field of the form means it was sent: sent with no topic or mode, it answers the errors.
     if "edit" in request.GET:  # "Change" on the results page: the same search, to be changed
@@ -339,7 +338,7 @@ def _manage_context(appointment, **extra):
 
 
 def _location(appointment):
-    from .notifications import location_text
+    from appointments.notifications import location_text
 
     return location_text(appointment)
 

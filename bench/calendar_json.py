@@ -9,7 +9,7 @@ Every active adviser (or the first `--advisers` of them) × `--weeks` weeks arou
 week, this week, next week: the busiest part of the seed_load grid). One untimed pass over
 every (adviser, week) warms the caches and counts the SQL queries of each call
 (CaptureQueriesContext); then a timed pass in a fixed shuffled order measures
-`advisors.calendar.calendar_events` plus the JSON encoding, which is all the feed view adds.
+`agenda.calendar.calendar_events` plus the JSON encoding, which is all the feed view adds.
 `--http N` also times N requests through the whole Django stack (test Client, middleware,
 session, signed-in user, URL routing) for a sample of advisers, each signed in beforehand.
 Prints p50 / p95 / max in ms, the query count per call (min / max), events per call and the
@@ -37,21 +37,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
 os.environ.setdefault("SECRET_KEY", "bench-not-secret")
 os.environ.setdefault("DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone, translation  # noqa: E402
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from advisors.calendar import calendar_events  # noqa: E402
-from advisors.models import Advisor  # noqa: E402
-from appointments.models import Appointment  # noqa: E402
-from appointments.slots import local_zone  # noqa: E402
+from advisors.models import Advisor
+from agenda.calendar import calendar_events
+from appointments.models import Appointment
+from appointments.slots import local_zone
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -41,23 +41,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
 os.environ.setdefault("SECRET_KEY", "bench-not-secret")
 os.environ.setdefault("DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.db.models import Count, Max, Min  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection
+from django.db.models import Count, Max, Min
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import User  # noqa: E402
-from appointments.models import Appointment, ConsultationRequest  # noqa: E402
-from midi_regions.dashboard import Filters  # noqa: E402
-from midi_regions.export_views import appointment_rows, csv_chunks  # noqa: E402
-from midi_regions.models import RegionalDirectorate  # noqa: E402
-from midi_regions.seeding import DEMO_ADMIN_EMAIL  # noqa: E402
+from accounts.models import User
+from appointments.models import Appointment, ConsultationRequest
+from dashboards.export_views import appointment_rows, csv_chunks
+from dashboards.selectors import Filters
+from midi_regions.models import RegionalDirectorate
+from midi_regions.seeding import DEMO_ADMIN_EMAIL
 
 
 def percentile(values: list[float], p: float) -> float:

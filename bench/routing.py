@@ -1,4 +1,4 @@
-"""Routing latency: `appointments.routing.route_request` on a loaded database.
+"""Routing latency: `consultations.routing.route_request` on a loaded database.
 
 Usage (see bench/README.md for loading the database):
 
@@ -29,19 +29,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
 os.environ.setdefault("SECRET_KEY", "bench-not-secret")
 os.environ.setdefault("DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection, reset_queries  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accounts.models import Company  # noqa: E402
-from advisors.models import Advisor  # noqa: E402
-from appointments import routing  # noqa: E402
-from appointments.loadgen import NEQ_PREFIX  # noqa: E402
-from appointments.models import Appointment, ConsultationRequest, Mode, Topic  # noqa: E402
+from accounts.models import Company
+from advisors.models import Advisor
+from appointments.models import Appointment, Mode, Topic
+from consultations import routing
+from consultations.models import ConsultationRequest
+from devtools.loadgen import NEQ_PREFIX
 
 MARK = "bench/routing.py"  # the message of every request this script creates
 MODES = ([Mode.PHONE, Mode.VIDEO, Mode.SERVICE_POINT, Mode.PREMISES], [30, 25, 30, 15])

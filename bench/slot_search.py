@@ -32,18 +32,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
 os.environ.setdefault("SECRET_KEY", "bench-not-secret")
 os.environ.setdefault("DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from advisors.models import Advisor  # noqa: E402
-from appointments.models import Appointment, Mode, Topic  # noqa: E402
-from appointments.selectors import available_slots  # noqa: E402
-from service_points.models import Municipality  # noqa: E402
+from advisors.models import Advisor
+from appointments.models import Appointment, Mode, Topic
+from appointments.selectors import available_slots
+from service_points.models import Municipality
 
 # From the south-west to the far east and north: big cities and remote towns.
 MUNICIPALITIES = [

@@ -7,7 +7,7 @@ Usage (see bench/README.md for loading the database):
 
 Picks a future confirmed appointment of the load, puts `--waiting` load companies on the
 waitlist for its topic, mode and municipality, cancels the appointment and times
-`appointments.waitlist.offer_freed_time` for the freed time (what the Celery task runs after the
+`waitlist.services.offer_freed_time` for the freed time (what the Celery task runs after the
 cancellation commits), in two line-ups:
 
 - first: every entry fits; the first in line must get the offer;
@@ -31,19 +31,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
 os.environ.setdefault("SECRET_KEY", "bench-not-secret")
 os.environ.setdefault("DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accounts.models import Company  # noqa: E402
-from appointments import waitlist  # noqa: E402
-from appointments.loadgen import NEQ_PREFIX  # noqa: E402
-from appointments.models import Appointment, ConsultationRequest, Mode, WaitlistEntry  # noqa: E402
-from appointments.slots import local_zone  # noqa: E402
+from accounts.models import Company
+from appointments.models import Appointment, Mode
+from appointments.slots import local_zone
+from consultations.models import ConsultationRequest
+from devtools.loadgen import NEQ_PREFIX
+from waitlist import services as waitlist
+from waitlist.models import WaitlistEntry
 
 
 class Rollback(Exception):

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import AdministrativeRegion, RegionalDirectorate, RoleChange
+from audit.models import RoleChange
+from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 
 
 class RegionInline(admin.TabularInline):
@@ -39,7 +40,7 @@ class AdministrativeRegionAdmin(admin.ModelAdmin):
 
 @admin.register(RoleChange)
 class RoleChangeAdmin(admin.ModelAdmin):
-    """The role audit trail, read-only: rows are written by midi_regions.role_audit only."""
+    """The role audit trail, read-only: rows are written by audit.role_changes only."""
 
     list_display = (
         "at",

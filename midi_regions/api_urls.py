@@ -8,11 +8,10 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from advisors.api import CalendarView
+from agenda.api import CalendarView
 from appointments.api import AppointmentViewSet, InboxView, RequestViewSet, SlotSearchView, TopicViewSet
+from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
-
-from .caseload_api import CaseloadView, DirectorateCaseloadView, DirectorateListView
 
 router = SimpleRouter()
 router.register("municipalities", MunicipalityViewSet, basename="municipality")

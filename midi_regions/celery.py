@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-from midi_regions import logs
+from core import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
 

@@ -21,11 +21,10 @@ from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
 from advisors.seeding import sync_weekly_availability, weekly_plan
 from appointments.models import Topic
+from core.page_cache import bump_catalogue_version
+from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.forms import forget_municipality_datalist
 from service_points.models import Municipality, OpeningHours, ServicePoint
-
-from .models import AdministrativeRegion, RegionalDirectorate
-from .page_cache import bump_catalogue_version
 
 NETWORK_FILE = Path(settings.BASE_DIR) / "midi_regions" / "data" / "network.json"
 GAZETTEER_FILE = Path(settings.BASE_DIR) / "service_points" / "data" / "quebec_municipalities.csv"

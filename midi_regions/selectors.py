@@ -3,9 +3,9 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from advisors.models import Advisor
+from audit.models import RoleChange
+from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.models import ServicePoint
-
-from .models import AdministrativeRegion, RegionalDirectorate, RoleChange
 
 
 def directorates_with_counts(
@@ -72,7 +72,8 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
     (assigned, escalated, declined, reassigned), availability changes and role changes of its
     advisers and manager. Four queries."""
     from advisors.models import AvailabilityChange
-    from appointments.models import AppointmentEvent, RoutingDecision
+    from appointments.models import AppointmentEvent
+    from consultations.models import RoutingDecision
 
     events = (
         AppointmentEvent.objects.filter(

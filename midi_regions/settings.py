@@ -57,37 +57,45 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django.contrib.postgres",
     "localflavor",
+    "core",
     "accounts",
     "midi_regions",
     "service_points",
     "advisors",
     "appointments",
+    "consultations",
+    "waitlist",
+    "agenda",
+    "audit",
+    "dashboards",
+    "privacy",
+    "devtools",
 ]
 
 MIDDLEWARE = [
     # First: the request id, the access log line and the request metrics cover everything below.
-    "midi_regions.logs.RequestIdMiddleware",
+    "core.logs.RequestIdMiddleware",
     # Behind our proxy, REMOTE_ADDR is the visitor's address (rate limits, /metrics networks).
-    "midi_regions.proxy.ForwardedForMiddleware",
+    "core.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "midi_regions.i18n.ApiLanguageMiddleware",
+    "core.i18n.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "midi_regions.middleware.RejectNulCharacters",
+    "core.middleware.RejectNulCharacters",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.mfa.StaffMFAMiddleware",
     # The request's user is the actor of role changes made in this request (RoleChange).
-    "midi_regions.role_audit.RoleAuditMiddleware",
-    # A view's lost database connection is a 503 page, not a 500 (midi_regions.unavailable).
-    "midi_regions.unavailable.DatabaseUnavailableMiddleware",
+    "audit.role_changes.RoleAuditMiddleware",
+    # A view's lost database connection is a 503 page, not a 500 (core.unavailable).
+    "core.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "midi_regions.urls"
@@ -106,7 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
-                "midi_regions.page_cache.csrf_placeholder",  # overrides the built-in csrf one: see page_cache
+                "core.page_cache.csrf_placeholder",  # overrides the built-in csrf one: see page_cache
             ],
         },
     },
@@ -133,10 +141,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache, Celery ---------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # Short timeouts: an unreachable Redis is a cache miss (midi_regions.cache), not a hung page.
+    # Short timeouts: an unreachable Redis is a cache miss (core.cache), not a hung page.
     CACHES = {
         "default": {
-            "BACKEND": "midi_regions.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
@@ -172,9 +180,9 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "America/Toronto"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One beat schedules, however many run: with Redis, beat holds a lock there and a second beat
-# waits as a standby (midi_regions.beat). The embedded runtime runs one beat (Procfile.dev).
+# waits as a standby (core.beat). The embedded runtime runs one beat (Procfile.dev).
 if REDIS_URL:
-    CELERY_BEAT_SCHEDULER = "midi_regions.beat:LockedScheduler"
+    CELERY_BEAT_SCHEDULER = "core.beat:LockedScheduler"
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 if BEAT_LOCK_SECONDS < 3:
     raise ImproperlyConfigured("BEAT_LOCK_SECONDS must be at least 3.")
@@ -193,7 +201,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
-    # Waitlist offers not confirmed in time lapse and go to the next in line (appointments.waitlist).
+    # Waitlist offers not confirmed in time lapse and go to the next in line (waitlist.services).
     "expire-waitlist-holds": {
         "task": "appointments.expire_holds",
         "schedule": 30.0,
@@ -229,7 +237,7 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
-# Our own writes (midi_regions.ratelimit): per signed-in user and per client IP.
+# Our own writes (core.ratelimit): per signed-in user and per client IP.
 RATE_LIMITS = {
     "booking": {"user": env.str("RATE_LIMIT_BOOKING_USER", default="20/h"), "ip": "60/h"},
     "request": {"user": env.str("RATE_LIMIT_REQUEST_USER", default="10/h"), "ip": "30/h"},
@@ -239,12 +247,12 @@ RATE_LIMITS = {
     "invitation": {"user": "20/h", "ip": "60/h"},
 }
 
-# Waitlist (appointments.waitlist): how long a freed time is held for the employer it is offered to.
+# Waitlist (waitlist.services): how long a freed time is held for the employer it is offered to.
 WAITLIST_HOLD_MINUTES = env.int("WAITLIST_HOLD_MINUTES", default=120)
 if not 5 <= WAITLIST_HOLD_MINUTES <= 7 * 24 * 60:
     raise ImproperlyConfigured("WAITLIST_HOLD_MINUTES must be between 5 minutes and 7 days.")
 
-# The API (midi_regions.api): tokens or the browser session, JSON only, every call throttled.
+# The API (core.api): tokens or the browser session, JSON only, every call throttled.
 API_RATE_LIMITS = {
     "user": env.str("API_RATE_LIMIT_USER", default="600/min"),
     "anonymous": env.str("API_RATE_LIMIT_ANONYMOUS", default="120/min"),
@@ -252,15 +260,15 @@ API_RATE_LIMITS = {
 API_MAX_BODY_BYTES = 64 * 1024  # the largest real body (a request's message) is under 10 kB
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "midi_regions.api.BearerTokenAuthentication",
+        "core.api.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["midi_regions.api.ApiRateThrottle", "midi_regions.api.WriteThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.ApiRateThrottle", "core.api.WriteThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["midi_regions.api.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "midi_regions.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -276,7 +284,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    # The reference page (midi_regions.api_reference) shows the groups in this order, titled by
+    # The reference page (core.api_reference) shows the groups in this order, titled by
     # x-displayName.
     "TAGS": [
         {
@@ -316,7 +324,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "appointments.models.Appointment.Status",
-        "RequestStatusEnum": "appointments.models.ConsultationRequest.Status",
+        "RequestStatusEnum": "consultations.models.ConsultationRequest.Status",
     },
 }
 
@@ -341,7 +349,7 @@ LANGUAGES = [("fr-ca", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Toronto")
 USE_I18N = True
-FORMAT_MODULE_PATH = ["midi_regions.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_TZ = True
 if not USE_TZ:  # pragma: no cover - a guard for anyone tempted to switch it off
     raise ImproperlyConfigured("USE_TZ must stay on: times are stored in UTC.")
@@ -372,7 +380,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -------------------------------------------------------------------------------
 # Our reverse proxies (gunicorn reads the same variable): behind them REMOTE_ADDR becomes the
-# visitor's address from X-Forwarded-For (midi_regions.proxy). Addresses or networks, or "*".
+# visitor's address from X-Forwarded-For (core.proxy). Addresses or networks, or "*".
 FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=[])
 for _proxy in FORWARDED_ALLOW_IPS:
     try:
@@ -418,7 +426,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Product settings ----------------------------------------------------------------------------
 MINISTRY_STAFF_IN_REGIONS = 162  # figure from the announcement, shown on the about page
 
-# Consultation requests (appointments.routing): the assigned adviser answers within this many
+# Consultation requests (consultations.routing): the assigned adviser answers within this many
 # business hours (Monday–Friday, BUSINESS_HOURS local time, Québec holidays excluded), else the
 # request goes to the next nearest adviser; after ROUTING_MAX_HOPS advisers, to the manager.
 BUSINESS_HOURS = (
@@ -427,7 +435,7 @@ BUSINESS_HOURS = (
 )
 ROUTING_SLA_BUSINESS_HOURS = env.int("ROUTING_SLA_BUSINESS_HOURS", default=16)  # 2 business days
 ROUTING_MAX_HOPS = env.int("ROUTING_MAX_HOPS", default=3)
-# Continuity (appointments.routing): the adviser who served the company last on the topic gets
+# Continuity (consultations.routing): the adviser who served the company last on the topic gets
 # its new request when their open caseload is at most this much above the chosen adviser's.
 ROUTING_CONTINUITY_MAX_LOAD_GAP = env.int("ROUTING_CONTINUITY_MAX_LOAD_GAP", default=2)
 if ROUTING_CONTINUITY_MAX_LOAD_GAP < 0:
@@ -438,12 +446,12 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 REMINDER_RETRY_MINUTES = env.int("REMINDER_RETRY_MINUTES", default=5)
 REMINDER_SMTP_CONNECTIONS = env.int("REMINDER_SMTP_CONNECTIONS", default=16)  # per worker, side by side
 
-# Law 25 (accounts.privacy): the free text of appointments that ended this many days ago is blanked.
+# Law 25 (privacy.services): the free text of appointments that ended this many days ago is blanked.
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=730)
 if PERSONAL_DATA_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("PERSONAL_DATA_RETENTION_DAYS must be a whole number of days, at least 1.")
 
-# --- Observability (midi_regions.logs, midi_regions.metrics) -------------------------------------
+# --- Observability (core.logs, core.metrics) -------------------------------------
 # Logs: one JSON object a line in production, readable lines with DEBUG; every line carries the
 # request id (also in the Celery tasks a request queues), email addresses are masked.
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
@@ -453,13 +461,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "midi_regions.logs.RequestIdFilter"},
-        "redact_emails": {"()": "midi_regions.logs.RedactEmails"},
-        "paths_as_view_names": {"()": "midi_regions.logs.PathsAsViewNames"},
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "redact_emails": {"()": "core.logs.RedactEmails"},
+        "paths_as_view_names": {"()": "core.logs.PathsAsViewNames"},
     },
     "formatters": {
-        "json": {"()": "midi_regions.logs.JsonFormatter"},
-        "console": {"()": "midi_regions.logs.ConsoleFormatter"},
+        "json": {"()": "core.logs.JsonFormatter"},
+        "console": {"()": "core.logs.ConsoleFormatter"},
     },
     "handlers": {
         "console": {

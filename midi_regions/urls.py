@@ -6,9 +6,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from advisors import views as advisor_views
-
-from . import export_views, views
+from agenda import views as advisor_views
+from dashboards import export_views
+from midi_regions import views
 
 network_patterns = (
     [
@@ -54,7 +54,7 @@ urlpatterns += i18n_patterns(
     path(_("developers/api/"), views.api_reference, name="api_reference"),
     path(_("service-points/"), include("service_points.urls")),
     path(_("my-space/"), include("accounts.urls")),
-    path(_("adviser/"), include("advisors.urls")),
+    path(_("adviser/"), include("agenda.urls")),
     path(_("appointments/"), include("appointments.urls")),
     path(_("directorates/"), include(network_patterns)),
     path(_("account/"), include("allauth.urls")),
@@ -63,4 +63,4 @@ urlpatterns += i18n_patterns(
 )
 
 # A database outage raised outside a view (session, signed-in user) is a 503 too.
-handler500 = "midi_regions.unavailable.server_error"
+handler500 = "core.unavailable.server_error"

@@ -15,14 +15,13 @@ from django.views.decorators.cache import never_cache
 from accounts.access import Role, can_view_directorate, directorates_visible_to, role_of, role_required
 from advisors.models import Advisor
 from appointments.models import Topic
+from core import api_reference as api_reference_selectors
+from core import metrics as metrics_exposition
+from core.health import run_checks
+from dashboards import selectors as dashboard_selectors
+from midi_regions import selectors
+from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.models import Municipality, ServicePoint
-
-from . import api_reference as api_reference_selectors
-from . import dashboard as dashboard_selectors
-from . import metrics as metrics_exposition
-from . import selectors
-from .health import run_checks
-from .models import AdministrativeRegion, RegionalDirectorate
 
 
 def home(request):

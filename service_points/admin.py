@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Municipality, OpeningHours, ServicePoint
+from service_points.models import Municipality, OpeningHours, ServicePoint
 
 
 @admin.register(Municipality)

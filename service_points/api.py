@@ -7,11 +7,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
-from midi_regions.api import Pagination
-
-from . import selectors
-from .distance import great_circle_km
-from .models import Municipality, ServicePoint
+from core.api import Pagination
+from service_points import selectors
+from service_points.distance import great_circle_km
+from service_points.models import Municipality, ServicePoint
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):

@@ -9,10 +9,12 @@ class ServicePointsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from core.page_cache import watch_catalogue
         from midi_regions.models import AdministrativeRegion
+        from service_points.forms import forget_municipality_datalist
+        from service_points.models import Municipality
 
-        from .forms import forget_municipality_datalist
-        from .models import Municipality
+        watch_catalogue(Municipality)  # what cached pages show of the catalogue
 
         for model in (Municipality, AdministrativeRegion):
             post_save.connect(

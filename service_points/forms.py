@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import Municipality
+from service_points.models import Municipality
 
 
 class MunicipalityField(forms.CharField):

@@ -6,8 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from advisors.models import Advisor, Language
 from midi_regions.models import AdministrativeRegion
-
-from .models import Municipality, ServicePoint
+from service_points.models import Municipality, ServicePoint
 
 
 def service_points_with_details() -> QuerySet[ServicePoint]:

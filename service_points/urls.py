@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from service_points import views
 
 app_name = "service_points"
 

@@ -4,9 +4,8 @@ from django.http import Http404
 from django.shortcuts import render
 
 from midi_regions.models import AdministrativeRegion
-
-from . import selectors
-from .models import ServicePoint
+from service_points import selectors
+from service_points.models import ServicePoint
 
 
 def directory(request):

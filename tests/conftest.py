@@ -14,9 +14,9 @@ os.environ.setdefault("DEBUG", "0")
 # database-heavy test's time.
 os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests import factories  # noqa: E402
+from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -67,7 +67,7 @@ def _fresh_caches():
     rows (and, on Redis, the test run): every test starts with an empty cache."""
     from django.core.cache import cache
 
-    from midi_regions.page_cache import forget_pages
+    from core.page_cache import forget_pages
 
     cache.clear()
     forget_pages()
@@ -176,12 +176,14 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
 
     from accounts import invitations
     from accounts.tokens import create_token
-    from advisors.feed import ensure_feed_token
     from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
+    from agenda.feed import ensure_feed_token
     from appointments import links
-    from appointments.models import ConsultationRequest, Mode, SlotHold, WaitlistEntry
-    from appointments.waitlist import offer_token
+    from appointments.models import Mode
+    from consultations.models import ConsultationRequest
     from tests.booking_helpers import book, tuesday
+    from waitlist.models import SlotHold, WaitlistEntry
+    from waitlist.services import offer_token
 
     network = bookable
     company_a = employer_a.employer_profile.company

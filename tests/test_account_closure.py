@@ -19,12 +19,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from accounts import privacy
 from accounts.models import ApiToken, User
 from accounts.tokens import create_token, user_for_token
 from appointments import services
-from appointments.models import Appointment, AppointmentEvent, ConsultationRequest, Mode, Reminder
-from midi_regions import dashboard
+from appointments.models import Appointment, AppointmentEvent, Mode, Reminder
+from consultations.models import ConsultationRequest
+from dashboards import selectors as dashboard
+from privacy import services as privacy
 from tests import booking_helpers, factories
 from tests.booking_helpers import NOW, tuesday
 

@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
-from appointments.models import Appointment, ConsultationRequest, Mode
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
 from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]

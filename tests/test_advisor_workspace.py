@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from appointments import services
-from appointments.models import Appointment, AppointmentEvent, ConsultationRequest, Mode, RoutingDecision
+from appointments.models import Appointment, AppointmentEvent, Mode
 from appointments.templatetags.booking import utc_param
+from consultations.models import ConsultationRequest, RoutingDecision
 from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]

@@ -12,8 +12,9 @@ from django.utils import timezone, translation
 
 from accounts.models import ApiToken
 from accounts.tokens import create_token, revoke_token
-from appointments.models import Appointment, ConsultationRequest, Mode
-from midi_regions import dashboard
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
+from dashboards import selectors as dashboard
 from tests.booking_helpers import tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]

@@ -4,8 +4,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from appointments import routing, services
-from appointments.models import ConsultationRequest, Mode
+from appointments import services
+from appointments.models import Mode
+from consultations import routing
+from consultations.models import ConsultationRequest
 from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]

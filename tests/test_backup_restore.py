@@ -17,8 +17,9 @@ from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from appointments.loadgen import seed_load
-from appointments.models import Appointment, ConsultationRequest, Mode, Reminder
+from appointments.models import Appointment, Mode, Reminder
+from consultations.models import ConsultationRequest
+from devtools.loadgen import seed_load
 from midi_regions.seeding import seed_network
 from tests.processes import ROOT, Sink, app_env, database_url, free_port
 
@@ -28,7 +29,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(tran
 # (overdue requests move on, requests still NEW are routed).
 RESUME = (
     "from appointments.reminders import send_due_reminders;"
-    "from appointments.routing import escalate_overdue;"
+    "from consultations.routing import escalate_overdue;"
     "print(send_due_reminders(budget_seconds=20).sent, escalate_overdue())"
 )
 

@@ -1,4 +1,4 @@
-"""Deadlines in business hours (midi_regions.business_hours): explicit cases and properties."""
+"""Deadlines in business hours (core.business_hours): explicit cases and properties."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appointments.slots import is_business_day
-from midi_regions.business_hours import add_business_hours
+from core.business_hours import add_business_hours, is_business_day
 
 TORONTO = ZoneInfo("America/Toronto")
 OPENS, CLOSES = time(8, 30), time(16, 30)

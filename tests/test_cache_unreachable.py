@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from appointments.models import Appointment, Mode
 from appointments.templatetags.booking import utc_param
-from midi_regions.cache import RedisCache
+from core.cache import RedisCache
 from tests.booking_helpers import tuesday
 from tests.processes import free_port
 
@@ -22,7 +22,7 @@ def closed_port_cache(settings):
     """The site's cache is a Redis nobody listens to."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "midi_regions.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

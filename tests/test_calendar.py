@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from advisors.calendar import calendar_events
 from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
+from agenda.calendar import calendar_events
 from appointments.models import Appointment, Mode
 from tests.factories import ServicePointFactory
 

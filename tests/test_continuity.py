@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from appointments import routing, selectors
-from appointments.models import Appointment, ConsultationRequest, Mode, RoutingDecision
+from appointments import selectors
+from appointments.models import Appointment, Mode
+from consultations import routing
+from consultations.models import ConsultationRequest, RoutingDecision
 from tests import factories
 from tests.booking_helpers import book
 

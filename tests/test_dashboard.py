@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from advisors.models import WeeklyAvailability
-from appointments.models import Appointment, ConsultationRequest, Mode
-from appointments.slots import is_holiday
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
+from core.business_hours import is_holiday
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]

@@ -13,7 +13,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from appointments.models import Appointment, ConsultationRequest, Mode
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
 from tests import factories
 
 TZ = ZoneInfo("America/Toronto")

@@ -12,8 +12,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from advisors import feed
 from advisors.models import Advisor, TimeOff
+from agenda import feed
 from appointments import services
 from appointments.models import Appointment, Mode
 from tests import factories

@@ -4,7 +4,7 @@ the proxy. Only a trusted peer's X-Forwarded-For is believed, and only its right
 import pytest
 from django.test import RequestFactory
 
-from midi_regions.proxy import ForwardedForMiddleware
+from core.proxy import ForwardedForMiddleware
 
 
 def client_address(settings, allowed, peer, forwarded=None) -> str:

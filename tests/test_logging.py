@@ -18,10 +18,10 @@ from django.test import Client
 from django.urls import reverse
 from kombu import Producer
 
-from midi_regions import logs
+from core import logs
+from core.logs import ConsoleFormatter, JsonFormatter
+from core.tasks import echo
 from midi_regions.celery import app
-from midi_regions.logs import ConsoleFormatter, JsonFormatter
-from midi_regions.tasks import echo
 from tests.booking_helpers import tuesday
 from tests.test_booking import book_via_web, search_params
 
@@ -208,7 +208,7 @@ def test_a_real_worker_logs_the_request_id_of_the_publisher(tmp_path):
     request_id = f"req-{uuid.uuid4().hex[:12]}"
     send = (
         "import django; django.setup();"
-        "from midi_regions import logs; from midi_regions.tasks import echo;"
+        "from midi_regions import logs; from core.tasks import echo;"
         f"logs.bind_request_id({request_id!r});"
         "print(echo.delay('bonjour').get(timeout=60)['value'])"
     )

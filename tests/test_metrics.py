@@ -16,11 +16,13 @@ from django.urls import reverse
 from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
-from appointments import reminders, routing
-from appointments.models import ConsultationRequest, Mode
-from midi_regions import metrics
+from appointments import reminders
+from appointments.models import Mode
+from consultations import routing
+from consultations.models import ConsultationRequest
+from core import metrics
+from core.logs import RequestIdMiddleware
 from midi_regions.celery import app
-from midi_regions.logs import RequestIdMiddleware
 from tests.booking_helpers import tuesday
 from tests.test_booking import book_via_web, search_params
 
@@ -273,7 +275,7 @@ def test_the_middleware_adds_well_under_a_millisecond(rf: RequestFactory):
 SCRIPT = """
 import django, json, sys
 django.setup()
-from midi_regions import metrics
+from core import metrics
 if sys.argv[1] == "work":
     metrics.BOOKINGS.labels("booked", "").inc()
     metrics.observe_request("home", "GET", 200, 0.01)

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import migrations, models
 from django.db.migrations.loader import MigrationLoader
 
-from midi_regions import migration_lint
+from core import migration_lint
 
 
 @pytest.fixture(scope="module")

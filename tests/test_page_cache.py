@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from appointments.models import Topic
-from midi_regions import page_cache
+from core import page_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_a_page_rendered_before_a_commit_is_not_kept(
 def test_the_redis_cache_builds_one_client_per_pool():
     from django.core.cache import caches
 
-    from midi_regions.cache import RedisCache
+    from core.cache import RedisCache
 
     backend = caches["default"]
     assert isinstance(backend, RedisCache)

@@ -3,8 +3,8 @@
 import pytest
 from django.db import transaction
 
-from midi_regions.queue import enqueue
-from midi_regions.tasks import echo
+from core.queue import enqueue
+from core.tasks import echo
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def real_broker():
 def test_a_message_the_broker_refuses_after_the_commit_is_kept_not_raised(
     real_broker, django_capture_on_commit_callbacks
 ):
-    from midi_regions.models import UnsentTask
+    from core.models import UnsentTask
 
     with django_capture_on_commit_callbacks(execute=True):
         enqueue(RefusingTask(), 7, kind="x")  # the page that committed does not fail
@@ -73,8 +73,8 @@ def test_a_message_the_broker_refuses_after_the_commit_is_kept_not_raised(
 
 
 def test_the_sweep_publishes_each_kept_message_once(real_broker, monkeypatch):
-    from midi_regions.models import UnsentTask
-    from midi_regions.queue import resend_unsent
+    from core.models import UnsentTask
+    from core.queue import resend_unsent
 
     sent = []
     monkeypatch.setattr(echo, "apply_async", lambda args, kwargs, **options: sent.append((args, options)))
@@ -85,8 +85,8 @@ def test_the_sweep_publishes_each_kept_message_once(real_broker, monkeypatch):
 
 
 def test_the_sweep_keeps_the_messages_while_the_broker_is_still_away(real_broker, monkeypatch):
-    from midi_regions.models import UnsentTask
-    from midi_regions.queue import resend_unsent
+    from core.models import UnsentTask
+    from core.queue import resend_unsent
 
     monkeypatch.setattr(echo, "apply_async", RefusingTask().apply_async)
     UnsentTask.objects.create(task="midi_regions.echo", args=["un"])

@@ -5,8 +5,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from appointments.models import Appointment, ConsultationRequest, Mode
-from midi_regions import ratelimit
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
+from core import ratelimit
 from tests.booking_helpers import tuesday
 from tests.test_booking import book_via_web
 

@@ -16,8 +16,11 @@ from django.test import Client
 from django.urls import reverse
 
 from advisors.models import TimeOff
-from appointments import requests, routing, selectors, services
-from appointments.models import Appointment, AppointmentEvent, ConsultationRequest, Mode, RoutingDecision
+from appointments import selectors, services
+from appointments.models import Appointment, AppointmentEvent, Mode
+from consultations import routing
+from consultations import services as requests
+from consultations.models import ConsultationRequest, RoutingDecision
 from tests.booking_helpers import book, open_weekdays, tuesday
 from tests.factories import AdvisorFactory, ServicePointFactory
 

@@ -32,12 +32,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisors.models import WeeklyAvailability
-from appointments import routing
-from appointments.models import Appointment, ConsultationRequest, Mode, Reminder, RoutingDecision
-from appointments.requests import RequestData, create_request
+from appointments.models import Appointment, Mode, Reminder
 from appointments.templatetags.booking import utc_param
+from consultations import routing
+from consultations.models import ConsultationRequest, RoutingDecision
+from consultations.services import RequestData, create_request
+from core.models import UnsentTask
 from midi_regions.celery import app
-from midi_regions.models import UnsentTask
 from tests import factories
 from tests.processes import PrivateRedis, Sink, app_env, database_url, free_port, start_worker, stop, wait_for
 
@@ -275,7 +276,7 @@ def test_a_booking_while_redis_is_down_succeeds_and_its_email_is_sent_once_redis
     # The test process's cache (sessions, users, pages, rate limits) and broker: the private Redis.
     settings.CACHES = {
         "default": {
-            "BACKEND": "midi_regions.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": broker.url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from appointments import links, reminders, services
-from appointments.mailer import Mail
 from appointments.models import Appointment, Mode, Reminder
+from core.mailer import Mail
 from tests.booking_helpers import NOW, book, open_weekdays, tuesday
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from appointments.models import Appointment, ConsultationRequest, Mode
+from appointments.models import Appointment, Mode
 from appointments.templatetags.booking import utc_param
+from consultations.models import ConsultationRequest
 from tests.booking_helpers import book, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
@@ -213,7 +214,7 @@ def test_only_employers_file_requests(client_for, advisor, bookable):
 def test_the_manager_answers_a_request_escalated_to_them(client_for, employer_a, manager, settings, bookable):
     from datetime import timedelta
 
-    from appointments import routing
+    from consultations import routing
 
     settings.ROUTING_MAX_HOPS = 1
     file_request(client_for(employer_a), bookable)

@@ -11,17 +11,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.db.models import Q
 
-from accounts import privacy, tasks
-from appointments.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentNote,
-    ConsultationRequest,
-    Mode,
-    Reminder,
-    RoutingDecision,
-)
-from midi_regions import dashboard
+from accounts import tasks
+from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Mode, Reminder
+from consultations.models import ConsultationRequest, RoutingDecision
+from dashboards import selectors as dashboard
+from privacy import services as privacy
 from tests.booking_helpers import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from advisors.models import Advisor
-from midi_regions.models import RoleChange
-from midi_regions.role_audit import acting_as, label
+from audit.models import RoleChange
+from audit.role_changes import acting_as, label
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -399,7 +399,7 @@ def test_the_admin_shows_the_trail_read_only(staff_client, new_user):
 
 
 def test_a_closed_account_can_be_forgotten_in_the_trail(employer_a):
-    from midi_regions.role_audit import forget_person
+    from audit.role_changes import forget_person
 
     real = label(employer_a)
     employer_a.email, employer_a.first_name, employer_a.last_name = "closed-1@invalid.example", "", ""

@@ -1,4 +1,4 @@
-"""Routing consultation requests (appointments.routing): nearest adviser, filters, SLA escalation."""
+"""Routing consultation requests (consultations.routing): nearest adviser, filters, SLA escalation."""
 
 import threading
 from datetime import datetime, time, timedelta
@@ -14,9 +14,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from advisors.models import WeeklyAvailability
-from appointments import routing, tasks
-from appointments.models import Appointment, ConsultationRequest, Mode, RoutingDecision
-from midi_regions.business_hours import add_business_hours
+from appointments import tasks
+from appointments.models import Appointment, Mode
+from consultations import routing
+from consultations.models import ConsultationRequest, RoutingDecision
+from core.business_hours import add_business_hours
 from tests import factories
 
 TORONTO = ZoneInfo("America/Toronto")

@@ -8,9 +8,10 @@ from django.core.management import call_command
 
 from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor
-from appointments.loadgen import seed_load
-from appointments.models import Appointment, ConsultationRequest
-from appointments.slots import is_holiday, local_zone
+from appointments.models import Appointment
+from consultations.models import ConsultationRequest
+from core.business_hours import is_holiday, local_zone
+from devtools.loadgen import seed_load
 from midi_regions.seeding import seed_network
 
 # Early March: the past window crosses the November DST change, the future one the March change.

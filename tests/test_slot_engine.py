@@ -7,13 +7,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appointments.slots import (
-    AdvisorCalendar,
-    Block,
-    add_business_days,
-    free_slots,
-    is_holiday,
-)
+from appointments.slots import AdvisorCalendar, Block, free_slots
+from core.business_hours import add_business_days, is_holiday
 
 TZ = ZoneInfo("America/Toronto")
 FIRST_DAY = date(2026, 10, 26)  # the week before the 2026-11-01 DST change

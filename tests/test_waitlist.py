@@ -9,12 +9,15 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from appointments import services, waitlist
-from appointments.models import Appointment, ConsultationRequest, Mode, SlotHold, WaitlistEntry
+from appointments import services
+from appointments.models import Appointment, Mode
 from appointments.selectors import available_slots
+from consultations.models import ConsultationRequest
 from tests import booking_helpers
 from tests.booking_helpers import tuesday
 from tests.factories import EmployerProfileFactory
+from waitlist import services as waitlist
+from waitlist.models import SlotHold, WaitlistEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -265,7 +268,7 @@ def test_upcoming_limit_on_every_booking_path(bookable, employer_a, advisor):
     assert response.status_code == 409
     assert response.json()["code"] == services.LIMIT_UPCOMING and "2" in response.json()["detail"]
     # An adviser booking a request for the company.
-    from appointments import requests
+    from consultations import services as requests
 
     request = ConsultationRequest.objects.create(
         company=company,

@@ -10,10 +10,13 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 
-from appointments import services, waitlist
-from appointments.models import Appointment, ConsultationRequest, Mode, SlotHold, WaitlistEntry
+from appointments import services
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
 from tests.booking_helpers import NOW, open_weekdays, tuesday
 from tests.factories import EmployerProfileFactory
+from waitlist import services as waitlist
+from waitlist.models import SlotHold, WaitlistEntry
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import midi_regions.i18n
+import core.i18n
 from django.conf import settings
 from django.db import migrations, models
 
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'languages',
                 'ordering': ['code'],
             },
-            bases=(midi_regions.i18n.BilingualNameMixin, models.Model),
+            bases=(core.i18n.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Advisor',

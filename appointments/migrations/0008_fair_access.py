@@ -5,7 +5,7 @@ import django.contrib.postgres.fields.ranges
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import midi_regions.i18n
+import core.i18n
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'checklist items',
                 'ordering': ['topic', 'position', 'pk'],
             },
-            bases=(midi_regions.i18n.BilingualNameMixin, models.Model),
+            bases=(core.i18n.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
             name='WaitlistEntry',

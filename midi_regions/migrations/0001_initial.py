@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import midi_regions.i18n
+import core.i18n
 from django.conf import settings
 from django.db import migrations, models
 
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'regional directorates',
                 'ordering': ['name_fr'],
             },
-            bases=(midi_regions.i18n.BilingualNameMixin, models.Model),
+            bases=(core.i18n.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
             name='AdministrativeRegion',
@@ -47,6 +47,6 @@ class Migration(migrations.Migration):
                 'ordering': ['code'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('code__in', ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16', '17'])), name='region_code_official')],
             },
-            bases=(midi_regions.i18n.BilingualNameMixin, models.Model),
+            bases=(core.i18n.BilingualNameMixin, models.Model),
         ),
     ]

@@ -22,8 +22,9 @@ except ImportError:  # the `browser` fixture skips the test (fails it in CI) and
     expect = None
 
 from advisors.models import TimeOff
-from appointments import requests
-from appointments.models import Appointment, AppointmentEvent, ConsultationRequest, Mode
+from appointments.models import Appointment, AppointmentEvent, Mode
+from consultations import services as requests
+from consultations.models import ConsultationRequest
 from tests import factories
 from tests.browser.test_booking_journey import PASSWORD, fr, open_week
 from tests.browser.test_request_journey import log_in, log_out, proposed_at

@@ -13,7 +13,8 @@ try:
 except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
     expect = None
 
-from appointments.models import ConsultationRequest, Mode
+from appointments.models import Mode
+from consultations.models import ConsultationRequest
 from tests.browser.test_booking_journey import employer as employer  # noqa: PLC0414 (fixtures)
 from tests.browser.test_booking_journey import fr
 from tests.browser.test_booking_journey import open_network as open_network  # noqa: PLC0414

@@ -27,7 +27,8 @@ try:
 except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
     expect = None
 
-from appointments.models import Appointment, ConsultationRequest, Mode, RoutingDecision
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest, RoutingDecision
 from tests import factories
 from tests.booking_helpers import open_weekdays
 from tests.browser.test_booking_journey import PASSWORD, fr
@@ -37,7 +38,7 @@ COMPANY = "Boulangerie du Cap inc."
 SECOND_OFFICE = "Bureau de Services Québec de Shawinigan"
 REASON = "Mme Tremblay est en congé cette semaine."
 BOM = b"\xef\xbb\xbf"
-# The appointments export's columns, in order (midi_regions.export_views.appointment_rows).
+# The appointments export's columns, in order (dashboards.export_views.appointment_rows).
 CSV_HEADER = (
     "identifier",
     "starts at",

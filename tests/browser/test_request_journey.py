@@ -20,7 +20,8 @@ try:
 except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
     expect = None
 
-from appointments.models import Appointment, ConsultationRequest, Mode
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
 from tests import factories
 from tests.browser.test_booking_journey import PASSWORD, fr, open_week
 

@@ -14,12 +14,14 @@ try:
 except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
     expect = None
 
-from appointments.models import Appointment, ConsultationRequest, Mode, WaitlistEntry
-from appointments.slots import local_zone
+from appointments.models import Appointment, Mode
+from consultations.models import ConsultationRequest
+from core.business_hours import local_zone
 from tests import factories
 from tests.booking_helpers import book, local
 from tests.browser.test_booking_journey import PASSWORD, fr, open_week
 from tests.browser.test_request_journey import log_in
+from waitlist.models import WaitlistEntry
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""The adviser's calendar: the page (with a server-rendered week for browsers without JS) and
+the JSON feed FullCalendar reads. Both are scoped to the signed-in adviser: no parameter names
+another adviser, so there is nothing to guess."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from accounts.access import Role, role_required
+from agenda.calendar import InvalidWindow, calendar_events, parse_window, window_appointments
+from core.business_hours import local_zone
+
+
+@require_GET
+@role_required(Role.ADVISOR)
+def calendar_feed_json(request):
+    """FullCalendar's event feed for [start, end) of the signed-in adviser."""
+    try:
+        start, end = parse_window(request.GET.get("start"), request.GET.get("end"))
+    except InvalidWindow as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    events = calendar_events(request.user.advisor, start, end)
+    response = JsonResponse(events, safe=False)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _monday(value: str | None) -> date:
+    """The Monday of the week holding `value` (YYYY-MM-DD), or of this week."""
+    day = None
+    if value:
+        try:
+            day = parse_date(value)
+        except ValueError:
+            day = None
+    day = day or timezone.localdate()
+    return day - timedelta(days=day.weekday())
+
+
+@require_GET
+@role_required(Role.ADVISOR)
+def calendar(request):
+    """The calendar page: FullCalendar on top of a plain list of the week's appointments."""
+    monday = _monday(request.GET.get("week"))
+    tz = local_zone()
+    week_start = datetime.combine(monday, time(0), tzinfo=tz)
+    week_end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
+    page = reverse("advisors:calendar")
+    return render(
+        request,
+        "advisors/calendar.html",
+        {
+            "monday": monday,
+            "sunday": monday + timedelta(days=6),
+            "appointments": list(window_appointments(request.user.advisor, week_start, week_end)),
+            "previous_url": f"{page}?week={(monday - timedelta(days=7)).isoformat()}",
+            "next_url": f"{page}?week={(monday + timedelta(days=7)).isoformat()}",
+            "events_url": reverse("advisors:calendar_events"),
+            "calendar_locale": get_language() or "fr-ca",
+        },
+    )

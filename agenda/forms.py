@@ -1,0 +1,69 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from advisors.models import AvailabilityException, Weekday
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Private note"),
+        help_text=_("Seen by advisers and the regional manager, never by the employer."),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write the note first.")},
+    )
+
+
+class _PointChoiceMixin:
+    """The service point field offers the points the adviser serves, or remote work (empty)."""
+
+    def _limit_points(self, advisor):
+        field = self.fields["service_point"]
+        field.queryset = advisor.service_points.select_related("municipality").order_by("municipality__name")
+        field.empty_label = _("Remote (phone and video)")
+        field.label_from_instance = lambda point: f"{point.host_office} ({point.municipality.name})"
+
+
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class WeeklyBlockForm(_PointChoiceMixin, forms.Form):
+    prefix = "block"  # three forms share a page: distinct field ids
+    weekday = forms.TypedChoiceField(label=_("Day"), choices=Weekday.choices, coerce=int)
+    start_time = forms.TimeField(label=_("From"), widget=TIME_INPUT)
+    end_time = forms.TimeField(label=_("To"), widget=TIME_INPUT)
+    service_point = forms.ModelChoiceField(label=_("Where"), queryset=None, required=False)
+
+    def __init__(self, *args, advisor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_points(advisor)
+
+
+class ExceptionForm(_PointChoiceMixin, forms.Form):
+    prefix = "date"
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    kind = forms.ChoiceField(label=_("Change"), choices=AvailabilityException.Kind.choices)
+    start_time = forms.TimeField(label=_("From"), widget=TIME_INPUT)
+    end_time = forms.TimeField(label=_("To"), widget=TIME_INPUT)
+    service_point = forms.ModelChoiceField(label=_("Where (extra hours only)"), queryset=None, required=False)
+    cancel_hidden = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, advisor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_points(advisor)
+
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class TimeOffForm(forms.Form):
+    prefix = "off"
+    starts_at = forms.DateTimeField(label=_("From"), widget=DATETIME_INPUT)
+    ends_at = forms.DateTimeField(label=_("To"), widget=DATETIME_INPUT)
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        help_text=_("If appointments must be cancelled, the employers read it."),
+        required=False,
+        max_length=200,
+    )
+    cancel_hidden = forms.BooleanField(required=False, widget=forms.HiddenInput)

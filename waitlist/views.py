@@ -1,0 +1,126 @@
+"""The waitlist in the browser: join it from the results page, see your place in line, leave
+it; and the offer page the emailed link opens (confirm or decline the held time)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import Role, company_of, role_required
+from appointments import services
+from appointments.views import error_message
+from consultations.models import ConsultationRequest
+from core.ratelimit import limit_posts
+from service_points.forms import MunicipalityField
+from waitlist import services as waitlist
+from waitlist.forms import WaitlistForm
+from waitlist.models import WaitlistEntry
+
+WAITLIST_ERRORS = {
+    waitlist.ALREADY_WAITING: gettext_lazy(
+        "Your company is already on the waitlist for this topic and this way of meeting. Leave that "
+        "place first to change what you asked for."
+    ),
+    waitlist.OFFER_GONE: gettext_lazy(
+        "This offer is no longer open: it was answered, or the time to confirm has passed and the "
+        "time went to the next company in line."
+    ),
+}
+
+
+@role_required(Role.EMPLOYER)
+def waitlist_list(request):
+    entries = list(waitlist.company_entries(company_of(request.user)))
+    for entry in entries:
+        entry.place = waitlist.position(entry)
+        entry.open_hold = next(
+            (
+                h
+                for h in entry.holds.filter(status="active").select_related("advisor__user")
+                if waitlist.is_open(h)
+            ),
+            None,
+        )
+        if entry.open_hold:
+            entry.offer_token = waitlist.offer_token(entry.open_hold)
+    return render(request, "appointments/waitlist/list.html", {"entries": entries})
+
+
+@role_required(Role.EMPLOYER)
+@limit_posts("request")
+def waitlist_join(request):
+    company = company_of(request.user)
+    if request.method == "POST":
+        form = WaitlistForm(request.POST)
+        if form.is_valid():
+            try:
+                waitlist.join(
+                    company=company,
+                    user=request.user,
+                    data=waitlist.WaitlistData.from_cleaned(form.cleaned_data),
+                )
+            except waitlist.WaitlistError as error:
+                form.add_error(None, WAITLIST_ERRORS[error.code])
+                return render(request, "appointments/waitlist/join.html", {"form": form}, status=409)
+            messages.success(
+                request,
+                _("You are on the waitlist. When a time that suits frees up, we hold it and email you."),
+            )
+            return redirect("appointments:waitlist")
+        return render(request, "appointments/waitlist/join.html", {"form": form}, status=400)
+    initial = {
+        "municipality": MunicipalityField.label_for(company.municipality),
+        "time_of_day": ConsultationRequest.TimeOfDay.ANY,
+        "max_distance_km": 100,
+    }
+    for name in ("topic", "mode", "language"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name]
+    return render(request, "appointments/waitlist/join.html", {"form": WaitlistForm(initial=initial)})
+
+
+@require_POST
+@role_required(Role.EMPLOYER)
+def waitlist_leave(request, uid):
+    entry = WaitlistEntry.objects.filter(company=company_of(request.user), uid=uid).first()
+    if entry is None:
+        raise Http404
+    waitlist.leave(entry=entry)
+    messages.success(request, _("You left the waitlist."))
+    return redirect("appointments:waitlist")
+
+
+@limit_posts("booking")
+def offer(request, token):
+    """The emailed link: the held time, with Confirm and Not this time. The link is the credential
+    (as the manage link of an appointment): no sign-in needed within the hold."""
+    hold = waitlist.hold_for_token(token)
+    if hold is None:
+        return render(request, "appointments/link_invalid.html", {"reason": "invalid"}, status=400)
+    context = {"hold": hold, "entry": hold.entry, "open": waitlist.is_open(hold), "now": timezone.now()}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "decline":
+                waitlist.decline(hold=hold)
+                messages.success(
+                    request, _("The time goes to the next company in line. You keep your place.")
+                )
+                return redirect("appointments:offer", token=token)
+            appointment = waitlist.confirm(hold=hold, by=request.user)
+        except waitlist.WaitlistError as error:
+            context.update(open=False, error=WAITLIST_ERRORS[error.code])
+            return render(request, "appointments/waitlist/offer.html", context, status=410)
+        except services.BookingError as error:
+            context.update(open=False, error=error_message(error))
+            return render(request, "appointments/waitlist/offer.html", context, status=409)
+        messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
+        if request.user.is_authenticated and company_of(request.user) == hold.entry.company:
+            return redirect("appointments:detail", uid=appointment.uid)
+        from appointments.links import manage_url
+
+        return redirect(manage_url(appointment))
+    status = 200 if context["open"] else 410
+    return render(request, "appointments/waitlist/offer.html", context, status=status)
