@@ -20,56 +20,6 @@ from accounts.access import Role, company_of, role_of, role_required
 from accounts.models import CompanyInvitation, EmployerProfile
 from core.ratelimit import limit_posts
 
-INVITE_ERRORS = {
-    invitations.ALREADY_REPRESENTS: gettext_lazy(
-        "This address already represents a company on the service. A person represents one "
-        "company only; they can close that account first, or contact us."
-    ),
-    invitations.TOO_MANY: gettext_lazy(
-        "Your company has too many pending invitations. Revoke some, or wait until they are "
-        "accepted or expire."
-    ),
-}
-# The accept page: status code and message for each reason an invitation cannot be accepted.
-ACCEPT_ERRORS = {
-    invitations.UNKNOWN: (
-        404,
-        gettext_lazy(
-            "This invitation link is not valid. The link may have been cut: copy the whole link "
-            "from the email."
-        ),
-    ),
-    invitations.EXPIRED: (
-        410,
-        gettext_lazy("This invitation has expired. Ask your colleague to send it again from their space."),
-    ),
-    invitations.REVOKED: (
-        410,
-        gettext_lazy("This invitation was withdrawn. Ask your colleague if you should be invited again."),
-    ),
-    invitations.USED: (410, gettext_lazy("This invitation has already been accepted.")),
-    invitations.WRONG_ACCOUNT: (
-        403,
-        gettext_lazy(
-            "This invitation was sent to another email address. Sign out, then sign in or create "
-            "an account with the invited address."
-        ),
-    ),
-    invitations.HAS_ROLE: (
-        403,
-        gettext_lazy(
-            "Your account already represents a company or is a ministry staff account, so it cannot "
-            "accept this invitation."
-        ),
-    ),
-    invitations.UNVERIFIED: (
-        403,
-        gettext_lazy(
-            "Confirm your email address first, with the link we sent you, then open this invitation again."
-        ),
-    ),
-}
-
 
 class InviteForm(forms.Form):
     email = forms.EmailField(
@@ -133,7 +83,7 @@ def invite(request):
             company=company_of(request.user), by=request.user, email=form.cleaned_data["email"]
         )
     except invitations.InvitationError as error:
-        form.add_error("email", INVITE_ERRORS[error.code])
+        form.add_error("email", error.message)
         return _answer(request, form=form, status=409)
     done = _("The invitation is on its way to %(email)s. The link is valid 14 days.") % {
         "email": invitation.email
@@ -164,7 +114,7 @@ def revoke(request, pk: int):
 
 
 def _refused(request, invitation, code):
-    status, message = ACCEPT_ERRORS[code]
+    status, message = invitations.InvitationError(code).status, invitations.InvitationError.message_for(code)
     return render(
         request,
         "accounts/invitation.html",

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, forget_role, role_of
 from accounts.models import Company, CompanyInvitation, EmployerProfile, User
@@ -50,6 +51,47 @@ HAS_ROLE = "has_role"  # the account already represents a company, or is a staff
 
 class InvitationError(ServiceError):
     """The invitation cannot be sent or accepted; `code` says why."""
+
+    messages = {
+        ALREADY_REPRESENTS: gettext_lazy(
+            "This address already represents a company on the service. A person represents one "
+            "company only; they can close that account first, or contact us."
+        ),
+        TOO_MANY: gettext_lazy(
+            "Your company has too many pending  Revoke some, or wait until they are accepted or expire."
+        ),
+        UNKNOWN: gettext_lazy(
+            "This invitation link is not valid. The link may have been cut: copy the whole link "
+            "from the email."
+        ),
+        EXPIRED: gettext_lazy(
+            "This invitation has expired. Ask your colleague to send it again from their space."
+        ),
+        REVOKED: gettext_lazy(
+            "This invitation was withdrawn. Ask your colleague if you should be invited again."
+        ),
+        USED: gettext_lazy("This invitation has already been accepted."),
+        WRONG_ACCOUNT: gettext_lazy(
+            "This invitation was sent to another email address. Sign out, then sign in or create "
+            "an account with the invited address."
+        ),
+        HAS_ROLE: gettext_lazy(
+            "Your account already represents a company or is a ministry staff account, so it cannot "
+            "accept this invitation."
+        ),
+        UNVERIFIED: gettext_lazy(
+            "Confirm your email address first, with the link we sent you, then open this invitation again."
+        ),
+    }
+    statuses = {
+        UNKNOWN: 404,
+        EXPIRED: 410,
+        REVOKED: 410,
+        USED: 410,
+        WRONG_ACCOUNT: 403,
+        HAS_ROLE: 403,
+        UNVERIFIED: 403,
+    }
 
 
 def normalize_email(email: str) -> str:
@@ -102,9 +144,7 @@ def invite(*, company: Company, by: User, email: str, now: datetime | None = Non
             invitation.expires_at = expires_at
             invitation.invited_by = by
             invitation.save(update_fields=["expires_at", "invited_by"])
-        from accounts.tasks import send_invitation_email
-
-        enqueue(send_invitation_email, invitation.pk)
+        enqueue("accounts.send_invitation_email", invitation.pk)
     return invitation
 
 

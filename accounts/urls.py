@@ -3,13 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import invitation_views, token_views, views
 
-app_name = "accounts"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path(_("profile/"), views.profile, name="profile"),
-    path(_("my-data.json"), views.data_export, name="data_export"),
-    path(_("close/"), views.close, name="close"),
     path(_("api-tokens/"), token_views.api_tokens, name="api_tokens"),
     path(_("api-tokens/<int:pk>/revoke/"), token_views.api_token_revoke, name="api_token_revoke"),
     path(_("colleagues/invite/"), invitation_views.invite, name="invite"),

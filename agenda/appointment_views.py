@@ -24,34 +24,11 @@ from appointments import selectors as booking_selectors
 from appointments.forms import CancelForm
 from appointments.models import Appointment
 from appointments.notifications import location_text
-from appointments.views import ERROR_MESSAGES, _reschedule
+from appointments.services import REASSIGN_MESSAGES
+from appointments.views import _reschedule
 from consultations import routing
 from consultations.forms import ReassignForm
 
-ACTION_ERRORS = {
-    **ERROR_MESSAGES,
-    services.NOT_STARTED: gettext_lazy(
-        "An appointment can be marked completed or no-show once it has started."
-    ),
-}
-REASSIGN_ERRORS = {
-    services.SLOT_TAKEN: gettext_lazy(
-        "This adviser has another appointment at that time (their buffers included). Choose someone else."
-    ),
-    services.SLOT_UNAVAILABLE: gettext_lazy(
-        "This adviser is not available at that time: outside their hours, on time off, or at their "
-        "daily maximum. Choose someone else."
-    ),
-    services.NOT_CHANGEABLE: ERROR_MESSAGES[services.NOT_CHANGEABLE],
-    services.NOT_ALLOWED: gettext_lazy(
-        "Only the regional manager of the adviser's directorate, or an administrator, may reassign "
-        "this appointment."
-    ),
-    services.NOT_ELIGIBLE: gettext_lazy(
-        "This adviser cannot take the appointment: they must be active, in the directorate and "
-        "know the topic."
-    ),
-}
 DONE = {
     "confirm": gettext_lazy("Confirmed. The employer is told."),
     "cancel": gettext_lazy("The appointment is cancelled. The employer is told, with your reason."),
@@ -148,7 +125,7 @@ def appointment_action(request, uid):
             return _page(request, appointment, status=400, error=_("Unknown action."))
     except services.BookingError as error:
         appointment.refresh_from_db()
-        return _page(request, appointment, status=409, error=ACTION_ERRORS[error.code])
+        return _page(request, appointment, status=409, error=error.message)
     appointment.refresh_from_db()
     if request.htmx:
         return _page(request, appointment, done=DONE[action])
@@ -192,10 +169,10 @@ def appointment_reassign(request, uid):
     if request.method != "POST":
         return redirect("advisors:appointment", uid=uid)
     if not _is_upcoming(appointment):
-        return _page(request, appointment, status=409, error=REASSIGN_ERRORS[services.NOT_CHANGEABLE])
+        return _page(request, appointment, status=409, error=REASSIGN_MESSAGES[services.NOT_CHANGEABLE])
     form = _reassign_form(request, appointment, data=request.POST)
     if form is None:
-        return _page(request, appointment, status=403, error=REASSIGN_ERRORS[services.NOT_ALLOWED])
+        return _page(request, appointment, status=403, error=REASSIGN_MESSAGES[services.NOT_ALLOWED])
     if not form.is_valid():
         return _page(request, appointment, status=400, reassign_form=form)
     advisor = form.cleaned_data["advisor"]
@@ -206,7 +183,7 @@ def appointment_reassign(request, uid):
     except services.BookingError as error:
         appointment.refresh_from_db()
         status = 403 if error.code == services.NOT_ALLOWED else 409
-        return _page(request, appointment, status=status, error=REASSIGN_ERRORS[error.code])
+        return _page(request, appointment, status=status, error=REASSIGN_MESSAGES[error.code])
     messages.success(
         request,
         _("The appointment is now with %(adviser)s. Both advisers and the employer are told.")

@@ -3,8 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from agenda import appointment_views, availability_views, calendar_views, views
 
-app_name = "advisors"
-
 urlpatterns = [
     path("", views.me, name="me"),
     path(_("availability/"), availability_views.availability, name="availability"),

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, role_of
 from appointments.models import Appointment, ChecklistItem, ChecklistTick
@@ -29,6 +30,15 @@ UNKNOWN_ITEM = "unknown_item"  # not an item of the appointment's topic
 
 class ChecklistError(ServiceError):
     """The tick cannot be changed; `code` says why."""
+
+    messages = {
+        NOT_CHANGEABLE: gettext_lazy(
+            "The appointment is cancelled or has started: its list can no longer be changed."
+        ),
+        UNKNOWN_ITEM: gettext_lazy("The list of documents has changed. Tick them again."),
+        NOT_YOURS: gettext_lazy("Only the company's representatives can change this list."),
+    }
+    statuses = {NOT_CHANGEABLE: 409, UNKNOWN_ITEM: 400, NOT_YOURS: 403}
 
 
 def may_tick(appointment: Appointment, user) -> bool:

@@ -5,11 +5,13 @@ each; emails after commit; every change is written to the appointment's audit tr
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, role_of
 from accounts.models import Company, User
@@ -21,12 +23,6 @@ from core.queue import enqueue
 from service_points.models import Municipality
 from waitlist.models import SlotHold, WaitlistEntry
 
-
-class BookingError(ServiceError):
-    """The booking cannot be made; `code` says why, `params` fill the message (a limit and its
-    count)."""
-
-
 SLOT_TAKEN = "slot_taken"  # booked by someone else meanwhile (409)
 SLOT_UNAVAILABLE = "slot_unavailable"  # not a slot this adviser offers (409)
 NOT_CHANGEABLE = "not_changeable"  # cancelled, past or started (409)
@@ -36,6 +32,62 @@ NOT_ALLOWED = "not_allowed"  # only the directorate's manager or an administrato
 NOT_ELIGIBLE = "not_eligible"  # the chosen adviser cannot take it: inactive, elsewhere, no expertise (409)
 LIMIT_UPCOMING = "limit_upcoming"  # the company holds the topic's maximum of upcoming appointments (409)
 LIMIT_MONTH = "limit_month"  # the company has the topic's maximum in that month (409)
+
+
+class BookingError(ServiceError):
+    """The booking cannot be made; `code` says why, `params` fill the message (a limit and its
+    count)."""
+
+    messages = {
+        SLOT_TAKEN: gettext_lazy("This time was just booked by someone else. Here are the next free times."),
+        SLOT_UNAVAILABLE: gettext_lazy("This time is not available. Here are the free times."),
+        NOT_CHANGEABLE: gettext_lazy(
+            "This appointment can no longer be changed: it is cancelled or has started."
+        ),
+        NOT_STARTED: gettext_lazy("An appointment can be marked completed or no-show once it has started."),
+        LIMIT_UPCOMING: gettext_lazy(
+            "Your company already has %(count)s upcoming appointments on this topic, the most one company "
+            "may hold at once, so that every company gets a turn. Cancel one, or book again after one has "
+            "taken place."
+        ),
+        LIMIT_MONTH: gettext_lazy(
+            "Your company already has %(count)s appointments on this topic in %(month)s, the most one "
+            "company may have in a month. Choose a time in another month."
+        ),
+    }
+    statuses = {NOT_YOURS: 404, NOT_ALLOWED: 403}
+
+    def display_params(self) -> dict:
+        return {
+            name: date_format(value, "YEAR_MONTH_FORMAT") if isinstance(value, date) else value
+            for name, value in self.params.items()
+        }
+
+
+def error_message(error: "BookingError | str") -> str:
+    """The message of a BookingError (with its limit and count), or of a bare error code."""
+    return BookingError.message_for(error) if isinstance(error, str) else error.message
+
+
+# The same refusals as a manager reassigning an appointment reads them.
+REASSIGN_MESSAGES = {
+    SLOT_TAKEN: gettext_lazy(
+        "This adviser has another appointment at that time (their buffers included). Choose someone else."
+    ),
+    SLOT_UNAVAILABLE: gettext_lazy(
+        "This adviser is not available at that time: outside their hours, on time off, or at their "
+        "daily maximum. Choose someone else."
+    ),
+    NOT_CHANGEABLE: BookingError.messages[NOT_CHANGEABLE],
+    NOT_ALLOWED: gettext_lazy(
+        "Only the regional manager of the adviser's directorate, or an administrator, may reassign "
+        "this appointment."
+    ),
+    NOT_ELIGIBLE: gettext_lazy(
+        "This adviser cannot take the appointment: they must be active, in the directorate and "
+        "know the topic."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -312,10 +364,10 @@ def reassign_appointment(
             _record(current, AppointmentEvent.Action.REASSIGNED, by, reason=trail, now=now)
             _offer_to_waitlist(previous.pk, current.starts_at, current.ends_at)
             enqueue_notification(current, "reassigned")
-            from appointments.tasks import send_reassigned_advisor_email
-
-            enqueue(send_reassigned_advisor_email, current.pk, new.pk, True, reason[:300])
-            enqueue(send_reassigned_advisor_email, current.pk, previous.pk, False, reason[:300])
+            enqueue("appointments.send_reassigned_advisor_email", current.pk, new.pk, True, reason[:300])
+            enqueue(
+                "appointments.send_reassigned_advisor_email", current.pk, previous.pk, False, reason[:300]
+            )
     except IntegrityError as exc:
         # The exclusion constraint caught an appointment of the new adviser at that time.
         raise BookingError(SLOT_TAKEN) from exc
@@ -465,6 +517,4 @@ def _offer_to_waitlist(advisor_id: int, start: datetime, end: datetime) -> None:
 
 def enqueue_notification(appointment: Appointment, event: str) -> None:
     """Email the employer about the change once the transaction commits."""
-    from appointments.tasks import send_appointment_email
-
-    enqueue(send_appointment_email, appointment.pk, event, appointment.sequence)
+    enqueue("appointments.send_appointment_email", appointment.pk, event, appointment.sequence)

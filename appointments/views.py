@@ -2,7 +2,6 @@
 and the same actions from the signed link in the emails, without logging in."""
 
 import uuid
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -10,9 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, company_of, role_required
 from advisors.models import Advisor
@@ -23,36 +20,6 @@ from appointments.templatetags.booking import utc_param
 from core.page_cache import cached_page
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
-
-ERROR_MESSAGES = {
-    services.SLOT_TAKEN: gettext_lazy(
-        "This time was just booked by someone else. Here are the next free times."
-    ),
-    services.SLOT_UNAVAILABLE: gettext_lazy("This time is not available. Here are the free times."),
-    services.NOT_CHANGEABLE: gettext_lazy(
-        "This appointment can no longer be changed: it is cancelled or has started."
-    ),
-    services.LIMIT_UPCOMING: gettext_lazy(
-        "Your company already has %(count)s upcoming appointments on this topic, the most one company "
-        "may hold at once, so that every company gets a turn. Cancel one, or book again after one has "
-        "taken place."
-    ),
-    services.LIMIT_MONTH: gettext_lazy(
-        "Your company already has %(count)s appointments on this topic in %(month)s, the most one "
-        "company may have in a month. Choose a time in another month."
-    ),
-}
-
-
-def error_message(error) -> str:
-    """The message for a BookingError (with its limit and count), or for a bare error code."""
-    if not isinstance(error, services.BookingError):
-        return str(ERROR_MESSAGES[error])
-    params = {
-        name: date_format(value, "YEAR_MONTH_FORMAT") if isinstance(value, date) else value
-        for name, value in error.params.items()
-    }
-    return str(ERROR_MESSAGES[error.code]) % params if params else str(ERROR_MESSAGES[error.code])
 
 
 def _slot_search(form, *, advisor=None, from_date=None, company=None):
@@ -226,7 +193,7 @@ def _unavailable(
 ):
     """409: say why (a BookingError or an error code), and show fresh free times instead."""
     search = _slot_search(search_form, advisor=advisor, company=company_of(request.user))
-    context = _slots_context(search_form, search, error=error_message(error), **(extra or {}))
+    context = _slots_context(search_form, search, error=services.error_message(error), **(extra or {}))
     return render(request, template, context, status=409)
 
 
@@ -275,16 +242,6 @@ def _checklist_context(appointment, *, action, form=None, **extra) -> dict:
     }
 
 
-CHECKLIST_ERRORS = {
-    checklist.NOT_CHANGEABLE: (
-        409,
-        gettext_lazy("The appointment is cancelled or has started: its list can no longer be changed."),
-    ),
-    checklist.UNKNOWN_ITEM: (400, gettext_lazy("The list of documents has changed. Tick them again.")),
-    checklist.NOT_YOURS: (403, gettext_lazy("Only the company's representatives can change this list.")),
-}
-
-
 def _tick(request, appointment, *, base_url, by, page_extra=None):
     """Save the ticked documents (the signed-in page and the signed link); the section for htmx,
     else back to the appointment page."""
@@ -296,7 +253,7 @@ def _tick(request, appointment, *, base_url, by, page_extra=None):
                 appointment=appointment, item_ids=[item.pk for item in form.cleaned_data["items"]], by=by
             )
         except checklist.ChecklistError as refused:
-            status, error = CHECKLIST_ERRORS[refused.code]
+            status, error = refused.status, refused.message
     else:
         status = 400
     done = _("Saved. Your adviser sees what is ready.") if status == 200 else ""
@@ -413,7 +370,7 @@ def _cancel(request, appointment, *, base_url):
             reason=form.cleaned_data["reason"],
         )
     except services.BookingError as error:
-        messages.error(request, error_message(error))
+        messages.error(request, services.error_message(error))
         return redirect(base_url)
     messages.success(request, _("Your appointment is cancelled. The time is free for another company."))
     return redirect(base_url)

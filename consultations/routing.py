@@ -22,11 +22,10 @@ from django.utils import timezone, translation
 from accounts.access import Role, role_of
 from accounts.models import User
 from advisors.models import Advisor
-from appointments import tasks
 from appointments.models import Appointment
 from appointments.selectors import last_advisor, qualified_candidates, ranked_options, reassignment_candidates
 from consultations.models import ConsultationRequest, RoutingDecision
-from consultations.services import NOT_OPEN, RequestError
+from consultations.services import NOT_ELIGIBLE, NOT_OPEN, RequestError
 from core.business_hours import add_business_hours
 from core.emails import build_email
 from core.queue import enqueue
@@ -35,7 +34,6 @@ from service_points.models import Municipality
 logger = logging.getLogger(__name__)
 
 STORED_CANDIDATES = 10  # candidates kept in a decision, nearest first
-NOT_ELIGIBLE = "not_eligible"  # the chosen adviser cannot take the request (RequestError, 409)
 UNROUTED_GRACE = timedelta(minutes=2)  # a NEW request older than this lost its routing message
 SWEEP_BATCH = 500  # requests handled per beat tick; the next tick takes the rest
 
@@ -301,11 +299,11 @@ def reassign_request(
             due_at=add_business_hours(now, settings.ROUTING_SLA_BUSINESS_HOURS),
             now=now,
         )
-        enqueue(tasks.send_routing_email, decision.pk)
+        enqueue("appointments.send_routing_email", decision.pk)
         if previous_id:
-            enqueue(tasks.send_request_reassigned_email, decision.pk, "previous", previous_id)
+            enqueue("appointments.send_request_reassigned_email", decision.pk, "previous", previous_id)
         enqueue(
-            tasks.send_request_reassigned_email,
+            "appointments.send_request_reassigned_email",
             decision.pk,
             "employer",
             proposals_withdrawn=proposals_withdrawn,
@@ -340,7 +338,7 @@ def requeue_unrouted(*, now: datetime | None = None) -> int:
     )
     with transaction.atomic():
         for pk in stale:
-            enqueue(tasks.route_request, pk)
+            enqueue("appointments.route_request", pk)
     return len(stale)
 
 
@@ -405,7 +403,7 @@ def _assign(
         due_at=add_business_hours(now, settings.ROUTING_SLA_BUSINESS_HOURS),
         now=now,
     )
-    enqueue(tasks.send_routing_email, decision.pk)
+    enqueue("appointments.send_routing_email", decision.pk)
     return decision
 
 
@@ -451,7 +449,7 @@ def _to_manager(
     # The adviser who let it lapse no longer holds it; the decisions keep who was tried.
     _hand_over(request, hop=hop, advisor_id=None, manager=manager, due_at=None, now=now)
     if manager is not None:
-        enqueue(tasks.send_routing_email, decision.pk)
+        enqueue("appointments.send_routing_email", decision.pk)
     return decision
 
 

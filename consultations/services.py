@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Company, User
 from advisors.models import Advisor
@@ -28,10 +29,22 @@ MAX_PROPOSALS = 3
 NOT_OPEN = "not_open"  # booked, withdrawn: nothing more to do (409)
 NOT_YOURS = "not_yours"  # assigned to someone else meanwhile (409)
 NO_TIMES = "no_times"  # propose at least one time (400)
+NOT_ELIGIBLE = "not_eligible"  # the chosen adviser cannot take the request (reassignment, 409)
 
 
 class RequestError(ServiceError):
     """The request cannot be filed, answered or withdrawn; `code` says why."""
+
+    messages = {
+        NOT_OPEN: gettext_lazy("This request is closed: it was booked or withdrawn."),
+        NOT_YOURS: gettext_lazy("This request is no longer assigned to you."),
+        NO_TIMES: gettext_lazy("Tick at least one time."),
+        NOT_ELIGIBLE: gettext_lazy(
+            "This adviser cannot take the request: they must be active, in the directorate, know the "
+            "topic, and not hold it already."
+        ),
+    }
+    statuses = {NO_TIMES: 400}
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,6 @@ class RequestData:
 
 def create_request(*, company: Company, user: User, data: RequestData) -> ConsultationRequest:
     """Save the request, then route it (Celery) once the transaction commits."""
-    from appointments.tasks import route_request
-
     with transaction.atomic():
         request = ConsultationRequest.objects.create(
             company=company,
@@ -66,7 +77,7 @@ def create_request(*, company: Company, user: User, data: RequestData) -> Consul
             preferred_time=data.preferred_time,
             message=data.message,
         )
-        enqueue(route_request, request.pk)
+        enqueue("appointments.route_request", request.pk)
     return request
 
 
@@ -217,9 +228,7 @@ def withdraw_request(*, request: ConsultationRequest, by: User) -> ConsultationR
 
 
 def enqueue_request_email(request: ConsultationRequest, event: str) -> None:
-    from appointments.tasks import send_request_email
-
-    enqueue(send_request_email, request.pk, event)
+    enqueue("appointments.send_request_email", request.pk, event)
 
 
 def send_request_email(*, request_id: int, event: str) -> int:

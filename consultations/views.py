@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, company_of, role_of, role_required
 from appointments import selectors, services
+from appointments.services import error_message
 from appointments.templatetags.booking import utc_param
-from appointments.views import error_message
 from consultations import routing
 from consultations import services as requests
 from consultations.forms import DeclineRequestForm, HandleRequestForm, ReassignForm, RequestForm
@@ -26,15 +26,6 @@ from consultations.models import ConsultationRequest, RoutingDecision
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 
-REQUEST_ERRORS = {
-    requests.NOT_OPEN: gettext_lazy("This request is closed: it was booked or withdrawn."),
-    requests.NOT_YOURS: gettext_lazy("This request is no longer assigned to you."),
-    requests.NO_TIMES: gettext_lazy("Tick at least one time."),
-    routing.NOT_ELIGIBLE: gettext_lazy(
-        "This adviser cannot take the request: they must be active, in the directorate, know the "
-        "topic, and not hold it already."
-    ),
-}
 NOT_YOURS_TO_REASSIGN = gettext_lazy(
     "Only the regional manager of this request's directorate, or an administrator, may reassign it."
 )
@@ -128,7 +119,7 @@ def request_book(request, uid):
             message = error_message(error)
         return _employer_detail(request, consultation, error=message, status=409)
     except requests.RequestError as error:
-        return _employer_detail(request, consultation, error=REQUEST_ERRORS[error.code], status=409)
+        return _employer_detail(request, consultation, error=error.message, status=409)
     messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
     consultation.refresh_from_db()
     return redirect("appointments:detail", uid=consultation.appointment.uid)
@@ -142,7 +133,7 @@ def request_withdraw(request, uid):
     try:
         requests.withdraw_request(request=consultation, by=request.user)
     except requests.RequestError as error:
-        return _employer_detail(request, consultation, error=REQUEST_ERRORS[error.code], status=409)
+        return _employer_detail(request, consultation, error=error.message, status=409)
     messages.success(request, _("Your request is withdrawn."))
     return redirect("appointments:requests")
 
@@ -227,7 +218,7 @@ def handle(request, uid):
     status, error = 200, None
     if request.method == "POST":
         if not can_act:
-            status, error = 409, REQUEST_ERRORS[requests.NOT_YOURS]
+            status, error = 409, requests.RequestError.message_for(requests.NOT_YOURS)
         elif form.is_valid():
             choices = [_parse_choice(v) for v in form.cleaned_data["times"]]
             try:
@@ -243,7 +234,7 @@ def handle(request, uid):
             except services.BookingError as exc:
                 status, error = 409, error_message(exc)
             except requests.RequestError as exc:
-                status, error = 409, REQUEST_ERRORS[exc.code]
+                status, error = 409, exc.message
         else:
             status = 400
     return _handle_page(
@@ -343,7 +334,7 @@ def decline(request, uid):
             search=None,
             form=None,
             can_act=False,
-            error=REQUEST_ERRORS[requests.NOT_YOURS],
+            error=requests.RequestError.message_for(requests.NOT_YOURS),
             status=409,
         )
     messages.success(request, _("The request is passed on. Thank you for saying why."))
@@ -359,7 +350,11 @@ def reassign_request(request, uid):
     page = {"search": None, "form": None, "can_act": False}
     if consultation.status not in routing.REASSIGNABLE:
         return _handle_page(
-            request, consultation, **page, error=REQUEST_ERRORS[requests.NOT_OPEN], status=409
+            request,
+            consultation,
+            **page,
+            error=requests.RequestError.message_for(requests.NOT_OPEN),
+            status=409,
         )
     form = _reassign_form(request, consultation, data=request.POST)
     if form is None:
@@ -375,7 +370,7 @@ def reassign_request(request, uid):
         return _handle_page(request, consultation, **page, error=NOT_YOURS_TO_REASSIGN, status=403)
     except requests.RequestError as exc:
         consultation.refresh_from_db()
-        return _handle_page(request, consultation, **page, error=REQUEST_ERRORS[exc.code], status=409)
+        return _handle_page(request, consultation, **page, error=exc.message, status=409)
     messages.success(
         request,
         _("The request is now with %(adviser)s. Both advisers and the employer are told.")

@@ -139,6 +139,11 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
+    @classmethod
+    def refusing(cls, error) -> "Conflict":
+        """The 409 of a service's refusal (a core.errors.ServiceError): its message and code."""
+        return cls(detail=error.message, code=error.code)
+
 
 class LimitedJSONParser(JSONParser):
     """JSON bodies of at most settings.API_MAX_BODY_BYTES; malformed or too deeply nested JSON is

@@ -3,6 +3,9 @@
 Callers render in the recipient's language (`translation.override`) and send or attach files.
 """
 
+from smtplib import SMTPException
+
+from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
@@ -23,3 +26,17 @@ def build_email(
     )
     message.attach_alternative(render_to_string(f"{folder}{name}.html", context), "text/html")
     return message
+
+
+def email_task(name: str):
+    """A task that sends email: an SMTP or network failure retries with backoff (10 times, 30 s
+    doubling to 30 min: about two and a half hours); acks_late, so a worker killed mid-send
+    leaves the message queued. Each sender skips an event that is no longer current."""
+    return shared_task(
+        name=name,
+        autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+        retry_backoff=30,
+        retry_backoff_max=1800,
+        max_retries=10,
+        acks_late=True,
+    )

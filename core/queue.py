@@ -26,16 +26,30 @@ logger = logging.getLogger(__name__)
 BROKER_ERRORS = (BrokerUnavailable, OSError)
 
 
-def enqueue(task, *args, **kwargs) -> None:
-    """Send task(*args, **kwargs) to the broker after the surrounding transaction commits."""
-    transaction.on_commit(partial(publish, task, args, kwargs))
+def enqueue(name: str, *args, **kwargs) -> None:
+    """Send the task named `name` with (*args, **kwargs) to the broker after the surrounding
+    transaction commits. By name, so a service never imports the tasks that wrap services: the
+    task modules import the services, never the other way round."""
+    transaction.on_commit(partial(publish, name, args, kwargs))
 
 
-def publish(task, args: tuple, kwargs: dict) -> None:
+def registered_task(name: str):
+    """The task object registered under `name` (the apps' tasks modules imported on first use)."""
+    from celery import current_app
+
+    task = current_app.tasks.get(name)
+    if task is None:
+        current_app.loader.import_default_modules()  # Django apps' tasks.py (autodiscover_tasks)
+        task = current_app.tasks[name]
+    return task
+
+
+def publish(name: str, args: tuple, kwargs: dict) -> None:
     """Send now; if the broker refuses, keep the message for the sweep. Never raises for the
     broker: the transaction it follows has committed."""
-    from midi_regions.celery import app
+    from celery import current_app as app
 
+    task = registered_task(name)
     if app.conf.task_always_eager:  # tests and CELERY_TASK_ALWAYS_EAGER: the task runs here
         task.apply_async(args=args, kwargs=kwargs)
         return

@@ -9,7 +9,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from agenda.api import CalendarView
-from appointments.api import AppointmentViewSet, InboxView, RequestViewSet, SlotSearchView, TopicViewSet
+from appointments.api import AppointmentViewSet, SlotSearchView, TopicViewSet
+from consultations.api import InboxView, RequestViewSet
 from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
 

@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "consultations.context_processors.inbox",
                 "core.page_cache.csrf_placeholder",  # overrides the built-in csrf one: see page_cache
             ],
         },

@@ -218,15 +218,13 @@ def _end_sessions(user: User) -> None:
 
 
 def enqueue_cancellation_email(appointment: Appointment, recipient: Recipient) -> None:
-    from accounts.tasks import send_closed_account_cancellation
-
-    enqueue(send_closed_account_cancellation, appointment.pk, appointment.sequence, asdict(recipient))
+    enqueue(
+        "accounts.send_closed_account_cancellation", appointment.pk, appointment.sequence, asdict(recipient)
+    )
 
 
 def enqueue_account_closed_email(recipient: Recipient, *, cancelled: int, withdrawn: int) -> None:
-    from accounts.tasks import send_account_closed_email
-
-    enqueue(send_account_closed_email, asdict(recipient), cancelled, withdrawn)
+    enqueue("accounts.send_account_closed_email", asdict(recipient), cancelled, withdrawn)
 
 
 def send_cancellation_email(*, appointment_id: int, sequence: int, recipient: Recipient) -> int:

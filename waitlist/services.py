@@ -24,6 +24,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Company, User
 from advisors.models import Advisor
@@ -48,6 +49,18 @@ GENERAL_HORIZON_DAYS = 120  # new hours: look this far ahead at most
 
 class WaitlistError(ServiceError):
     """The company cannot join, or the offer cannot be taken; `code` says why."""
+
+    messages = {
+        ALREADY_WAITING: gettext_lazy(
+            "Your company is already on the waitlist for this topic and this way of meeting. Leave that "
+            "place first to change what you asked for."
+        ),
+        OFFER_GONE: gettext_lazy(
+            "This offer is no longer open: it was answered, or the time to confirm has passed and the "
+            "time went to the next company in line."
+        ),
+    }
+    statuses = {OFFER_GONE: 410}
 
 
 @dataclass(frozen=True)
@@ -133,10 +146,11 @@ def company_entries(company: Company):
 
 def enqueue_offer(advisor_id: int, start: datetime | None = None, end: datetime | None = None) -> None:
     """After commit: offer the adviser's free times (only those overlapping [start, end) if given)."""
-    from appointments.tasks import offer_freed_time
-
     enqueue(
-        offer_freed_time, advisor_id, start.isoformat() if start else None, end.isoformat() if end else None
+        "appointments.offer_freed_time",
+        advisor_id,
+        start.isoformat() if start else None,
+        end.isoformat() if end else None,
     )
 
 
@@ -426,9 +440,7 @@ def decline(*, hold: SlotHold, now: datetime | None = None) -> None:
 
 
 def enqueue_offer_email(hold: SlotHold) -> None:
-    from appointments.tasks import send_waitlist_offer_email
-
-    enqueue(send_waitlist_offer_email, hold.pk)
+    enqueue("appointments.send_waitlist_offer_email", hold.pk)
 
 
 def send_offer_email(*, hold_id: int) -> int:

@@ -6,29 +6,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import Role, company_of, role_required
 from appointments import services
-from appointments.views import error_message
+from appointments.services import error_message
 from consultations.models import ConsultationRequest
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 from waitlist import services as waitlist
 from waitlist.forms import WaitlistForm
 from waitlist.models import WaitlistEntry
-
-WAITLIST_ERRORS = {
-    waitlist.ALREADY_WAITING: gettext_lazy(
-        "Your company is already on the waitlist for this topic and this way of meeting. Leave that "
-        "place first to change what you asked for."
-    ),
-    waitlist.OFFER_GONE: gettext_lazy(
-        "This offer is no longer open: it was answered, or the time to confirm has passed and the "
-        "time went to the next company in line."
-    ),
-}
 
 
 @role_required(Role.EMPLOYER)
@@ -63,7 +51,7 @@ def waitlist_join(request):
                     data=waitlist.WaitlistData.from_cleaned(form.cleaned_data),
                 )
             except waitlist.WaitlistError as error:
-                form.add_error(None, WAITLIST_ERRORS[error.code])
+                form.add_error(None, error.message)
                 return render(request, "appointments/waitlist/join.html", {"form": form}, status=409)
             messages.success(
                 request,
@@ -111,7 +99,7 @@ def offer(request, token):
                 return redirect("appointments:offer", token=token)
             appointment = waitlist.confirm(hold=hold, by=request.user)
         except waitlist.WaitlistError as error:
-            context.update(open=False, error=WAITLIST_ERRORS[error.code])
+            context.update(open=False, error=error.message)
             return render(request, "appointments/waitlist/offer.html", context, status=410)
         except services.BookingError as error:
             context.update(open=False, error=error_message(error))

@@ -1,0 +1,85 @@
+"""The managers' dashboards: one directorate, or the whole network for administrators."""
+
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.access import Role, role_required
+from dashboards import selectors
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def dashboard(request, code: str | None = None):
+    """A directorate's dashboard (its manager, administrators), or the national one (code None:
+    administrators). 15 queries whatever the volume: scope and filter choices (4), figures (10),
+    the menu's inbox count (1)."""
+    catalogue = selectors.Catalogue.for_user(request.user, code)
+    if catalogue is None:
+        raise Http404
+    directorates = catalogue.directorates
+    form = selectors.FilterForm(request.GET, catalogue=catalogue)
+    context = {"form": form, "directorates": directorates, "code": code}
+    if not form.is_valid():
+        return render(request, "midi_regions/dashboard.html", context, status=400)
+    filters = form.filters()
+    figures = selectors.figures(filters, catalogue=catalogue)
+    context.update(
+        filters=filters,
+        query=urlencode(filters.query()),
+        figures=figures,
+        side_by_side=figures["by_directorate"] if code is None else None,
+        export_urls=_export_urls(code),
+        **_charts(figures),
+    )
+    return render(request, "midi_regions/dashboard.html", context)
+
+
+def _export_urls(code: str | None) -> dict:
+    if code is None:
+        return {
+            "appointments": reverse("midi_regions:national_export_appointments"),
+            "requests": reverse("midi_regions:national_export_requests"),
+        }
+    return {
+        "appointments": reverse("midi_regions:export_appointments", kwargs={"code": code}),
+        "requests": reverse("midi_regions:export_requests", kwargs={"code": code}),
+    }
+
+
+def _charts(figures: dict) -> dict:
+    """The data the charts draw (static/js/dashboard.js), labels translated here."""
+    weeks = figures["weeks"]
+    return {
+        "chart_weeks": {
+            "labels": [date_format(w["week"], "j M") for w in weeks],
+            "datasets": [
+                {"label": str(label), "data": [w[key] for w in weeks], "key": key}
+                for key, label in (
+                    ("booked", _("Appointments")),
+                    ("held", _("Held")),
+                    ("cancelled", _("Cancelled")),
+                    ("no_show", _("No-shows")),
+                    ("requests", _("Requests sent")),
+                )
+            ],
+        },
+        "chart_topics": {
+            "labels": [topic.name if topic else "—" for topic, _a, _r in figures["topics"]],
+            "datasets": [
+                {
+                    "label": str(_("Appointments")),
+                    "data": [a for _t, a, _r in figures["topics"]],
+                    "key": "booked",
+                },
+                {
+                    "label": str(_("Requests sent")),
+                    "data": [r for _t, _a, r in figures["topics"]],
+                    "key": "requests",
+                },
+            ],
+        },
+    }
