@@ -14,16 +14,17 @@ reads every migration of this project's apps and reports, with the state just be
   max_length is allowed: PostgreSQL only updates the catalogue) or becomes NOT NULL (a full scan
   under that lock, and the running version may still write NULL);
 - an index, unique or exclusion or check constraint, unique or indexed field, or
-  unique_together/index_together added to one of the `BIG_TABLES` (the build blocks writes for
-  minutes at a million rows): use `AddIndexConcurrently` in a migration with `atomic = False`;
+  unique_together/index_together added to one of the big tables (settings.MIGRATION_LINT_BIG_TABLES;
+  the build blocks writes for minutes at a million rows): use `AddIndexConcurrently` in a
+  migration with `atomic = False`;
   a new table, or a small one, is fine;
 - `RunSQL` or `RunPython` without a reverse (the release cannot be rolled back; use
   `RunPython.noop` / `RunSQL.noop` when there is nothing to undo), and `RunSQL` that builds an
   index on a big table without CONCURRENTLY or alters one.
 
-Migrations already deployed when this check was introduced are listed in `GRANDFATHERED` with
-the reason each was acceptable then; anything else must pass. The rules reason about
-PostgreSQL, the production database, whatever database the check runs on.
+Migrations already deployed when this check was introduced are listed in
+settings.MIGRATION_LINT_GRANDFATHERED with the reason each was acceptable then; anything else
+must pass. The rules reason about PostgreSQL, the production database, whatever database the check runs on.
 """
 
 import re
@@ -36,34 +37,17 @@ from django.db import connections, migrations
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import NOT_PROVIDED
 
-# Tables that grow with the bookings (seed_load fills them by the million): building an index or
-# validating a constraint on them blocks writes for too long. "app_label.model_name".
-BIG_TABLES = {
-    "appointments.appointment",
-    "appointments.appointmentevent",
-    "appointments.consultationrequest",
-    "appointments.reminder",
-    "appointments.routingdecision",
-}
 
-# Deployed before the check existed (2026-11-29): migration → why it was acceptable when it ran.
-# Each adds NOT NULL columns with a Python default only; the fix today would be db_default.
-GRANDFATHERED = {
-    ("accounts", "0002_initial"): "initial schema, split by Django to break a dependency cycle: empty tables",
-    ("advisors", "0002_advisor_buffer_after_minutes_and_more"): (
-        "advisers are created in the admin only; no release served before it"
-    ),
-    ("appointments", "0002_topic_horizon_days_topic_min_notice_business_days_and_more"): (
-        "topics are created in the admin only; no release served before it"
-    ),
-    ("appointments", "0003_requests_reminders_routing"): (
-        "topics are created in the admin only; no release served before it"
-    ),
-    ("appointments", "0004_events_notes_decline"): (
-        "a routing decision written by the previous release during the deploy failed and was "
-        "routed again by the beat's sweep of requests still new"
-    ),
-}
+def big_tables() -> frozenset[str]:
+    """Tables that grow with the bookings (settings.MIGRATION_LINT_BIG_TABLES, database table
+    names): building an index or validating a constraint on them blocks writes for too long."""
+    return frozenset(settings.MIGRATION_LINT_BIG_TABLES)
+
+
+def grandfathered_migrations() -> dict[tuple[str, str], str]:
+    """Migrations deployed before the check existed (settings.MIGRATION_LINT_GRANDFATHERED):
+    (app, migration) → why it was acceptable when it ran."""
+    return {tuple(key.split(".", 1)): why for key, why in settings.MIGRATION_LINT_GRANDFATHERED.items()}
 
 
 @dataclass(frozen=True)
@@ -98,10 +82,12 @@ def postgresql():
 def lint(*, loader: MigrationLoader | None = None, grandfathered=None) -> list[Problem]:
     """Every problem of every migration of the project's apps, oldest first."""
     loader = loader or MigrationLoader(None, ignore_no_migrations=True)
-    grandfathered = GRANDFATHERED if grandfathered is None else grandfathered
+    grandfathered = grandfathered_migrations() if grandfathered is None else grandfathered
     unknown = set(grandfathered) - set(loader.disk_migrations)
     if unknown:
-        raise ValueError(f"GRANDFATHERED names migrations that do not exist: {sorted(unknown)}")
+        raise ValueError(
+            f"MIGRATION_LINT_GRANDFATHERED names migrations that do not exist: {sorted(unknown)}"
+        )
     ours = project_apps()
     database = postgresql()
     problems = []
@@ -143,7 +129,7 @@ def _reasons(operation, migration, state, created, database):
     app = migration.app_label
     model = getattr(operation, "model_name_lower", None) or getattr(operation, "name_lower", None)
     existing = model is not None and model not in created and (app, model) in state.models
-    big = existing and f"{app}.{model}" in BIG_TABLES
+    big = existing and _table(state.models[(app, model)]) in big_tables()
 
     if isinstance(operation, migrations.SeparateDatabaseAndState):
         for inner in operation.database_operations:
@@ -200,19 +186,18 @@ def _altered(name, old, new, big, database):
         yield f"builds an index on a big table under a write lock ({_CONCURRENTLY})"
 
 
-_BIG_TABLE_NAMES = "|".join(re.escape(label.replace(".", "_")) for label in sorted(BIG_TABLES))
-_INDEX_WITHOUT_CONCURRENTLY = re.compile(
-    rf"CREATE\s+(UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY)[^;]*\bON\s+\"?({_BIG_TABLE_NAMES})\b", re.I
-)
-_ALTER_BIG_TABLE = re.compile(rf"ALTER\s+TABLE\s+(ONLY\s+)?\"?({_BIG_TABLE_NAMES})\b", re.I)
+def _table(model_state) -> str:
+    return model_state.options.get("db_table") or f"{model_state.app_label}_{model_state.name_lower}"
 
 
 def _raw_sql(sql):
     statements = sql if isinstance(sql, list | tuple) else [sql]
     text = " ".join(s if isinstance(s, str) else str(s[0]) for s in statements)
-    if _INDEX_WITHOUT_CONCURRENTLY.search(text):
+    names = "|".join(re.escape(name) for name in sorted(big_tables()))
+    index_without_concurrently = rf"CREATE\s+(UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY)[^;]*\bON\s+\"?({names})\b"
+    if re.search(index_without_concurrently, text, re.I):
         yield f"RunSQL builds an index on a big table without CONCURRENTLY ({_CONCURRENTLY})"
-    if _ALTER_BIG_TABLE.search(text):
+    if re.search(rf"ALTER\s+TABLE\s+(ONLY\s+)?\"?({names})\b", text, re.I):
         yield "RunSQL alters a big table: review its lock by hand and allow it explicitly"
 
 

@@ -498,3 +498,32 @@ if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
     raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters (or empty: networks only).")
 # A pending reminder this many minutes past its time counts as late (the midi_reminders_late gauge).
 REMINDER_LATE_MINUTES = env.int("REMINDER_LATE_MINUTES", default=10)
+
+# --- Migration safety (core.migration_lint, `manage.py lint_migrations` in `make test`) ----------
+# Tables that grow with the bookings (seed_load fills them by the million): building an index or
+# validating a constraint on them blocks writes for too long. Database table names.
+MIGRATION_LINT_BIG_TABLES = [
+    "appointments_appointment",
+    "appointments_appointmentevent",
+    "appointments_consultationrequest",  # consultations.ConsultationRequest
+    "appointments_reminder",
+    "appointments_routingdecision",  # consultations.RoutingDecision
+]
+# Deployed before the check existed (2026-11-29): "app.migration" → why it was acceptable when it
+# ran. Each adds NOT NULL columns with a Python default only; the fix today would be db_default.
+MIGRATION_LINT_GRANDFATHERED = {
+    "accounts.0002_initial": "initial schema, split by Django to break a dependency cycle: empty tables",
+    "advisors.0002_advisor_buffer_after_minutes_and_more": (
+        "advisers are created in the admin only; no release served before it"
+    ),
+    "appointments.0002_topic_horizon_days_topic_min_notice_business_days_and_more": (
+        "topics are created in the admin only; no release served before it"
+    ),
+    "appointments.0003_requests_reminders_routing": (
+        "topics are created in the admin only; no release served before it"
+    ),
+    "appointments.0004_events_notes_decline": (
+        "a routing decision written by the previous release during the deploy failed and was "
+        "routed again by the beat's sweep of requests still new"
+    ),
+}

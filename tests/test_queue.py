@@ -3,6 +3,7 @@
 import pytest
 from django.db import transaction
 
+from core import queue
 from core.queue import enqueue
 from core.tasks import echo
 
@@ -10,6 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 class RecordingTask:
+    name = "tests.recorded"
+
     def __init__(self):
         self.sent = []
 
@@ -17,20 +20,37 @@ class RecordingTask:
         self.sent.append((args, kwargs))
 
 
-def test_it_sends_after_commit(django_capture_on_commit_callbacks):
-    task = RecordingTask()
+@pytest.fixture
+def registered(monkeypatch):
+    """registered(task): enqueue() finds `task` under its name."""
+
+    def register(task):
+        monkeypatch.setattr(queue, "registered_task", {task.name: task}.__getitem__)
+        return task
+
+    return register
+
+
+def test_it_sends_after_commit(registered, django_capture_on_commit_callbacks):
+    task = registered(RecordingTask())
     with django_capture_on_commit_callbacks(execute=True):
-        enqueue(task, 1, kind="x")
+        enqueue("tests.recorded", 1, kind="x")
         assert task.sent == []
     assert task.sent == [((1,), {"kind": "x"})]
 
 
-def test_it_sends_nothing_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    task = RecordingTask()
+def test_it_finds_a_task_by_its_name():
+    assert queue.registered_task("midi_regions.echo").apply(args=["salut"]).get()["value"] == "salut"
+    with pytest.raises(KeyError):
+        queue.registered_task("tests.no_such_task")
+
+
+def test_it_sends_nothing_when_the_transaction_rolls_back(registered, django_capture_on_commit_callbacks):
+    task = registered(RecordingTask())
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                enqueue(task, 1)
+                enqueue("tests.recorded", 1)
                 raise RuntimeError("boom")
         except RuntimeError:
             pass
@@ -61,12 +81,13 @@ def real_broker():
 
 
 def test_a_message_the_broker_refuses_after_the_commit_is_kept_not_raised(
-    real_broker, django_capture_on_commit_callbacks
+    real_broker, registered, django_capture_on_commit_callbacks
 ):
     from core.models import UnsentTask
 
+    registered(RefusingTask())
     with django_capture_on_commit_callbacks(execute=True):
-        enqueue(RefusingTask(), 7, kind="x")  # the page that committed does not fail
+        enqueue("tests.refused", 7, kind="x")  # the page that committed does not fail
     kept = UnsentTask.objects.get()
     assert (kept.task, kept.args, kept.kwargs) == ("tests.refused", [7], {"kind": "x"})
     assert "Connection refused" in kept.last_error

@@ -11,11 +11,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.db.models import Q
 
-from accounts import tasks
 from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Mode, Reminder
 from consultations.models import ConsultationRequest, RoutingDecision
 from dashboards import selectors as dashboard
 from privacy import services as privacy
+from privacy import tasks
 from tests.booking_helpers import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]

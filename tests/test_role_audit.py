@@ -384,15 +384,11 @@ def test_the_admin_shows_the_trail_read_only(staff_client, new_user):
     new_user.is_staff = True
     new_user.save()
     change = RoleChange.objects.get(subject=new_user)
-    listing = staff_client.get(reverse("admin:midi_regions_rolechange_changelist"))
+    listing = staff_client.get(reverse("admin:audit_rolechange_changelist"))
     assert listing.status_code == 200 and label(new_user) in listing.content.decode()
-    assert staff_client.get(reverse("admin:midi_regions_rolechange_add")).status_code == 403
-    assert (
-        staff_client.get(reverse("admin:midi_regions_rolechange_delete", args=[change.pk])).status_code == 403
-    )
-    page = staff_client.post(
-        reverse("admin:midi_regions_rolechange_change", args=[change.pk]), {"after": "false"}
-    )
+    assert staff_client.get(reverse("admin:audit_rolechange_add")).status_code == 403
+    assert staff_client.get(reverse("admin:audit_rolechange_delete", args=[change.pk])).status_code == 403
+    page = staff_client.post(reverse("admin:audit_rolechange_change", args=[change.pk]), {"after": "false"})
     assert page.status_code == 403
     change.refresh_from_db()
     assert change.after is True

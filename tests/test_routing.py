@@ -14,9 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from advisors.models import WeeklyAvailability
-from appointments import tasks
 from appointments.models import Appointment, Mode
-from consultations import routing
+from consultations import routing, tasks
 from consultations.models import ConsultationRequest, RoutingDecision
 from core.business_hours import add_business_hours
 from tests import factories

@@ -19,6 +19,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(problems)} unsafe migration operation(s). Split the change over two releases "
                 "(README, Operations: Upgrade), or, for a migration already deployed, add it to "
-                "core.migration_lint.GRANDFATHERED with the reason."
+                "settings.MIGRATION_LINT_GRANDFATHERED with the reason."
             )
         self.stdout.write("Migrations are safe to run under the previous release.")
