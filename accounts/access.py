@@ -11,6 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
+from midi_regions.models import RegionalDirectorate
+
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator"
@@ -79,8 +81,6 @@ def company_of(user):
 
 def directorates_visible_to(user):
     """Directorates whose dashboards and data the user may see."""
-    from midi_regions.models import RegionalDirectorate
-
     role = role_of(user)
     if role == Role.ADMINISTRATOR:
         return RegionalDirectorate.objects.all()

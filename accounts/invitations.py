@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, forget_role, role_of
 from accounts.models import Company, CompanyInvitation, EmployerProfile, User
+from core.emails import build_email
 from core.errors import ServiceError
 from core.queue import enqueue
 
@@ -290,8 +291,6 @@ def accept_url(invitation: CompanyInvitation, *, language: str) -> str:
 
 def send_invitation_email(*, invitation_id: int) -> int:
     """Send the invitation's email; 0 when it is no longer pending (accepted or revoked since)."""
-    from core.emails import build_email
-
     invitation = (
         CompanyInvitation.objects.select_related("company", "invited_by").filter(pk=invitation_id).first()
     )

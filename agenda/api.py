@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import Role
+from accounts.api import allow
 from agenda.calendar import MAX_RANGE_DAYS, InvalidWindow, calendar_events, parse_window
-from core.api import allow
 
 
 class CalendarQuery(serializers.Serializer):

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor
 from appointments.checklist import missing_count
 from appointments.models import Appointment
@@ -27,8 +28,6 @@ def upcoming_appointments(
 def appointment_for(user, uid) -> Appointment | None:
     """One appointment as its adviser, or the manager of that adviser's directorate, may open it:
     None for anyone else (the views answer 404, so another adviser learns nothing)."""
-    from accounts.access import Role, directorates_visible_to, role_of
-
     base = Appointment.objects.select_related(
         "advisor__user",
         "topic",

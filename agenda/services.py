@@ -19,6 +19,7 @@ from accounts.models import User
 from advisors.models import Advisor, AvailabilityChange, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments import services as appointment_services
 from appointments.models import Appointment
+from waitlist import services as waitlist
 
 
 class Hides(Exception):
@@ -37,8 +38,6 @@ def _check_point(advisor: Advisor, service_point) -> None:
 def _log(advisor: Advisor, by: User | None, action: str, what) -> None:
     AvailabilityChange.objects.create(advisor=advisor, actor=by, action=action, description=str(what)[:300])
     # Any change of hours may free a time someone on the waitlist is waiting for.
-    from waitlist import services as waitlist
-
     waitlist.enqueue_offer(advisor.pk)
 
 

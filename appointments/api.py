@@ -19,10 +19,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import Role, company_of
+from accounts.api import allow
 from advisors.models import Language
 from appointments import checklist, selectors, services
 from appointments.models import Appointment, Mode, Topic
-from core.api import Conflict, Pagination, allow
+from core.api import Conflict, Pagination
 from service_points.models import Municipality
 
 EMPLOYER = allow(Role.EMPLOYER)

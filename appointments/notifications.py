@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from advisors.models import Advisor
 from appointments.links import manage_url
 from appointments.models import Appointment, Mode
 from core.emails import build_email
@@ -130,8 +131,6 @@ def send_reassigned_advisor_email(
 ) -> int:
     """Tell an adviser that an appointment was given to them (`taken_over`) or taken off their
     calendar by the manager; returns emails sent. Skipped when a later change undid it."""
-    from advisors.models import Advisor
-
     appointment = Appointment.objects.select_related(
         "advisor__user", "topic", "service_point__municipality", "municipality", "company"
     ).get(pk=appointment_id)

@@ -9,19 +9,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
-from appointments import metrics
+from appointments import claims, metrics
 from appointments.models import Appointment, Mode, Topic
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
-from consultations.models import ConsultationRequest
 from core.business_hours import add_business_days, local_zone
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
-from waitlist.models import SlotHold
 
 DAYS_PER_GROUP = 5  # "the next 5 days that have slots"
 GROUPS = 5  # nearest adviser / service point groups shown
@@ -233,18 +230,13 @@ def hydrate(options: list[Option]) -> None:
         option.service_point = points.get(option.service_point_id)
 
 
-def active_holds(now: datetime | None = None) -> QuerySet[SlotHold]:
-    """Waitlist offers still holding their time (waitlist.services): active, not expired."""
-    return SlotHold.objects.filter(status=SlotHold.Status.ACTIVE, expires_at__gt=now or timezone.now())
-
-
 def load_calendars(
-    advisors: list[Advisor], *, start: date, end: date, ignore_hold: int | None = None
+    advisors: list[Advisor], *, start: date, end: date, keep_claim: str | None = None
 ) -> dict[int, AdvisorCalendar]:
     """The calendars of the given advisers for [start, end): 4 queries whatever their size.
 
-    Times held for a waitlist offer count as booked, except the hold `ignore_hold` (the offer
-    being confirmed)."""
+    Times other apps claim (appointments.claims: waitlist offers…) count as booked, except the
+    claim `keep_claim` (the offer being confirmed)."""
     tz = local_zone()
     ids = [a.pk for a in advisors]
     window_from = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=tz)
@@ -275,12 +267,11 @@ def load_calendars(
         "starts_at__gte": window_from - timedelta(hours=12),
     }
     appointments = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES, **window)
-    holds = active_holds().filter(**window).exclude(pk=ignore_hold)
-    # One query for both: UNION ALL keeps an appointment and a hold of the same time apart.
+    # One query for all: UNION ALL keeps an appointment and a claim of the same time apart.
     for advisor_id, s, e in (
         appointments.order_by()
         .values_list("advisor_id", "starts_at", "ends_at")
-        .union(holds.order_by().values_list("advisor_id", "starts_at", "ends_at"), all=True)
+        .union(*claims.claimed(now=timezone.now(), keep=keep_claim, **window), all=True)
     ):
         booked[advisor_id].append((s, e))
     return {
@@ -388,7 +379,7 @@ def find_free_slot(
     service_point_id: int | None,
     starts_at: datetime,
     now: datetime | None = None,
-    ignore_hold: int | None = None,
+    keep_claim: str | None = None,
 ) -> Slot | None:
     """The offered slot starting at `starts_at` for this adviser, place and mode, or None.
 
@@ -410,7 +401,7 @@ def find_free_slot(
     ]
     if not options:
         return None
-    calendar = load_calendars([advisor], start=day, end=day + timedelta(days=1), ignore_hold=ignore_hold)[
+    calendar = load_calendars([advisor], start=day, end=day + timedelta(days=1), keep_claim=keep_claim)[
         advisor.pk
     ]
     for slot in free_slots(
@@ -455,25 +446,3 @@ def reassignment_candidates(*, directorate_ids, topic: Topic, exclude_advisor_id
     if exclude_advisor_id is not None:
         advisors = advisors.exclude(pk=exclude_advisor_id)
     return advisors.order_by("user__last_name", "user__first_name", "pk")
-
-
-def requests_waiting_for(user) -> Q:
-    """Requests waiting for this user's answer."""
-    if role_of(user) == Role.MANAGER:
-        return Q(status=ConsultationRequest.Status.MANAGER, assigned_manager=user)
-    return Q(
-        assigned_advisor=user.advisor,
-        status__in=[ConsultationRequest.Status.ASSIGNED, ConsultationRequest.Status.PROPOSED],
-    )
-
-
-def requests_visible_to(user) -> Q:
-    """Requests a staff member may open: their own; a manager's whole directorate."""
-    if role_of(user) in (Role.MANAGER, Role.ADMINISTRATOR):
-        ids = list(directorates_visible_to(user).values_list("pk", flat=True))
-        return (
-            Q(municipality__region__directorate__in=ids)
-            | Q(assigned_advisor__home_service_point__municipality__region__directorate__in=ids)
-            | Q(assigned_manager=user)
-        )
-    return Q(assigned_advisor=user.advisor) | Q(decisions__chosen_advisor=user.advisor)

@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Role, role_of
 from accounts.models import Company, User
 from advisors.models import Advisor
-from appointments import metrics, reminders, selectors
+from appointments import claims, metrics, reminders, selectors, signals
 from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Topic
+from core.business_hours import local_zone
 from core.errors import ServiceError
 from core.queue import enqueue
 from service_points.models import Municipality
-from waitlist.models import SlotHold, WaitlistEntry
 
 SLOT_TAKEN = "slot_taken"  # booked by someone else meanwhile (409)
 SLOT_UNAVAILABLE = "slot_unavailable"  # not a slot this adviser offers (409)
@@ -106,7 +106,7 @@ def _lock_advisor(advisor_id: int) -> Advisor:
 
 
 def _check_slot(
-    *, advisor, topic, mode, location, choice: SlotChoice, now, hold_id: int | None = None
+    *, advisor, topic, mode, location, choice: SlotChoice, now, keep_claim: str | None = None
 ) -> selectors.Slot:
     slot = selectors.find_free_slot(
         advisor=advisor,
@@ -116,21 +116,17 @@ def _check_slot(
         service_point_id=choice.service_point_id,
         starts_at=choice.starts_at,
         now=now,
-        ignore_hold=hold_id,
+        keep_claim=keep_claim,
     )
     if slot is None:
         ends_at = choice.starts_at + timedelta(minutes=topic.duration_minutes)
-        taken = (
-            Appointment.objects.filter(
-                advisor=advisor,
-                status__in=Appointment.ACTIVE_STATUSES,
-                starts_at__lt=ends_at,
-                ends_at__gt=choice.starts_at,
-            ).exists()
-            or selectors.active_holds(now)
-            .filter(advisor=advisor, starts_at__lt=ends_at, ends_at__gt=choice.starts_at)
-            .exclude(pk=hold_id)
-            .exists()
+        taken = Appointment.objects.filter(
+            advisor=advisor,
+            status__in=Appointment.ACTIVE_STATUSES,
+            starts_at__lt=ends_at,
+            ends_at__gt=choice.starts_at,
+        ).exists() or claims.overlaps(
+            advisor_id=advisor.pk, start=choice.starts_at, end=ends_at, now=now, keep=keep_claim
         )
         raise BookingError(SLOT_TAKEN if taken else SLOT_UNAVAILABLE)
     return slot
@@ -167,15 +163,16 @@ def book_appointment(
     message: str = "",
     idempotency_key: uuid.UUID | None = None,
     actor: User | None = None,
-    hold: SlotHold | None = None,
+    keep_claim: str | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Book the chosen slot for the company, or raise BookingError. Sends the confirmation.
 
     Every path books through here (the booking page, the API, an adviser booking a request, a
     waitlist offer), so the topic's per-company limits hold on each. `actor` is who booked when
-    it is not the employer (an adviser booking for them); `hold` is the waitlist offer this
-    booking confirms: that time is held for this company only."""
+    it is not the employer (an adviser booking for them); `keep_claim` is the claim on this time
+    that belongs to this booking (appointments.claims: the waitlist offer it confirms), which
+    does not count against it."""
     now = now or timezone.now()
     if idempotency_key:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
@@ -197,7 +194,7 @@ def book_appointment(
                 location=location,
                 choice=choice,
                 now=now,
-                hold_id=hold.pk if hold else None,
+                keep_claim=keep_claim,
             )
             appointment = Appointment.objects.create(
                 advisor=advisor,
@@ -214,11 +211,6 @@ def book_appointment(
             )
             reminders.plan_reminders(appointment, now=now)
             _record(appointment, AppointmentEvent.Action.BOOKED, actor or booked_by, now=now)
-            if hold is not None:
-                SlotHold.objects.filter(pk=hold.pk).update(status=SlotHold.Status.CONFIRMED, closed_at=now)
-                WaitlistEntry.objects.filter(pk=hold.entry_id).update(
-                    status=WaitlistEntry.Status.BOOKED, appointment=appointment, updated_at=now
-                )
             enqueue_notification(appointment, "confirmed")
     except IntegrityError as exc:
         # The exclusion constraint (or the idempotency key) caught a concurrent booking.
@@ -269,7 +261,7 @@ def reschedule_appointment(
             reminders.plan_reminders(current, now=now)
             _record(current, AppointmentEvent.Action.RESCHEDULED, by, previous=previous, now=now)
             enqueue_notification(current, "rescheduled")
-            _offer_to_waitlist(current.advisor_id, previous, previous + (current.ends_at - current.starts_at))
+            _free_time(current.advisor_id, previous, previous + (current.ends_at - current.starts_at))
     except IntegrityError as exc:
         raise BookingError(SLOT_TAKEN) from exc
     return current
@@ -294,7 +286,7 @@ def cancel_appointment(
         reminders.cancel_reminders(current)
         _record(current, AppointmentEvent.Action.CANCELLED, by, reason=current.cancellation_reason, now=now)
         enqueue_notification(current, "cancelled")
-        _offer_to_waitlist(current.advisor_id, current.starts_at, current.ends_at)
+        _free_time(current.advisor_id, current.starts_at, current.ends_at)
     return current
 
 
@@ -362,7 +354,7 @@ def reassign_appointment(
             # (adviser, place) is rendered when they are sent (appointments.reminders).
             trail = f"{previous} → {new}" + (f" – {reason}" if reason else "")
             _record(current, AppointmentEvent.Action.REASSIGNED, by, reason=trail, now=now)
-            _offer_to_waitlist(previous.pk, current.starts_at, current.ends_at)
+            _free_time(previous.pk, current.starts_at, current.ends_at)
             enqueue_notification(current, "reassigned")
             enqueue("appointments.send_reassigned_advisor_email", current.pk, new.pk, True, reason[:300])
             enqueue(
@@ -394,8 +386,6 @@ def _check_free_for(advisor: Advisor, appointment: Appointment) -> None:
     booking window or the place: an appointment of theirs within their buffers → SLOT_TAKEN;
     time off, closed hours, no block covering the time, or the daily maximum → SLOT_UNAVAILABLE.
     """
-    from core.business_hours import local_zone
-
     tz = local_zone()
     start, end = appointment.starts_at, appointment.ends_at
     day = start.astimezone(tz).date()
@@ -508,11 +498,10 @@ def _record(
     )
 
 
-def _offer_to_waitlist(advisor_id: int, start: datetime, end: datetime) -> None:
-    """A time of this adviser was freed: offer it to the waitlist once this commits."""
-    from waitlist import services as waitlist
-
-    waitlist.enqueue_offer(advisor_id, start, end)
+def _free_time(advisor_id: int, start: datetime, end: datetime) -> None:
+    """A time of this adviser was freed: tell the apps that offer it again (the waitlist, which
+    queues its work for after the commit)."""
+    signals.time_freed.send(sender=Appointment, advisor_id=advisor_id, start=start, end=end)
 
 
 def enqueue_notification(appointment: Appointment, event: str) -> None:

@@ -16,6 +16,7 @@ from advisors.models import Advisor
 from appointments import checklist, links, selectors, services
 from appointments.forms import CancelForm, ChecklistForm, SearchForm, SlotForm
 from appointments.models import Appointment, Mode
+from appointments.notifications import location_text
 from appointments.templatetags.booking import utc_param
 from core.page_cache import cached_page
 from core.ratelimit import limit_posts
@@ -295,8 +296,6 @@ def _manage_context(appointment, **extra):
 
 
 def _location(appointment):
-    from appointments.notifications import location_text
-
     return location_text(appointment)
 
 

@@ -2,7 +2,10 @@
 
 from django.db.models import Q, QuerySet
 
+from advisors.models import AvailabilityChange
+from appointments.models import AppointmentEvent
 from audit.models import RoleChange
+from consultations.models import RoutingDecision
 
 
 def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
@@ -10,10 +13,6 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
     moved, cancelled, confirmed, held, missed, reassigned, with who and why), routing decisions
     (assigned, escalated, declined, reassigned), availability changes and role changes of its
     advisers and manager. Four queries."""
-    from advisors.models import AvailabilityChange
-    from appointments.models import AppointmentEvent
-    from consultations.models import RoutingDecision
-
     events = (
         AppointmentEvent.objects.filter(
             appointment__advisor__home_service_point__municipality__region__directorate=directorate

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.access import Role, company_of
-from appointments import selectors
+from accounts.api import allow
 from appointments.api import (
     EMPLOYER,
     AdvisorRef,
@@ -25,9 +25,10 @@ from appointments.api import (
     topic_code,
 )
 from appointments.models import Mode
+from consultations import selectors as request_selectors
 from consultations import services as requests
 from consultations.models import ConsultationRequest, RoutingDecision
-from core.api import Conflict, Pagination, allow
+from core.api import Conflict, Pagination
 
 REQUEST_UID = OpenApiParameter(
     "uid", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The request's `uid`.")
@@ -205,7 +206,7 @@ class InboxView(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         latest = RoutingDecision.objects.filter(request=OuterRef("pk"), hop=OuterRef("hops"))
         return (
-            ConsultationRequest.objects.filter(selectors.requests_waiting_for(self.request.user))
+            ConsultationRequest.objects.filter(request_selectors.requests_waiting_for(self.request.user))
             .select_related("topic", "municipality", "company")
             .annotate(routing_reason=Subquery(latest.values("reason")[:1]))
             .order_by("due_at", "created_at", "pk")

@@ -20,6 +20,7 @@ from appointments import selectors, services
 from appointments.services import error_message
 from appointments.templatetags.booking import utc_param
 from consultations import routing
+from consultations import selectors as request_selectors
 from consultations import services as requests
 from consultations.forms import DeclineRequestForm, HandleRequestForm, ReassignForm, RequestForm
 from consultations.models import ConsultationRequest, RoutingDecision
@@ -152,7 +153,7 @@ def inbox(request):
         # Why each request came to this person: the reason of its latest routing decision.
         latest = RoutingDecision.objects.filter(request=OuterRef("pk"), hop=OuterRef("hops"))
         waiting = list(
-            base.filter(selectors.requests_waiting_for(request.user))
+            base.filter(request_selectors.requests_waiting_for(request.user))
             .annotate(routing_reason=Subquery(latest.values("reason")[:1]))
             .order_by("due_at", "created_at")
         )
@@ -163,7 +164,9 @@ def inbox(request):
     network = None
     if role in (Role.MANAGER, Role.ADMINISTRATOR):
         network = (
-            base.filter(selectors.requests_visible_to(request.user)).distinct().order_by("-created_at")[:200]
+            base.filter(request_selectors.requests_visible_to(request.user))
+            .distinct()
+            .order_by("-created_at")[:200]
         )
     return render(
         request,
@@ -189,7 +192,7 @@ def _parse_choice(value: str) -> services.SlotChoice:
 def _staff_request(request, uid) -> ConsultationRequest:
     """A request this adviser, manager or administrator may open; 404 for anyone else."""
     consultation = (
-        ConsultationRequest.objects.filter(selectors.requests_visible_to(request.user), uid=uid)
+        ConsultationRequest.objects.filter(request_selectors.requests_visible_to(request.user), uid=uid)
         .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
         .distinct()
         .first()

@@ -5,6 +5,7 @@ import os
 import time
 import uuid
 
+from celery import current_app as app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -18,8 +19,6 @@ def check_database() -> None:
 
 
 def check_broker() -> None:
-    from midi_regions.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         # The filesystem transport "connects" without touching disk: prove the folder is usable.

@@ -20,6 +20,7 @@ import os
 import socket
 from functools import cache
 
+from celery import current_app as app
 from prometheus_client import values
 from prometheus_client.core import GaugeMetricFamily
 
@@ -71,8 +72,6 @@ def observe_request(view: str, method: str, status: int, seconds: float) -> None
 
 
 def _queue_names() -> list[str]:
-    from midi_regions.celery import app
-
     queues = app.conf.task_queues
     return [queue.name for queue in queues] if queues else [app.conf.task_default_queue]
 

@@ -14,9 +14,12 @@ tables and need no such row.
 import logging
 from functools import partial
 
+from celery import current_app as app
 from django.db import transaction
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from core.models import UnsentTask
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +38,16 @@ def enqueue(name: str, *args, **kwargs) -> None:
 
 def registered_task(name: str):
     """The task object registered under `name` (the apps' tasks modules imported on first use)."""
-    from celery import current_app
-
-    task = current_app.tasks.get(name)
+    task = app.tasks.get(name)
     if task is None:
-        current_app.loader.import_default_modules()  # Django apps' tasks.py (autodiscover_tasks)
-        task = current_app.tasks[name]
+        app.loader.import_default_modules()  # Django apps' tasks.py (autodiscover_tasks)
+        task = app.tasks[name]
     return task
 
 
 def publish(name: str, args: tuple, kwargs: dict) -> None:
     """Send now; if the broker refuses, keep the message for the sweep. Never raises for the
     broker: the transaction it follows has committed."""
-    from celery import current_app as app
-
     task = registered_task(name)
     if app.conf.task_always_eager:  # tests and CELERY_TASK_ALWAYS_EAGER: the task runs here
         task.apply_async(args=args, kwargs=kwargs)
@@ -63,8 +62,6 @@ def publish(name: str, args: tuple, kwargs: dict) -> None:
 
 
 def _keep(name: str, args, kwargs, error: Exception) -> None:
-    from core.models import UnsentTask
-
     try:
         UnsentTask.objects.create(
             task=name, args=list(args), kwargs=dict(kwargs), last_error=str(error)[:300]
@@ -81,9 +78,6 @@ def resend_unsent(*, limit: int = 500) -> int:
     twice; the email senders skip events that are no longer current, and that window is a few
     milliseconds where the alternative is losing the message.
     """
-    from core.models import UnsentTask
-    from midi_regions.celery import app
-
     sent = 0
     with transaction.atomic():
         rows = list(UnsentTask.objects.select_for_update(skip_locked=True).order_by("pk")[:limit])

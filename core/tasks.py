@@ -5,6 +5,8 @@ import socket
 
 from celery import shared_task
 
+from core.queue import resend_unsent
+
 logger = logging.getLogger(__name__)
 
 
@@ -18,6 +20,4 @@ def echo(value: str) -> dict:
 @shared_task(name="midi_regions.resend_unsent_tasks", ignore_result=True)
 def resend_unsent_tasks() -> int:
     """Beat, every minute: publish again the messages the broker refused (core.queue)."""
-    from core.queue import resend_unsent
-
     return resend_unsent()

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import Role, directorates_visible_to
-from core.api import allow
+from accounts.api import allow
 from dashboards import selectors as dashboard
 
 STAFF = allow(Role.MANAGER, Role.ADMINISTRATOR)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments.models import Appointment, Mode, Topic
 from consultations.models import ConsultationRequest
@@ -99,8 +100,6 @@ class Catalogue:
     def for_user(cls, user, code: str | None) -> "Catalogue | None":
         """The catalogue of the directorates a dashboard URL shows to this user, or None (404).
         The access check rides on the regions query: 4 queries in all."""
-        from accounts.access import Role, directorates_visible_to, role_of
-
         regions = AdministrativeRegion.objects.filter(directorate__in=directorates_visible_to(user))
         if code is None and role_of(user) != Role.ADMINISTRATOR:
             return None

@@ -44,6 +44,7 @@ from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from core.business_hours import add_business_hours, is_holiday, local_zone
 from midi_regions.models import RegionalDirectorate
+from midi_regions.seeding import seed_network
 from service_points.models import Municipality
 
 LOAD_EMAIL_DOMAIN = "load.example"
@@ -138,8 +139,6 @@ def _bulk(model, objects, report: LoadReport, kind: str) -> None:
 def ensure_network(report: LoadReport) -> None:
     """Run seed_network() when the real advisers are missing."""
     if not Advisor.objects.exclude(**LOAD_ADVISERS).exists():
-        from midi_regions.seeding import seed_network
-
         seed_network()
         report.seeded_network = True
 

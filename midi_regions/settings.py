@@ -261,7 +261,7 @@ API_RATE_LIMITS = {
 API_MAX_BODY_BYTES = 64 * 1024  # the largest real body (a request's message) is under 10 kB
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api.BearerTokenAuthentication",
+        "accounts.api.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

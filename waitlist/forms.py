@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Language
 from appointments.forms import WEEKDAYS, SearchForm
-from consultations.models import ConsultationRequest
+from appointments.models import TimeOfDay
 from service_points.forms import MunicipalityField
 
 
@@ -35,9 +35,9 @@ class WaitlistForm(forms.Form):
     )
     time_of_day = forms.ChoiceField(
         label=_("Time of day"),
-        choices=ConsultationRequest.TimeOfDay.choices,
+        choices=TimeOfDay.choices,
         widget=forms.RadioSelect,
-        initial=ConsultationRequest.TimeOfDay.ANY,
+        initial=TimeOfDay.ANY,
     )
     until = forms.DateField(
         label=_("Until (optional)"),

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
@@ -29,9 +30,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Company, User
 from advisors.models import Advisor
 from appointments import selectors, services
-from appointments.models import Mode, Topic
+from appointments.models import Mode, TimeOfDay, Topic
 from appointments.slots import Slot, free_slots
-from consultations.models import ConsultationRequest
 from core.business_hours import local_zone
 from core.emails import build_email
 from core.errors import ServiceError
@@ -95,7 +95,7 @@ def join(*, company: Company, user: User, data: WaitlistData, now: datetime | No
                 max_distance_km=data.max_distance_km,
                 language=data.language or "",
                 weekdays=sorted(set(data.weekdays or [])),
-                time_of_day=data.time_of_day or ConsultationRequest.TimeOfDay.ANY,
+                time_of_day=data.time_of_day or TimeOfDay.ANY,
                 until=data.until,
                 created_at=now or timezone.now(),
             )
@@ -142,6 +142,30 @@ def company_entries(company: Company):
 
 
 # --- Offering ----------------------------------------------------------------------------------
+
+
+def active_holds(now: datetime | None = None) -> QuerySet[SlotHold]:
+    """Offers still holding their time: active, not expired."""
+    return SlotHold.objects.filter(status=SlotHold.Status.ACTIVE, expires_at__gt=now or timezone.now())
+
+
+def claim_key(hold: SlotHold) -> str:
+    """The key (appointments.claims) under which a hold's time is kept for its own booking."""
+    return f"waitlist-hold:{hold.pk}"
+
+
+def held_times(now: datetime, keep: str | None) -> QuerySet[SlotHold]:
+    """The waitlist's claims on advisers' time (appointments.claims): its active holds, but the
+    one being confirmed."""
+    holds = active_holds(now)
+    if keep and keep.startswith("waitlist-hold:"):
+        holds = holds.exclude(pk=int(keep.removeprefix("waitlist-hold:")))
+    return holds
+
+
+def time_freed(sender, *, advisor_id: int, start: datetime, end: datetime, **kwargs) -> None:
+    """appointments.signals.time_freed: offer the freed time to the waitlist after the commit."""
+    enqueue_offer(advisor_id, start, end)
 
 
 def enqueue_offer(advisor_id: int, start: datetime | None = None, end: datetime | None = None) -> None:
@@ -202,9 +226,9 @@ def _fits_time(entry: _Waiting, slot: Slot, tz) -> bool:
         return False
     if entry.weekdays and local.weekday() not in entry.weekdays:
         return False
-    if entry.time_of_day == ConsultationRequest.TimeOfDay.MORNING:
+    if entry.time_of_day == TimeOfDay.MORNING:
         return local.hour < 12
-    if entry.time_of_day == ConsultationRequest.TimeOfDay.AFTERNOON:
+    if entry.time_of_day == TimeOfDay.AFTERNOON:
         return local.hour >= 12
     return True
 
@@ -408,16 +432,21 @@ def confirm(*, hold: SlotHold, by: User | None, now: datetime | None = None):
             if not is_open(current, now):
                 raise WaitlistError(OFFER_GONE)
             entry = current.entry
-            return services.book_appointment(
+            appointment = services.book_appointment(
                 company=entry.company,
                 booked_by=by if by is not None and by.is_authenticated else entry.joined_by,
                 topic=entry.topic,
                 mode=entry.mode,
                 location=entry.municipality,
                 choice=services.SlotChoice(current.advisor_id, current.service_point_id, current.starts_at),
-                hold=current,
+                keep_claim=claim_key(current),
                 now=now,
             )
+            SlotHold.objects.filter(pk=current.pk).update(status=SlotHold.Status.CONFIRMED, closed_at=now)
+            WaitlistEntry.objects.filter(pk=current.entry_id).update(
+                status=WaitlistEntry.Status.BOOKED, appointment=appointment, updated_at=now
+            )
+            return appointment
     except services.BookingError:
         with transaction.atomic():
             current = SlotHold.objects.select_for_update().get(pk=hold.pk)

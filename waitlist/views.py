@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Role, company_of, role_required
 from appointments import services
+from appointments.links import manage_url
+from appointments.models import TimeOfDay
 from appointments.services import error_message
-from consultations.models import ConsultationRequest
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 from waitlist import services as waitlist
@@ -61,7 +62,7 @@ def waitlist_join(request):
         return render(request, "appointments/waitlist/join.html", {"form": form}, status=400)
     initial = {
         "municipality": MunicipalityField.label_for(company.municipality),
-        "time_of_day": ConsultationRequest.TimeOfDay.ANY,
+        "time_of_day": TimeOfDay.ANY,
         "max_distance_km": 100,
     }
     for name in ("topic", "mode", "language"):
@@ -107,8 +108,6 @@ def offer(request, token):
         messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
         if request.user.is_authenticated and company_of(request.user) == hold.entry.company:
             return redirect("appointments:detail", uid=appointment.uid)
-        from appointments.links import manage_url
-
         return redirect(manage_url(appointment))
     status = 200 if context["open"] else 410
     return render(request, "appointments/waitlist/offer.html", context, status=status)

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from django import template
 
+from appointments.forms import WEEKDAYS
+
 register = template.Library()
 
 
@@ -16,6 +18,4 @@ def utc_param(moment: datetime) -> str:
 @register.filter
 def weekday_name(index: int) -> str:
     """0 → "Monday", in the active language."""
-    from appointments.forms import WEEKDAYS
-
     return str(dict(WEEKDAYS).get(index, ""))

@@ -1,0 +1,45 @@
+"""Claims on an adviser's time kept by other apps.
+
+Slot search and booking count an adviser's time as taken by their appointments and by whatever
+other apps register here (`register`, from their AppConfig.ready): the waitlist's held offers
+today; group sessions and synced calendars as they come. A source returns, for the moment `now`,
+a queryset of rows with `advisor_id`, `starts_at` and `ends_at`; slot search filters it to its
+window and UNIONs it with the appointments in one query, and booking checks the chosen time
+against it under the adviser's row lock.
+
+`keep` names one claim that does not count against the booking being made (the waitlist offer
+being confirmed books its own held time): each source recognises the keys it issued.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+ClaimSource = Callable[[datetime, str | None], QuerySet]
+
+_SOURCES: list[ClaimSource] = []
+
+
+def register(source: ClaimSource) -> None:
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+
+
+def claimed(*, now: datetime, keep: str | None = None, **window) -> list[QuerySet]:
+    """Each source's claims filtered by `window` (Django lookups on advisor_id, starts_at,
+    ends_at), as (advisor_id, starts_at, ends_at) value lists ready for a UNION."""
+    return [
+        source(now, keep).filter(**window).order_by().values_list("advisor_id", "starts_at", "ends_at")
+        for source in _SOURCES
+    ]
+
+
+def overlaps(
+    *, advisor_id: int, start: datetime, end: datetime, now: datetime, keep: str | None = None
+) -> bool:
+    """Whether another app claims any of [start, end) of this adviser's time."""
+    return any(
+        query.exists()
+        for query in claimed(now=now, keep=keep, advisor_id=advisor_id, starts_at__lt=end, ends_at__gt=start)
+    )

@@ -1,0 +1,7 @@
+"""What booking tells the apps above it, without importing them."""
+
+from django.dispatch import Signal
+
+# An adviser's time [start, end) became free (a cancellation, a move, a reassignment), once the
+# change commits. Sent with advisor_id, start, end. The waitlist offers it to the next in line.
+time_freed = Signal()
