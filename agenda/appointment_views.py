@@ -93,7 +93,7 @@ def _context(request, appointment, **extra):
 
 
 def _page(request, appointment, *, status=200, **extra):
-    template = "advisors/partials/appointment_panel.html" if request.htmx else "advisors/appointment.html"
+    template = "agenda/partials/appointment_panel.html" if request.htmx else "agenda/appointment.html"
     return render(request, template, _context(request, appointment, **extra), status=status)
 
 

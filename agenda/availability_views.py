@@ -32,7 +32,7 @@ def _page(request, *, status=200, **forms):
         "time_off_form": TimeOffForm(),
         **forms,
     }
-    return render(request, "advisors/availability.html", context, status=status)
+    return render(request, "agenda/availability.html", context, status=status)
 
 
 def _done(request, text, anchor):

@@ -54,7 +54,7 @@ def calendar(request):
     page = reverse("advisors:calendar")
     return render(
         request,
-        "advisors/calendar.html",
+        "agenda/calendar.html",
         {
             "monday": monday,
             "sunday": monday + timedelta(days=6),

@@ -33,7 +33,7 @@ def me(request):
     )
     return render(
         request,
-        "advisors/me.html",
+        "agenda/me.html",
         {
             "advisor": advisor,
             "appointments": selectors.upcoming_appointments(advisor),

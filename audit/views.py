@@ -16,7 +16,7 @@ def audit(request, code: str):
         raise Http404
     return render(
         request,
-        "midi_regions/audit.html",
+        "audit/audit.html",
         {"directorate": directorate, "rows": selectors.audit_trail(directorate)},
     )
 
@@ -27,4 +27,4 @@ def national_audit(request):
     the 404 of the national dashboard)."""
     if role_of(request.user) != Role.ADMINISTRATOR:
         raise Http404
-    return render(request, "midi_regions/national_audit.html", {"changes": selectors.role_changes()})
+    return render(request, "audit/national_audit.html", {"changes": selectors.role_changes()})

@@ -52,7 +52,7 @@ def request_new(request):
                 request, _("Your request is sent. The nearest qualified adviser will answer you by email.")
             )
             return redirect("appointments:request_detail", uid=created.uid)
-        return render(request, "appointments/requests/new.html", {"form": form}, status=400)
+        return render(request, "consultations/new.html", {"form": form}, status=400)
     initial = {
         "municipality": MunicipalityField.label_for(company.municipality),
         "language": "en" if request.user.language.startswith("en") else "fr",
@@ -61,7 +61,7 @@ def request_new(request):
     for name in ("topic", "mode"):
         if request.GET.get(name):
             initial[name] = request.GET[name]
-    return render(request, "appointments/requests/new.html", {"form": RequestForm(initial=initial)})
+    return render(request, "consultations/new.html", {"form": RequestForm(initial=initial)})
 
 
 def _company_request(request, uid) -> ConsultationRequest:
@@ -82,7 +82,7 @@ def request_list(request):
         .select_related("topic", "municipality", "assigned_advisor__user")
         .order_by("-created_at")[:100]
     )
-    return render(request, "appointments/requests/list.html", {"rows": rows})
+    return render(request, "consultations/list.html", {"rows": rows})
 
 
 @role_required(Role.EMPLOYER)
@@ -95,7 +95,7 @@ def _employer_detail(request, consultation, *, error=None, status=200):
     proposals = consultation.proposals.select_related("advisor__user", "service_point__municipality")
     return render(
         request,
-        "appointments/requests/detail.html",
+        "consultations/detail.html",
         {"consultation": consultation, "proposals": proposals, "error": error},
         status=status,
     )
@@ -170,7 +170,7 @@ def inbox(request):
         )
     return render(
         request,
-        "appointments/requests/inbox.html",
+        "consultations/inbox.html",
         {"waiting": waiting, "network": network, "now": timezone.now()},
     )
 
@@ -267,7 +267,7 @@ def _handle_page(
     latest = consultation.decisions.filter(hop=consultation.hops).first()
     return render(
         request,
-        "appointments/requests/handle.html",
+        "consultations/handle.html",
         {
             "consultation": consultation,
             "search": search,

@@ -14,7 +14,7 @@ def api_reference(request):
     """The API's reference for developers, written from its OpenAPI schema in the page's language."""
     return render(
         request,
-        "midi_regions/api_reference.html",
+        "core/api_reference.html",
         {
             "reference": reference_page.reference(get_language()),
             "base_url": request.build_absolute_uri("/api/v1/"),

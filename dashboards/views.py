@@ -24,7 +24,7 @@ def dashboard(request, code: str | None = None):
     form = selectors.FilterForm(request.GET, catalogue=catalogue)
     context = {"form": form, "directorates": directorates, "code": code}
     if not form.is_valid():
-        return render(request, "midi_regions/dashboard.html", context, status=400)
+        return render(request, "dashboards/dashboard.html", context, status=400)
     filters = form.filters()
     figures = selectors.figures(filters, catalogue=catalogue)
     context.update(
@@ -35,7 +35,7 @@ def dashboard(request, code: str | None = None):
         export_urls=_export_urls(code),
         **_charts(figures),
     )
-    return render(request, "midi_regions/dashboard.html", context)
+    return render(request, "dashboards/dashboard.html", context)
 
 
 def _export_urls(code: str | None) -> dict:

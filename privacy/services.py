@@ -269,14 +269,14 @@ def send_account_closed_email(*, recipient: Recipient, cancelled: int, withdrawn
         "site_url": settings.SITE_URL,
     }
     with translation.override(recipient.language):
-        subject = " ".join(render_to_string("accounts/email/account_closed_subject.txt", context).split())
+        subject = " ".join(render_to_string("privacy/email/account_closed_subject.txt", context).split())
         message = EmailMultiAlternatives(
             subject=subject,
-            body=render_to_string("accounts/email/account_closed.txt", context),
+            body=render_to_string("privacy/email/account_closed.txt", context),
             to=[recipient.email],
         )
         message.attach_alternative(
-            render_to_string("accounts/email/account_closed.html", context), "text/html"
+            render_to_string("privacy/email/account_closed.html", context), "text/html"
         )
         message.send()
     return 1

@@ -36,7 +36,7 @@ def close(request):
     """Law 25: an employer closes their account. Personal data are anonymised, statistics kept."""
     if role_of(request.user) != Role.EMPLOYER:
         # Staff accounts are managed by administrators; a new user has no company account yet.
-        return render(request, "accounts/close.html", {"refused": True}, status=403)
+        return render(request, "privacy/close.html", {"refused": True}, status=403)
     if request.method == "POST":
         form = CloseAccountForm(request.POST, user=request.user)
         if form.is_valid():
@@ -61,7 +61,7 @@ def close(request):
         form = CloseAccountForm(user=request.user)
     return render(
         request,
-        "accounts/close.html",
+        "privacy/close.html",
         {"form": form, "outlook": closure_outlook(user=request.user)},
         status=400 if form.is_bound else 200,
     )

@@ -35,7 +35,7 @@ def waitlist_list(request):
         )
         if entry.open_hold:
             entry.offer_token = waitlist.offer_token(entry.open_hold)
-    return render(request, "appointments/waitlist/list.html", {"entries": entries})
+    return render(request, "waitlist/list.html", {"entries": entries})
 
 
 @role_required(Role.EMPLOYER)
@@ -53,13 +53,13 @@ def waitlist_join(request):
                 )
             except waitlist.WaitlistError as error:
                 form.add_error(None, error.message)
-                return render(request, "appointments/waitlist/join.html", {"form": form}, status=409)
+                return render(request, "waitlist/join.html", {"form": form}, status=409)
             messages.success(
                 request,
                 _("You are on the waitlist. When a time that suits frees up, we hold it and email you."),
             )
             return redirect("appointments:waitlist")
-        return render(request, "appointments/waitlist/join.html", {"form": form}, status=400)
+        return render(request, "waitlist/join.html", {"form": form}, status=400)
     initial = {
         "municipality": MunicipalityField.label_for(company.municipality),
         "time_of_day": TimeOfDay.ANY,
@@ -68,7 +68,7 @@ def waitlist_join(request):
     for name in ("topic", "mode", "language"):
         if request.GET.get(name):
             initial[name] = request.GET[name]
-    return render(request, "appointments/waitlist/join.html", {"form": WaitlistForm(initial=initial)})
+    return render(request, "waitlist/join.html", {"form": WaitlistForm(initial=initial)})
 
 
 @require_POST
@@ -101,13 +101,13 @@ def offer(request, token):
             appointment = waitlist.confirm(hold=hold, by=request.user)
         except waitlist.WaitlistError as error:
             context.update(open=False, error=error.message)
-            return render(request, "appointments/waitlist/offer.html", context, status=410)
+            return render(request, "waitlist/offer.html", context, status=410)
         except services.BookingError as error:
             context.update(open=False, error=error_message(error))
-            return render(request, "appointments/waitlist/offer.html", context, status=409)
+            return render(request, "waitlist/offer.html", context, status=409)
         messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
         if request.user.is_authenticated and company_of(request.user) == hold.entry.company:
             return redirect("appointments:detail", uid=appointment.uid)
         return redirect(manage_url(appointment))
     status = 200 if context["open"] else 410
-    return render(request, "appointments/waitlist/offer.html", context, status=status)
+    return render(request, "waitlist/offer.html", context, status=status)
