@@ -14,6 +14,8 @@ from appointments.links import manage_url
 from appointments.models import Appointment, Mode
 from core.emails import build_email
 
+EMAILS = "appointments/email/"
+
 # What each event's email says first: (subject, opening sentence).
 EVENTS = {
     "confirmed": (
@@ -119,7 +121,7 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
                 "manage_url": manage_url(appointment, language=user.language),
                 "site_url": settings.SITE_URL,
             }
-            message = build_email("appointment", context, to=[user.email])
+            message = build_email("appointment", context, to=[user.email], folder=EMAILS)
             message.attach("rendez-vous.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
             message.send()
             sent += 1
@@ -152,5 +154,5 @@ def send_reassigned_advisor_email(
             "link": link,
             "site_url": settings.SITE_URL,
         }
-        build_email("appointment_reassigned_advisor", context, to=[user.email]).send()
+        build_email("appointment_reassigned_advisor", context, to=[user.email], folder=EMAILS).send()
     return 1

@@ -31,6 +31,8 @@ from core.emails import build_email
 from core.queue import enqueue
 from service_points.models import Municipality
 
+EMAILS = "consultations/email/"
+
 logger = logging.getLogger(__name__)
 
 STORED_CANDIDATES = 10  # candidates kept in a decision, nearest first
@@ -500,7 +502,7 @@ def send_routing_email(decision_id: int) -> int:
             "reassigned": decision.reason == Reason.REASSIGNED,
             "site_url": settings.SITE_URL,
         }
-        build_email(template, context, to=[user.email]).send()
+        build_email(template, context, to=[user.email], folder=EMAILS).send()
     return 1
 
 
@@ -550,5 +552,5 @@ def send_request_reassigned_email(
             "link": _absolute(link_name, language=user.language, args=args),
             "site_url": settings.SITE_URL,
         }
-        build_email(template, context, to=[user.email]).send()
+        build_email(template, context, to=[user.email], folder=EMAILS).send()
     return 1

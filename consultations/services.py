@@ -24,6 +24,8 @@ from core.errors import ServiceError
 from core.queue import enqueue
 from service_points.models import Municipality
 
+EMAILS = "consultations/email/"
+
 MAX_PROPOSALS = 3
 
 NOT_OPEN = "not_open"  # booked, withdrawn: nothing more to do (409)
@@ -249,6 +251,6 @@ def send_request_email(*, request_id: int, event: str) -> int:
             "user": user,
             "url": settings.SITE_URL + reverse("appointments:request_detail", kwargs={"uid": request.uid}),
         }
-        message = build_email("request_proposed", context, to=[user.email])
+        message = build_email("request_proposed", context, to=[user.email], folder=EMAILS)
         message.send()
     return 1

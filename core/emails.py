@@ -9,14 +9,12 @@ from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-TEMPLATES = "appointments/email/"
-
 
 def build_email(
-    name: str, context: dict, *, to: list[str], headers: dict | None = None, folder: str = TEMPLATES
+    name: str, context: dict, *, to: list[str], folder: str, headers: dict | None = None
 ) -> EmailMultiAlternatives:
     """The email `name` (text with an HTML alternative) for `context`, in the active language;
-    its templates are in `folder` (another app's emails pass theirs)."""
+    its templates are in `folder` (an app's own, e.g. "appointments/email/")."""
     subject = " ".join(render_to_string(f"{folder}{name}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,

@@ -37,6 +37,8 @@ from core.queue import enqueue
 from waitlist import services as waitlist
 from waitlist.models import WaitlistEntry
 
+APPOINTMENT_EMAILS = "appointments/email/"  # the cancellation is the appointment email
+
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER_DOMAIN = "invalid.example"  # reserved names (RFC 2606, RFC 6761): never delivered
@@ -251,7 +253,7 @@ def send_cancellation_email(*, appointment_id: int, sequence: int, recipient: Re
             "manage_url": "",
             "site_url": settings.SITE_URL,
         }
-        message = build_email("appointment", context, to=[recipient.email])
+        message = build_email("appointment", context, to=[recipient.email], folder=APPOINTMENT_EMAILS)
         message.attach("rendez-vous.ics", ics, "text/calendar; method=CANCEL; charset=UTF-8")
         message.send()
     return 1

@@ -490,6 +490,11 @@ def send_offer_email(*, hold_id: int) -> int:
         return 0
     with translation.override(user.language):
         url = settings.SITE_URL + reverse("appointments:offer", args=[offer_token(hold)])
-        message = build_email("waitlist_offer", {"hold": hold, "user": user, "url": url}, to=[user.email])
+        message = build_email(
+            "waitlist_offer",
+            {"hold": hold, "user": user, "url": url},
+            to=[user.email],
+            folder="waitlist/email/",
+        )
         message.send()
     return 1
