@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from midi_regions import dates
+
 from .models import AvailabilityException, Weekday
 
 
@@ -41,7 +43,7 @@ class WeeklyBlockForm(_PointChoiceMixin, forms.Form):
 
 class ExceptionForm(_PointChoiceMixin, forms.Form):
     prefix = "date"
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = dates.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kind = forms.ChoiceField(label=_("Change"), choices=AvailabilityException.Kind.choices)
     start_time = forms.TimeField(label=_("From"), widget=TIME_INPUT)
     end_time = forms.TimeField(label=_("To"), widget=TIME_INPUT)
@@ -58,8 +60,8 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 class TimeOffForm(forms.Form):
     prefix = "off"
-    starts_at = forms.DateTimeField(label=_("From"), widget=DATETIME_INPUT)
-    ends_at = forms.DateTimeField(label=_("To"), widget=DATETIME_INPUT)
+    starts_at = dates.DateTimeField(label=_("From"), widget=DATETIME_INPUT)
+    ends_at = dates.DateTimeField(label=_("To"), widget=DATETIME_INPUT)
     reason = forms.CharField(
         label=_("Reason (optional)"),
         help_text=_("If appointments must be cancelled, the employers read it."),

@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Language
+from midi_regions import dates
 from service_points.forms import MunicipalityField
 
 from .models import ChecklistItem, ConsultationRequest, Mode, Topic
@@ -33,7 +34,7 @@ class SearchForm(forms.Form):
         help_text=_("We look for the nearest advisers from this municipality."),
     )
     language = forms.ChoiceField(label=_("Language of the consultation"), required=False)
-    start = forms.DateField(required=False, widget=forms.HiddenInput)
+    start = dates.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,9 +70,13 @@ class SlotForm(forms.Form):
     )
 
     def clean_at(self) -> datetime:
-        value = parse_datetime(self.cleaned_data["at"].replace(" ", "+"))
+        try:
+            value = parse_datetime(self.cleaned_data["at"].replace(" ", "+"))
+        except ValueError:  # well formed, but no such day or hour (2026-02-30T25:00)
+            value = None
         if value is None or value.tzinfo is None:
             raise forms.ValidationError(_("This time is not valid. Choose a time from the list."))
+        dates.validate_within_window(value)
         return value
 
 
@@ -246,7 +251,7 @@ class WaitlistForm(forms.Form):
         widget=forms.RadioSelect,
         initial=ConsultationRequest.TimeOfDay.ANY,
     )
-    until = forms.DateField(
+    until = dates.DateField(
         label=_("Until (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

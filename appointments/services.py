@@ -15,6 +15,7 @@ from accounts.access import Role, role_of
 from accounts.models import Company, User
 from advisors.models import Advisor
 from midi_regions import metrics
+from midi_regions.dates import within_window
 from midi_regions.errors import ServiceError
 from midi_regions.queue import enqueue
 from service_points.models import Municipality
@@ -46,6 +47,13 @@ class SlotChoice:
     advisor_id: int
     service_point_id: int | None
     starts_at: datetime
+
+
+def _check_window(choice: SlotChoice) -> None:
+    # The pages and the API refuse such dates already (midi_regions.dates); a caller that does not
+    # (a task, the shell) gets the refusal instead of an OverflowError in the date arithmetic.
+    if not within_window(choice.starts_at):
+        raise BookingError(SLOT_UNAVAILABLE)
 
 
 def _lock_advisor(advisor_id: int) -> Advisor:
@@ -126,6 +134,7 @@ def book_appointment(
     it is not the employer (an adviser booking for them); `hold` is the waitlist offer this
     booking confirms: that time is held for this company only."""
     now = now or timezone.now()
+    _check_window(choice)
     if idempotency_key:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
         if existing:
@@ -184,6 +193,7 @@ def reschedule_appointment(
 ) -> Appointment:
     """Move an upcoming appointment to another free slot of the same adviser."""
     now = now or timezone.now()
+    _check_window(choice)
     try:
         with transaction.atomic():
             advisor = _lock_advisor(appointment.advisor_id)

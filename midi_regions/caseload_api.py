@@ -14,6 +14,7 @@ from accounts.access import Role, directorates_visible_to
 
 from . import dashboard
 from .api import allow
+from .dates import ApiDateField
 
 STAFF = allow(Role.MANAGER, Role.ADMINISTRATOR)
 
@@ -26,8 +27,8 @@ class DirectorateSerializer(serializers.Serializer):
 class CaseloadQuery(serializers.Serializer):
     """The dashboard's filters; ids come from the dashboard's lists."""
 
-    start = serializers.DateField(required=False, help_text=_("First day (default: four weeks ago)."))
-    end = serializers.DateField(required=False, help_text=_("Last day, inclusive (default: in four weeks)."))
+    start = ApiDateField(required=False, help_text=_("First day (default: four weeks ago)."))
+    end = ApiDateField(required=False, help_text=_("Last day, inclusive (default: in four weeks)."))
     region = serializers.IntegerField(required=False, help_text=_("Employer's administrative region (id)."))
     service_point = serializers.IntegerField(required=False, help_text=_("Service point (id)."))
     advisor = serializers.IntegerField(required=False, help_text=_("Adviser (id)."))
