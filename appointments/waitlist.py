@@ -29,6 +29,7 @@ from accounts.models import Company, User
 from advisors.models import Advisor
 from midi_regions.errors import ServiceError
 from midi_regions.queue import enqueue
+from midi_regions.signed_tokens import signed_fields
 from service_points.models import Municipality
 
 from . import selectors, services
@@ -359,9 +360,10 @@ def offer_token(hold: SlotHold) -> str:
 
 
 def hold_for_token(token: str) -> SlotHold | None:
-    try:
-        data = signing.loads(token, salt=OFFER_SALT, max_age=400 * 24 * 3600)
-    except signing.BadSignature:
+    """The hold an offer token names, or None if the token is forged, expired, malformed or
+    unknown."""
+    data = signed_fields(token, salt=OFFER_SALT, max_age=400 * 24 * 3600, fields={"hold": int})
+    if data is None:
         return None
     return (
         SlotHold.objects.select_related(
@@ -372,7 +374,7 @@ def hold_for_token(token: str) -> SlotHold | None:
             "advisor__user",
             "service_point__municipality",
         )
-        .filter(pk=data.get("hold"))
+        .filter(pk=data["hold"])
         .first()
     )
 
