@@ -3,11 +3,11 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from localflavor.ca.forms import CAPostalCodeField
 
 from accounts.models import Company, EmployerProfile
 from accounts.validators import normalize_neq, validate_neq
-from service_points.forms import MunicipalityField
+from core.digits import ascii_digits
+from service_points.forms import MunicipalityField, PostalCodeField
 
 
 class CompanyProfileForm(forms.Form):
@@ -31,10 +31,7 @@ class CompanyProfileForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), choices=[("", "—"), *Company.Sector.choices])
     size = forms.ChoiceField(label=_("Number of employees"), choices=[("", "—"), *Company.Size.choices])
     street_address = forms.CharField(label=_("Civic address"), max_length=200)
-    postal_code = CAPostalCodeField(
-        label=_("Postal code"),
-        error_messages={"invalid": _("Enter a valid Canadian postal code, for example G9A 5S9.")},
-    )
+    postal_code = PostalCodeField(label=_("Postal code"))
     municipality = MunicipalityField(label=_("Municipality"))
 
     def __init__(self, *args, user, **kwargs):
@@ -74,6 +71,10 @@ class CompanyProfileForm(forms.Form):
                 municipality=MunicipalityField.label_for(company.municipality),
             )
         return initial
+
+    def clean_phone(self):
+        # Free text (extensions, "poste 12"), but digits of another script are read as ASCII.
+        return ascii_digits(self.cleaned_data["phone"])
 
     def clean_neq(self):
         neq = normalize_neq(self.cleaned_data["neq"])

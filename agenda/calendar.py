@@ -26,10 +26,10 @@ from appointments.checklist import missing_count
 from appointments.models import Appointment, Mode
 from appointments.slots import AdvisorCalendar, Block
 from core.business_hours import local_zone
+from core.dates import within_window
 from core.i18n import is_english
 
 MAX_RANGE_DAYS = 62  # two months and a bit: the widest view the page offers is a week
-YEARS = range(2000, 2201)  # dates outside make no calendar sense (and overflow date arithmetic)
 # No appointment is this long (a topic lasts at most 240 minutes): the index scan's lower bound.
 LONGEST_APPOINTMENT = timedelta(hours=24)
 # Service point colours cycle through this many classes (static/css/calendar.css, .cal-point-N).
@@ -57,7 +57,7 @@ def parse_moment(value: str | None, name: str) -> datetime:
         moment = None
     if moment is None:
         raise InvalidWindow(_("The “%(name)s” parameter is not an ISO 8601 date.") % {"name": name})
-    if moment.year not in YEARS:
+    if not within_window(moment):  # outside, date arithmetic overflows
         raise InvalidWindow(_("The “%(name)s” parameter is out of range.") % {"name": name})
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local_zone())

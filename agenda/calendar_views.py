@@ -4,17 +4,20 @@ another adviser, so there is nothing to guess."""
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import Role, role_required
 from agenda.calendar import InvalidWindow, calendar_events, parse_window, window_appointments
 from core.business_hours import local_zone
+from core.dates import within_window
 
 
 @require_GET
@@ -31,15 +34,17 @@ def calendar_feed_json(request):
     return response
 
 
-def _monday(value: str | None) -> date:
-    """The Monday of the week holding `value` (YYYY-MM-DD), or of this week."""
-    day = None
+def _monday(value: str | None) -> date | None:
+    """The Monday of the week holding `value` (YYYY-MM-DD), of this week without `value`, or None
+    when `value` is not a date of the window the service accepts (core.dates)."""
+    day = timezone.localdate()
     if value:
         try:
             day = parse_date(value)
         except ValueError:
             day = None
-    day = day or timezone.localdate()
+        if day is None or not within_window(day):
+            return None
     return day - timedelta(days=day.weekday())
 
 
@@ -48,6 +53,10 @@ def _monday(value: str | None) -> date:
 def calendar(request):
     """The calendar page: FullCalendar on top of a plain list of the week's appointments."""
     monday = _monday(request.GET.get("week"))
+    status = 200
+    if monday is None:  # a bad week shows this week, with the reason and a 400
+        messages.error(request, _("This week is not a date the calendar can show: here is this week."))
+        monday, status = _monday(None), 400
     tz = local_zone()
     week_start = datetime.combine(monday, time(0), tzinfo=tz)
     week_end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
@@ -64,4 +73,5 @@ def calendar(request):
             "events_url": reverse("advisors:calendar_events"),
             "calendar_locale": get_language() or "fr-ca",
         },
+        status=status,
     )

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import AvailabilityException, Weekday
+from core import dates
 
 
 class NoteForm(forms.Form):
@@ -41,7 +42,7 @@ class WeeklyBlockForm(_PointChoiceMixin, forms.Form):
 
 class ExceptionForm(_PointChoiceMixin, forms.Form):
     prefix = "date"
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = dates.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kind = forms.ChoiceField(label=_("Change"), choices=AvailabilityException.Kind.choices)
     start_time = forms.TimeField(label=_("From"), widget=TIME_INPUT)
     end_time = forms.TimeField(label=_("To"), widget=TIME_INPUT)
@@ -58,8 +59,8 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 class TimeOffForm(forms.Form):
     prefix = "off"
-    starts_at = forms.DateTimeField(label=_("From"), widget=DATETIME_INPUT)
-    ends_at = forms.DateTimeField(label=_("To"), widget=DATETIME_INPUT)
+    starts_at = dates.DateTimeField(label=_("From"), widget=DATETIME_INPUT)
+    ends_at = dates.DateTimeField(label=_("To"), widget=DATETIME_INPUT)
     reason = forms.CharField(
         label=_("Reason (optional)"),
         help_text=_("If appointments must be cancelled, the employers read it."),

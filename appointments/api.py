@@ -24,6 +24,7 @@ from advisors.models import Language
 from appointments import checklist, selectors, services
 from appointments.models import Appointment, Mode, Topic
 from core.api import Conflict, Pagination
+from core.dates import ApiDateField, ApiDateTimeField
 from service_points.models import Municipality
 
 EMPLOYER = allow(Role.EMPLOYER)
@@ -146,9 +147,7 @@ class SlotQuery(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Mode.choices)
     municipality = MunicipalityIdField()
     language = LanguageField(required=False, help_text=_("Language of the consultation (fr, en, …)."))
-    start = serializers.DateField(
-        required=False, help_text=_("Look from this day on (the “more dates” link).")
-    )
+    start = ApiDateField(required=False, help_text=_("Look from this day on (the “more dates” link)."))
 
 
 class SlotSerializer(serializers.Serializer):
@@ -288,9 +287,7 @@ class BookingSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("From the slot search."),
     )
-    starts_at = serializers.DateTimeField(
-        help_text=_("A slot's `starts_at` (without an offset: Québec time).")
-    )
+    starts_at = ApiDateTimeField(help_text=_("A slot's `starts_at` (without an offset: Québec time)."))
     message = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -313,7 +310,7 @@ class RescheduleSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("From the slot search (the same one, or another of the adviser's points)."),
     )
-    starts_at = serializers.DateTimeField(help_text=_("A free time of the same adviser (slot search)."))
+    starts_at = ApiDateTimeField(help_text=_("A free time of the same adviser (slot search)."))
 
 
 class CancelSerializer(serializers.Serializer):
@@ -324,8 +321,8 @@ class CancelSerializer(serializers.Serializer):
 
 class AppointmentQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
-    after = serializers.DateTimeField(required=False, help_text=_("Starting at or after."))
-    before = serializers.DateTimeField(required=False, help_text=_("Starting before."))
+    after = ApiDateTimeField(required=False, help_text=_("Starting at or after."))
+    before = ApiDateTimeField(required=False, help_text=_("Starting before."))
 
 
 @extend_schema(

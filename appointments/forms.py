@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Language
 from appointments.models import ChecklistItem, Mode, Topic
+from core import dates
 from service_points.forms import MunicipalityField
 
 
@@ -32,7 +33,7 @@ class SearchForm(forms.Form):
         help_text=_("We look for the nearest advisers from this municipality."),
     )
     language = forms.ChoiceField(label=_("Language of the consultation"), required=False)
-    start = forms.DateField(required=False, widget=forms.HiddenInput)
+    start = dates.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,9 +69,13 @@ class SlotForm(forms.Form):
     )
 
     def clean_at(self) -> datetime:
-        value = parse_datetime(self.cleaned_data["at"].replace(" ", "+"))
+        try:
+            value = parse_datetime(self.cleaned_data["at"].replace(" ", "+"))
+        except ValueError:  # well formed, but no such day or hour (2026-02-30T25:00)
+            value = None
         if value is None or value.tzinfo is None:
             raise forms.ValidationError(_("This time is not valid. Choose a time from the list."))
+        dates.validate_within_window(value)
         return value
 
 

@@ -5,12 +5,15 @@ It is valid until the appointment starts; the view checks that against the curre
 a rescheduled appointment keeps working links.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
 from appointments.models import Appointment
+from core.signed_tokens import signed_fields
 
 SALT = "appointments.manage-link"
 # A hard ceiling beyond the booking horizon, so leaked links die even if never used.
@@ -28,15 +31,15 @@ def manage_url(appointment: Appointment, *, language: str | None = None) -> str:
 
 
 def appointment_for_token(token: str) -> Appointment | None:
-    """The appointment a token names, or None if the token is forged, expired or unknown."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
-    except signing.BadSignature:
+    """The appointment a token names, or None if the token is forged, expired, malformed or
+    unknown."""
+    data = signed_fields(token, salt=SALT, max_age=MAX_AGE_SECONDS, fields={"uid": uuid.UUID})
+    if data is None:
         return None
     return (
         Appointment.objects.select_related(
             "advisor__user", "topic", "service_point__municipality", "municipality", "company"
         )
-        .filter(uid=data.get("uid"))
+        .filter(uid=data["uid"])
         .first()
     )

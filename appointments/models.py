@@ -146,7 +146,8 @@ class Appointment(models.Model):
     # iCalendar SEQUENCE: incremented on every change the attendee's calendar must apply.
     sequence = models.PositiveIntegerField(default=0)
     # A double-submitted booking form carries the same key: the second submit finds the first.
-    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Unique per company (appt_idempotency_key_per_company), as the booking service looks it up.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
     advisor_confirmed_at = models.DateTimeField(_("confirmed by the adviser"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
@@ -171,6 +172,15 @@ class Appointment(models.Model):
             ),
             advisor_times_never_overlap(
                 "appt_no_overlap_per_advisor", models.Q(status__in=["confirmed", "completed", "no_show"])
+            ),
+            # The key is the caller's (a form's hidden field, an API client's UUID), so it is
+            # unique per company, where book_appointment looks it up: another company's use of the
+            # same key is not this company's booking (issue 18). Partial: most rows have none.
+            # Built concurrently by migration 0009; also the index of that look-up.
+            models.UniqueConstraint(
+                fields=["company", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="appt_idempotency_key_per_company",
             ),
         ]
 

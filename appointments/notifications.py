@@ -96,6 +96,13 @@ def recipients(appointment: Appointment) -> list:
     return [p.user for p in appointment.company.representatives.select_related("user") if p.user.is_active]
 
 
+def attach_ics(message, ics: bytes, *, method: str) -> None:
+    """Attach the .ics as text/calendar with its METHOD (Outlook reads it from the header).
+    Django adds the message's charset to a text attachment itself: naming it here too declared it
+    twice (`charset="utf-8"; charset="utf-8"`, issue 18), which strict clients may refuse."""
+    message.attach("rendez-vous.ics", ics, f"text/calendar; method={method}")
+
+
 def send_appointment_email(*, appointment_id: int, event: str, sequence: int) -> int:
     """Send the email for one event; returns how many were sent. Stale events are skipped."""
     appointment = Appointment.objects.select_related(
@@ -122,7 +129,7 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
                 "site_url": settings.SITE_URL,
             }
             message = build_email("appointment", context, to=[user.email], folder=EMAILS)
-            message.attach("rendez-vous.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
+            attach_ics(message, ics, method=method)
             message.send()
             sent += 1
     return sent

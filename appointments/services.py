@@ -19,6 +19,7 @@ from advisors.models import Advisor
 from appointments import claims, metrics, reminders, selectors, signals
 from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Topic
 from core.business_hours import local_zone
+from core.dates import within_window
 from core.errors import ServiceError
 from core.queue import enqueue
 from service_points.models import Municipality
@@ -99,6 +100,13 @@ class SlotChoice:
     starts_at: datetime
 
 
+def _check_window(choice: SlotChoice) -> None:
+    # The pages and the API refuse such dates already (core.dates); a caller that does not
+    # (a task, the shell) gets the refusal instead of an OverflowError in the date arithmetic.
+    if not within_window(choice.starts_at):
+        raise BookingError(SLOT_UNAVAILABLE)
+
+
 def _lock_advisor(advisor_id: int) -> Advisor:
     # Serialises bookings of one adviser: the re-validation and the insert see the same calendar
     # (buffers and the daily maximum are not expressible as a database constraint).
@@ -174,6 +182,7 @@ def book_appointment(
     that belongs to this booking (appointments.claims: the waitlist offer it confirms), which
     does not count against it."""
     now = now or timezone.now()
+    _check_window(choice)
     if idempotency_key:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
         if existing:
@@ -227,6 +236,7 @@ def reschedule_appointment(
 ) -> Appointment:
     """Move an upcoming appointment to another free slot of the same adviser."""
     now = now or timezone.now()
+    _check_window(choice)
     try:
         with transaction.atomic():
             advisor = _lock_advisor(appointment.advisor_id)

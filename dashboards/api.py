@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.access import Role, directorates_visible_to
 from accounts.api import allow
+from core.dates import ApiDateField
 from dashboards import selectors as dashboard
 
 STAFF = allow(Role.MANAGER, Role.ADMINISTRATOR)
@@ -25,8 +26,8 @@ class DirectorateSerializer(serializers.Serializer):
 class CaseloadQuery(serializers.Serializer):
     """The dashboard's filters; ids come from the dashboard's lists."""
 
-    start = serializers.DateField(required=False, help_text=_("First day (default: four weeks ago)."))
-    end = serializers.DateField(required=False, help_text=_("Last day, inclusive (default: in four weeks)."))
+    start = ApiDateField(required=False, help_text=_("First day (default: four weeks ago)."))
+    end = ApiDateField(required=False, help_text=_("Last day, inclusive (default: in four weeks)."))
     region = serializers.IntegerField(required=False, help_text=_("Employer's administrative region (id)."))
     service_point = serializers.IntegerField(required=False, help_text=_("Service point (id)."))
     advisor = serializers.IntegerField(required=False, help_text=_("Adviser (id)."))

@@ -25,6 +25,7 @@ from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments.models import Appointment, Mode, Topic
 from consultations.models import ConsultationRequest
+from core import dates
 from core.business_hours import is_holiday
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.forms import municipality_names
@@ -32,7 +33,6 @@ from service_points.models import ServicePoint
 
 DEFAULT_WEEKS = 4
 MAX_DAYS = 366
-YEARS = (2000, 2100)  # the service's lifetime, with room: anything else is a typo or a probe
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,10 @@ class FilterForm(forms.Form):
     """The dashboard's filters, with choices limited to the directorates in scope. Choices come
     from a preloaded `Catalogue`, so validating a filter costs no query."""
 
-    start = forms.DateField(
+    start = dates.DateField(
         label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = dates.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     region = forms.TypedChoiceField(
         label=_("Employer's region"), coerce=int, required=False, empty_value=None
     )
@@ -157,11 +157,6 @@ class FilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
-        for day in (start, end):
-            if day and not YEARS[0] <= day.year <= YEARS[1]:
-                raise forms.ValidationError(
-                    _("Choose dates between %(first)s and %(last)s.") % {"first": YEARS[0], "last": YEARS[1]}
-                )
         if start and end:
             if end < start:
                 raise forms.ValidationError(_("The end of the period comes before its start."))

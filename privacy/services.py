@@ -254,7 +254,7 @@ def send_cancellation_email(*, appointment_id: int, sequence: int, recipient: Re
             "site_url": settings.SITE_URL,
         }
         message = build_email("appointment", context, to=[recipient.email], folder=APPOINTMENT_EMAILS)
-        message.attach("rendez-vous.ics", ics, "text/calendar; method=CANCEL; charset=UTF-8")
+        notifications.attach_ics(message, ics, method="CANCEL")
         message.send()
     return 1
 

@@ -1,4 +1,4 @@
-"""Form fields for picking a municipality from the gazetteer."""
+"""Form fields for picking a municipality from the gazetteer, and the postal code field."""
 
 from django import forms
 from django.conf import settings
@@ -9,6 +9,27 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from service_points.models import Municipality
+from service_points.validators import normalize_postal_code, validate_postal_code
+
+
+class PostalCodeField(forms.CharField):
+    """A Canadian postal code, digits of any script read as ASCII, saved as 'G9A 5S9'."""
+
+    default_error_messages = {"invalid": _("Enter a valid Canadian postal code, for example G9A 5S9.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = normalize_postal_code(super().to_python(value))
+        if value in self.empty_values:
+            return value
+        try:
+            validate_postal_code(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return value
 
 
 class MunicipalityField(forms.CharField):

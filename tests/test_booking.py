@@ -444,3 +444,30 @@ def test_change_on_the_results_page_opens_the_search_filled_in(client_for, emplo
         r'<input type="radio" name="topic" value="([^"]+)"[^>]* checked', response.content.decode()
     )
     assert checked and checked.group(1) == params["topic"]
+
+
+def test_two_companies_using_the_same_idempotency_key_each_get_their_own_booking(
+    bookable, employer_a, employer_b
+):
+    # The key is the caller's: unique per company (issue 18), not across the database, where
+    # company B's booking failed on company A's key and was reported as "slot taken".
+    key = uuid.uuid4()
+    first = book(bookable, employer_a, idempotency_key=key)
+    second = book(bookable, employer_b, tuesday(13), idempotency_key=key)
+    assert first != second and second.company == employer_b.employer_profile.company
+    assert book(bookable, employer_b, tuesday(13), idempotency_key=key) == second  # still idempotent
+    assert book(bookable, employer_a, idempotency_key=key) == first
+    assert Appointment.objects.count() == 2
+
+
+def test_two_companies_using_the_same_key_through_the_api_both_book(bookable, employer_a, employer_b):
+    from tests.test_api import bearer, booking_body, post
+
+    key = str(uuid.uuid4())
+    for employer, at in ((employer_a, tuesday(10, 30)), (employer_b, tuesday(13))):
+        client = bearer(employer)
+        response = post(client, reverse("api:appointment-list"), booking_body(bookable, at, key=key))
+        assert response.status_code == 201, response.json()
+        again = post(client, reverse("api:appointment-list"), booking_body(bookable, at, key=key))
+        assert again.json()["uid"] == response.json()["uid"]
+    assert Appointment.objects.count() == 2

@@ -523,10 +523,12 @@ def test_the_page_shows_only_the_advisers_own_week(client_for, other_advisor, em
     assert employer_a.employer_profile.company.legal_name not in response.content.decode()
 
 
-def test_a_bad_week_falls_back_to_this_week(client_for, advisor, network):
+def test_a_bad_week_falls_back_to_this_week_and_says_so_with_a_400(client_for, advisor, network):
+    # A 400 since issue 18 (tests/test_extreme_dates.py): the week asked for is not shown.
     response = client_for(advisor).get(reverse("advisors:calendar"), {"week": "2026-02-30"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["monday"].weekday() == 0
+    assert "calendar can show" in response.content.decode() or "calendrier peut" in response.content.decode()
 
 
 def test_the_english_page_asks_fullcalendar_for_english(client_for, advisor, network):

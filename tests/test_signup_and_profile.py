@@ -159,3 +159,57 @@ def test_ambiguous_municipality_names_need_their_region(client_for, new_user, ne
     )
     assert response.status_code == 302
     assert Company.objects.get().municipality == other
+
+
+# Issue 18: `\d` matches every script's digits, the database's [0-9] does not. Digits typed in
+# another script (a phone's or a keyboard's input method) are read as the ASCII digits they are.
+OTHER_DIGITS = {
+    "fullwidth": "１１４３１２３４５６",
+    "arabic-indic": "١١٤٣١٢٣٤٥٦",
+    "devanagari": "११४३१२३४५६",
+}
+
+
+def to_script(text: str, script: str) -> str:
+    zero = OTHER_DIGITS[script][3:4]  # the script's "1" is at 0, its "3" at 3: find its zero
+    offset = ord(zero) - ord("3")
+    return "".join(chr(ord(c) + offset) if c.isdigit() else c for c in text)
+
+
+@pytest.mark.parametrize("script", OTHER_DIGITS)
+def test_numbers_typed_in_another_script_are_saved_as_ascii_digits(client_for, new_user, network, script):
+    data = valid_profile(
+        network.municipality_a,
+        neq=OTHER_DIGITS[script],
+        postal_code=to_script("G9A 2G4", script),
+        phone=to_script("819 555-0101", script),
+    )
+    response = client_for(new_user).post(reverse("accounts:profile"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    profile = EmployerProfile.objects.select_related("company").get(user=new_user)
+    assert profile.company.neq == "1143123456"
+    assert profile.company.postal_code == "G9A 2G4"
+    assert profile.phone == "819 555-0101"
+
+
+@pytest.mark.parametrize("neq", ["١١٤٣١٢٣٤٥", "１１４３１２３４５６７", "¹¹⁴³¹²³⁴⁵⁶", "①①④③①②③④⑤⑥"])
+def test_a_neq_of_other_characters_is_refused_with_the_usual_message(client_for, new_user, network, neq):
+    response = client_for(new_user).post(
+        reverse("accounts:profile"), valid_profile(network.municipality_a, neq=neq)
+    )
+    assert response.status_code == 400
+    assert "exactement 10 chiffres" in response.content.decode()
+    assert not Company.objects.exists()
+
+
+def test_the_validators_read_only_ascii_digits():
+    from django.core.exceptions import ValidationError
+
+    from accounts.validators import validate_neq
+    from service_points.validators import validate_postal_code
+
+    for bad in ("１１４３１２３４５６", "٠١٢٣٤٥٦٧٨٩"):
+        with pytest.raises(ValidationError):
+            validate_neq(bad)  # the model's validator: what is stored must be ASCII
+    with pytest.raises(ValidationError):
+        validate_postal_code("G٩A 2G4")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Language
 from appointments.forms import WEEKDAYS, SearchForm
 from appointments.models import TimeOfDay
+from core import dates
 from service_points.forms import MunicipalityField
 
 
@@ -39,7 +40,7 @@ class WaitlistForm(forms.Form):
         widget=forms.RadioSelect,
         initial=TimeOfDay.ANY,
     )
-    until = forms.DateField(
+    until = dates.DateField(
         label=_("Until (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -36,6 +36,7 @@ from core.business_hours import local_zone
 from core.emails import build_email
 from core.errors import ServiceError
 from core.queue import enqueue
+from core.signed_tokens import signed_fields
 from service_points.models import Municipality
 from waitlist.models import SlotHold, WaitlistEntry
 
@@ -399,9 +400,10 @@ def offer_token(hold: SlotHold) -> str:
 
 
 def hold_for_token(token: str) -> SlotHold | None:
-    try:
-        data = signing.loads(token, salt=OFFER_SALT, max_age=400 * 24 * 3600)
-    except signing.BadSignature:
+    """The hold an offer token names, or None if the token is forged, expired, malformed or
+    unknown."""
+    data = signed_fields(token, salt=OFFER_SALT, max_age=400 * 24 * 3600, fields={"hold": int})
+    if data is None:
         return None
     return (
         SlotHold.objects.select_related(
@@ -412,7 +414,7 @@ def hold_for_token(token: str) -> SlotHold | None:
             "advisor__user",
             "service_point__municipality",
         )
-        .filter(pk=data.get("hold"))
+        .filter(pk=data["hold"])
         .first()
     )
 
