@@ -51,7 +51,7 @@ from django.utils import timezone, translation
 from advisors.models import Advisor
 from agenda.calendar import calendar_events
 from appointments.models import Appointment
-from appointments.slots import local_zone
+from core.business_hours import local_zone
 
 
 def percentile(values: list[float], p: float) -> float:

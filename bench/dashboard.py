@@ -53,7 +53,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from appointments.models import Appointment, ConsultationRequest
+from appointments.models import Appointment
+from consultations.models import ConsultationRequest
 from dashboards.export_views import appointment_rows, csv_chunks
 from dashboards.selectors import Filters
 from midi_regions.models import RegionalDirectorate

@@ -41,8 +41,8 @@ from django.utils import timezone
 
 from accounts.models import Company
 from appointments.models import Appointment, Mode
-from appointments.slots import local_zone
 from consultations.models import ConsultationRequest
+from core.business_hours import local_zone
 from devtools.loadgen import NEQ_PREFIX
 from waitlist import services as waitlist
 from waitlist.models import WaitlistEntry

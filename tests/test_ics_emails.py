@@ -6,8 +6,8 @@ import email
 import pytest
 from django.core import mail
 
-from accounts import privacy
 from appointments import notifications
+from privacy import services as privacy
 from tests.booking_helpers import book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]

@@ -11,7 +11,8 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from appointments import links, waitlist
+from appointments import links
+from waitlist import services as waitlist
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
