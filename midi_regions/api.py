@@ -19,7 +19,7 @@ from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from accounts.access import Role, role_of
 from accounts.tokens import user_for_token
 
-from . import ratelimit
+from . import proxy, ratelimit
 
 # --- Authentication ----------------------------------------------------------------------------
 
@@ -81,7 +81,15 @@ def allow(*roles: Role) -> type[RolePermission]:
 # --- Throttles ---------------------------------------------------------------------------------
 
 
-class ApiRateThrottle(SimpleRateThrottle):
+class ClientAddressMixin:
+    """The visitor's address by the pages' rule (midi_regions.proxy), not DRF's own reading of
+    X-Forwarded-For, which believes whatever the client wrote there."""
+
+    def get_ident(self, request) -> str:
+        return proxy.client_ip(request)
+
+
+class ApiRateThrottle(ClientAddressMixin, SimpleRateThrottle):
     """Every call, per user (or per IP when anonymous): settings.API_RATE_LIMITS, read per call."""
 
     def get_rate(self):
@@ -98,7 +106,7 @@ class ApiRateThrottle(SimpleRateThrottle):
         return f"throttle:api:{self.scope}:{ident}"
 
 
-class WriteThrottle(BaseThrottle):
+class WriteThrottle(ClientAddressMixin, BaseThrottle):
     """The booking and request-creation limits of the pages (settings.RATE_LIMITS), shared with
     them: an integration cannot book more than the browser allows. POSTs only; the view names its
     scope in `write_scope`."""

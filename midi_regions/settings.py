@@ -263,6 +263,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "midi_regions.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # REMOTE_ADDR is already the visitor's address (midi_regions.proxy): DRF must not read
+    # X-Forwarded-For again (our throttles ask midi_regions.proxy.client_ip anyway).
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MIDI régions – API",
