@@ -21,10 +21,29 @@ from tests import factories  # noqa: E402
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+SHARED_REDIS_DATABASE = 0
+
+
+def redis_database(url: str) -> int:
+    """The database number a redis:// URL selects (0 when it names none, as Redis does)."""
+    from redis.connection import parse_url
+
+    return int(parse_url(url).get("db", 0))
+
+
 def pytest_configure(config):
     """Tests run with production static files (WhiteNoise + manifest): collect them first."""
+    from django.conf import settings
     from django.core.management import call_command
 
+    # Every test empties the cache's Redis database (_fresh_caches): never the machine's shared
+    # database 0, whatever REDIS_URL a developer's shell or .env carries.
+    if settings.REDIS_URL and redis_database(settings.REDIS_URL) == SHARED_REDIS_DATABASE:
+        pytest.exit(
+            "REDIS_URL selects Redis database 0, which the tests would empty: give them a database "
+            "of their own, e.g. redis://127.0.0.1:6379/9 (.ci/run does).",
+            returncode=4,
+        )
     call_command("collectstatic", "--noinput", verbosity=0)
 
 
@@ -64,7 +83,8 @@ def _celery_runs_tasks_in_process():
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Cached pages, users, the datalist and rate-limit counters outlive each test's rolled-back
-    rows (and, on Redis, the test run): every test starts with an empty cache."""
+    rows (and, on Redis, the test run): every test starts with an empty cache. On Redis that
+    empties the tests' own database (FLUSHDB of REDIS_URL's number, never 0: pytest_configure)."""
     from django.core.cache import cache
 
     from midi_regions.page_cache import forget_pages
