@@ -163,8 +163,15 @@ class LimitedJSONParser(JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = body.decode(encoding)
+        except (
+            LookupError
+        ):  # not a text encoding (rot13, base64…): midi_regions.middleware refuses them first
+            raise exceptions.UnsupportedMediaType(media_type) from None
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError(_("The body is not valid JSON.")) from error
+        try:
             data = json.loads(text)
-        except (ValueError, RecursionError, UnicodeDecodeError) as error:
+        except (ValueError, RecursionError) as error:
             raise exceptions.ParseError(_("The body is not valid JSON.")) from error
         if "\\u0000" in text:
             # PostgreSQL text cannot hold NUL: no field accepts one (midi_regions.middleware).

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "midi_regions.logs.RequestIdMiddleware",
     # Behind our proxy, REMOTE_ADDR is the visitor's address (rate limits, /metrics networks).
     "midi_regions.proxy.ForwardedForMiddleware",
+    # Under /api/, an error made outside DRF (Django's 400/404/413/500) is JSON too.
+    "midi_regions.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "midi_regions.i18n.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A body in a charset it cannot be read in (rot13, base64…) is a 415 before the CSRF check reads it.
+    "midi_regions.middleware.RejectUnreadableCharsets",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "midi_regions.middleware.RejectNulCharacters",
