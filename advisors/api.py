@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import Role
-from midi_regions.api import allow
+from midi_regions.api import allow, query_params
 
 from .calendar import MAX_RANGE_DAYS, InvalidWindow, calendar_events, parse_window
 
@@ -65,7 +65,7 @@ class CalendarView(APIView):
 
     @extend_schema(parameters=[CalendarQuery], responses=CalendarEventSerializer(many=True))
     def get(self, request):
-        query = CalendarQuery(data=request.query_params)
+        query = CalendarQuery(data=query_params(request))
         query.is_valid(raise_exception=True)
         try:
             start, end = parse_window(query.validated_data["start"], query.validated_data["end"])

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.access import Role, company_of
 from advisors.models import Language
-from midi_regions.api import Conflict, Pagination, allow
+from midi_regions.api import Conflict, IsoDateTimeField, Pagination, allow, query_params
 from service_points.models import Municipality
 
 from . import checklist, requests, selectors, services
@@ -215,7 +215,7 @@ class SlotSearchView(APIView):
 
     @extend_schema(parameters=[SlotQuery], responses=SlotSearchSerializer)
     def get(self, request):
-        query = SlotQuery(data=request.query_params)
+        query = SlotQuery(data=query_params(request))
         query.is_valid(raise_exception=True)
         data = query.validated_data
         last = selectors.last_advisor(company_of(request.user), data["topic"])
@@ -338,8 +338,8 @@ class CancelSerializer(serializers.Serializer):
 
 class AppointmentQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
-    after = serializers.DateTimeField(required=False, help_text=_("Starting at or after."))
-    before = serializers.DateTimeField(required=False, help_text=_("Starting before."))
+    after = IsoDateTimeField(required=False, help_text=_("Starting at or after."))
+    before = IsoDateTimeField(required=False, help_text=_("Starting before."))
 
 
 @extend_schema(
@@ -380,7 +380,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         if self.action != "list":
             return rows
-        query = AppointmentQuery(data=self.request.query_params)
+        query = AppointmentQuery(data=query_params(self.request))
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         if "status" in filters:
@@ -556,7 +556,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             .order_by("-created_at", "pk")
         )
         if self.action == "list":
-            query = RequestQuery(data=self.request.query_params)
+            query = RequestQuery(data=query_params(self.request))
             query.is_valid(raise_exception=True)
             if "status" in query.validated_data:
                 rows = rows.filter(status=query.validated_data["status"])

@@ -283,6 +283,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the errors it can answer, not only its success (midi_regions.api).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "midi_regions.api.document_errors",
+    ],
     # The reference page (midi_regions.api_reference) shows the groups in this order, titled by
     # x-displayName.
     "TAGS": [
