@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
+# pytest-xdist workers (each with its own test database and Redis database): one per core.
+TEST_WORKERS ?= auto
 
 .PHONY: install messages migrate seed run test lint format makemessages vendor clean
 
@@ -40,7 +42,8 @@ test: messages lint
 	DEBUG=0 SECRET_KEY=make-test-not-secret $(MANAGE) makemigrations --check --dry-run
 # Migrations must be safe while the previous release still serves (core.migration_lint).
 	DEBUG=0 SECRET_KEY=make-test-not-secret $(MANAGE) lint_migrations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/lint-imports
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Developers: refresh the French catalogue after changing user-facing text.
 makemessages: install

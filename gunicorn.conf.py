@@ -1,6 +1,12 @@
 """gunicorn settings for production; every value can be overridden from the environment."""
 
+import logging
 import os
+
+from gunicorn.glogging import Logger
+
+from core.logs import mask_path
+from core.proxy import visitor_address
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
@@ -30,6 +36,47 @@ if os.environ.get("LOG_FORMAT", "console" if _debug else "json") == "json":
         "formatters": {"generic": {"()": "core.logs.JsonFormatter"}},
     }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class MaskedLogger(Logger):
+    """gunicorn's own lines without secrets: its error lines ("Error handling request POST
+    /rendez-vous/gerer/<signed token>/") and access lines name paths, and paths carry the tokens
+    of manage links and calendar feeds. Token-like segments are masked and query strings dropped
+    (core.logs.mask_path); the access line's address is the visitor's, by the app's rule
+    (core.proxy.visitor_address), not the proxy's."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(_MaskPathArguments())
+        self.access_log.addFilter(_MaskPathArguments())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        uri = mask_path(environ.get("RAW_URI", "") or environ.get("PATH_INFO", ""))
+        atoms["r"] = f"{environ.get('REQUEST_METHOD')} {uri} {environ.get('SERVER_PROTOCOL')}"
+        atoms["U"] = mask_path(environ.get("PATH_INFO", ""))
+        atoms["q"] = "[query]" if environ.get("QUERY_STRING") else ""
+        atoms["f"] = mask_path(environ.get("HTTP_REFERER", "-"))
+        allowed = [v.strip() for v in str(forwarded_allow_ips).split(",")]
+        atoms["h"] = visitor_address(
+            environ.get("REMOTE_ADDR", "-"), environ.get("HTTP_X_FORWARDED_FOR"), allowed
+        )
+        # Raw copies of the same values (the Referer header, the WSGI environ): not offered.
+        for key in [key for key in atoms if key.endswith("}e") or key == "{referer}i"]:
+            del atoms[key]
+        return atoms
+
+
+class _MaskPathArguments(logging.Filter):
+    def filter(self, record):
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                mask_path(arg) if isinstance(arg, str) and arg.startswith("/") else arg for arg in record.args
+            )
+        return True
+
+
+logger_class = MaskedLogger
 
 
 def child_exit(server, worker):

@@ -8,8 +8,14 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
+from core.proxy import client_ip
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        # The one client-address rule (core.proxy) for allauth's rate limits too.
+        return client_ip(request)
+
     def send_mail(self, template_prefix, email, context):
         user = context.get("user")
         language = getattr(user, "language", None) or translation.get_language()

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.access import Role
 from accounts.api import allow
 from agenda.calendar import MAX_RANGE_DAYS, InvalidWindow, calendar_events, parse_window
+from core.api import query_params
 
 
 class CalendarQuery(serializers.Serializer):
@@ -64,7 +65,7 @@ class CalendarView(APIView):
 
     @extend_schema(parameters=[CalendarQuery], responses=CalendarEventSerializer(many=True))
     def get(self, request):
-        query = CalendarQuery(data=request.query_params)
+        query = CalendarQuery(data=query_params(request))
         query.is_valid(raise_exception=True)
         try:
             start, end = parse_window(query.validated_data["start"], query.validated_data["end"])

@@ -23,7 +23,7 @@ from accounts.api import allow
 from advisors.models import Language
 from appointments import checklist, selectors, services
 from appointments.models import Appointment, Mode, Topic
-from core.api import Conflict, Pagination
+from core.api import Conflict, IsoDateTimeField, Pagination, query_params
 from core.dates import ApiDateField, ApiDateTimeField
 from service_points.models import Municipality
 
@@ -200,7 +200,7 @@ class SlotSearchView(APIView):
 
     @extend_schema(parameters=[SlotQuery], responses=SlotSearchSerializer)
     def get(self, request):
-        query = SlotQuery(data=request.query_params)
+        query = SlotQuery(data=query_params(request))
         query.is_valid(raise_exception=True)
         data = query.validated_data
         last = selectors.last_advisor(company_of(request.user), data["topic"])
@@ -321,8 +321,8 @@ class CancelSerializer(serializers.Serializer):
 
 class AppointmentQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
-    after = ApiDateTimeField(required=False, help_text=_("Starting at or after."))
-    before = ApiDateTimeField(required=False, help_text=_("Starting before."))
+    after = IsoDateTimeField(required=False, help_text=_("Starting at or after."))
+    before = IsoDateTimeField(required=False, help_text=_("Starting before."))
 
 
 @extend_schema(
@@ -363,7 +363,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         if self.action != "list":
             return rows
-        query = AppointmentQuery(data=self.request.query_params)
+        query = AppointmentQuery(data=query_params(self.request))
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         if "status" in filters:

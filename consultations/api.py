@@ -28,7 +28,7 @@ from appointments.models import Mode
 from consultations import selectors as request_selectors
 from consultations import services as requests
 from consultations.models import ConsultationRequest, RoutingDecision
-from core.api import Conflict, Pagination
+from core.api import Conflict, Pagination, query_params
 
 REQUEST_UID = OpenApiParameter(
     "uid", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The request's `uid`.")
@@ -120,7 +120,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             .order_by("-created_at", "pk")
         )
         if self.action == "list":
-            query = RequestQuery(data=self.request.query_params)
+            query = RequestQuery(data=query_params(self.request))
             query.is_valid(raise_exception=True)
             if "status" in query.validated_data:
                 rows = rows.filter(status=query.validated_data["status"])

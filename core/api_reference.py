@@ -150,7 +150,10 @@ class _Reader:
                 object_anchor(name), name, markup(component.get("description")), self.fields(component)
             )
             for name, component in sorted(self.components.items())
-            if "properties" in component and not self._is_page(name) and name not in self.body_objects
+            # Objects with fields, and free-form ones (ValidationError: messages by field name).
+            if ("properties" in component or "additionalProperties" in component)
+            and not self._is_page(name)
+            and name not in self.body_objects
         )
         return Reference(version=self.schema["info"]["version"], groups=groups, objects=objects)
 

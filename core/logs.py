@@ -68,10 +68,26 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# A path segment that may be a secret: long, and not a plain word of our URLs ("rendez-vous",
+# "disponibilites"). Signed manage links ("…:1vX…:…"), calendar feed tokens, allauth's keys and
+# UUIDs all are; what is masked wrongly is only an id.
+TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[^/?#]*[^a-z/?#-])[^/?#]{16,}")
+TOKEN_MASK = "[token]"
+
+
+def mask_path(path: str) -> str:
+    """A path (or URI) fit for a log line: token-like segments masked, the query string dropped
+    (it may hold names and emails)."""
+    path, query_mark, _query = path.partition("?")
+    masked = TOKEN_SEGMENT.sub(TOKEN_MASK, path)
+    return masked + ("?[query]" if query_mark else "")
+
+
 class PathsAsViewNames(logging.Filter):
     """Django's own lines ("Not Found: /path", "Forbidden (CSRF …): /path") name the view, not the
     path: paths carry signed tokens (an appointment's manage link, an adviser's calendar feed)
-    that let anyone holding them act, and logs are read by more people than those links."""
+    that let anyone holding them act, and logs are read by more people than those links. Any
+    other path in a line's arguments has its token-like segments masked (`mask_path`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
@@ -79,6 +95,12 @@ class PathsAsViewNames(logging.Filter):
         if path and isinstance(record.args, tuple) and path in record.args:
             name = view_name(request)
             record.args = tuple(name if arg == path else arg for arg in record.args)
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                mask_path(arg) if isinstance(arg, str) and arg.startswith("/") else arg for arg in record.args
+            )
+        if isinstance(record.msg, str) and "/" in record.msg and not record.args:
+            record.msg = re.sub(r"(?<![\w:])/[^\s\"']+", lambda m: mask_path(m.group(0)), record.msg)
         return True
 
 

@@ -7,6 +7,10 @@ their X-Forwarded-Proto) REMOTE_ADDR becomes the address the proxy saw: the righ
 X-Forwarded-For that is not itself a trusted proxy. Entries further left were written by the
 client and are never believed. "*" trusts the peer, whoever it is (the web containers are not
 reachable except through the proxy), and one hop of X-Forwarded-For.
+
+This is the one client-address rule: pages, API throttles (core.api), allauth's rate
+limits (accounts.adapter) and gunicorn's log lines (gunicorn.conf.py) all read `client_ip` or
+`visitor_address`, never X-Forwarded-For themselves.
 """
 
 import ipaddress
@@ -25,26 +29,41 @@ def _address(value: str):
         return None
 
 
+def visitor_address(peer: str, forwarded: str | None, allowed) -> str:
+    """The rule itself: `peer` (the connection's address) unless it is one of our proxies
+    (`allowed`, as FORWARDED_ALLOW_IPS), then the right-most hop of `forwarded` that is not."""
+    trusted = _networks(allowed)
+    any_peer = "*" in allowed
+
+    def is_proxy(address) -> bool:
+        return address is not None and any(address in network for network in trusted)
+
+    if not forwarded or not (any_peer or is_proxy(_address(peer))):
+        return peer
+    client = None
+    for hop in reversed([_address(part) for part in forwarded.split(",")]):
+        client = hop
+        if any_peer or not is_proxy(hop):
+            break
+    return str(client) if client is not None else peer
+
+
+def client_ip(request) -> str:
+    """The visitor's address for everything that counts or records visitors: the pages' rate
+    limits, the API throttles, allauth's limits (accounts.adapter) and /metrics. Set by
+    `ForwardedForMiddleware`; never read X-Forwarded-For anywhere else."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
 class ForwardedForMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        allowed = settings.FORWARDED_ALLOW_IPS
-        self.any_peer = "*" in allowed
-        self.proxies = _networks(allowed)
-
-    def _trusted(self, address) -> bool:
-        return address is not None and any(address in network for network in self.proxies)
+        self.allowed = list(settings.FORWARDED_ALLOW_IPS)
 
     def __call__(self, request):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-        peer = _address(request.META.get("REMOTE_ADDR", ""))
-        if forwarded and (self.any_peer or self._trusted(peer)):
-            hops = [_address(part) for part in forwarded.split(",")]
-            client = None
-            for hop in reversed(hops):
-                client = hop
-                if self.any_peer or not self._trusted(hop):
-                    break
-            if client is not None:
-                request.META["REMOTE_ADDR"] = str(client)
+        if forwarded:
+            request.META["REMOTE_ADDR"] = visitor_address(
+                request.META.get("REMOTE_ADDR", ""), forwarded, self.allowed
+            )
         return self.get_response(request)

@@ -6,8 +6,8 @@ when to try again and the response carries `Retry-After`. Limits live in `settin
 as "count/period" with period s, m or h ("20/h"). Sign-in, sign-up and password reset are
 limited by django-allauth (`ACCOUNT_RATE_LIMITS`), which renders the same 429 template.
 
-The client IP is REMOTE_ADDR: behind the production proxy, gunicorn must be told to trust it
-(`--forwarded-allow-ips`) so that it is the visitor's address, not the proxy's.
+The client IP is `proxy.client_ip`: behind the production proxy, the visitor's address (the
+trusted proxies are FORWARDED_ALLOW_IPS), by the same rule as the API throttles and allauth.
 """
 
 import time
@@ -16,6 +16,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+
+from core.proxy import client_ip
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 
@@ -53,7 +55,7 @@ def limit_posts(scope: str):
             if request.method == "POST":
                 rates = settings.RATE_LIMITS.get(scope, {})
                 keys = {"user": request.user.pk if request.user.is_authenticated else None}
-                keys["ip"] = request.META.get("REMOTE_ADDR") or "unknown"
+                keys["ip"] = client_ip(request)
                 for kind, rate in rates.items():
                     if keys.get(kind) is None:
                         continue

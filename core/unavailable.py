@@ -6,19 +6,18 @@ connection (Django drops a connection that failed; CONN_HEALTH_CHECKS checks a k
 reusing it), so the service recovers by itself when the database is back.
 
 Two entry points, one answer: `DatabaseUnavailableMiddleware` for errors raised by a view (no
-"Internal Server Error" logged, no traceback emailed) and `server_error`, the project's handler500,
-for errors raised by a middleware (the session or the signed-in user loaded from the database).
+"Internal Server Error" logged, no traceback emailed) and `core.error_pages.server_error`,
+the project's handler500, for errors raised by a middleware (the session or the signed-in user
+loaded from the database).
 """
 
 import logging
-import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext as _
-from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +64,3 @@ class DatabaseUnavailableMiddleware:
             logger.warning("database unavailable, 503 for %s: %s", request.path, exception)
             return unavailable_response(request)
         return None
-
-
-def server_error(request, *args, **kwargs):
-    """handler500: a database outage raised outside a view is a 503 too; anything else is 500."""
-    if is_database_outage(sys.exc_info()[1]):
-        return unavailable_response(request)
-    return defaults.server_error(request, *args, **kwargs)

@@ -4,7 +4,7 @@ filters and the same access rule (Catalogue.for_user)."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.access import Role, directorates_visible_to
 from accounts.api import allow
+from core.api import query_params
 from core.dates import ApiDateField
 from dashboards import selectors as dashboard
 
@@ -167,11 +168,22 @@ class DirectorateListView(APIView):
 class CaseloadView(APIView):
     permission_classes = [STAFF]
 
-    @extend_schema(parameters=[CaseloadQuery], responses=CaseloadSerializer)
+    @extend_schema(
+        parameters=[CaseloadQuery],
+        responses={
+            200: CaseloadSerializer,
+            404: OpenApiResponse(
+                description=_("Not among your directorates (the whole network: administrators only).")
+            ),
+        },
+    )
     def get(self, request, code: str | None = None):
         catalogue = dashboard.Catalogue.for_user(request.user, code)
         if catalogue is None:
             raise NotFound  # another directorate's existence is not a secret, its figures are
+        # Types and empty values first (the dashboard's form takes an empty filter as "all"), then
+        # the form: ids of this catalogue, the period's bounds.
+        CaseloadQuery(data=query_params(request)).is_valid(raise_exception=True)
         form = dashboard.FilterForm(request.query_params, catalogue=catalogue)
         if not form.is_valid():
             errors = form.errors.get_json_data()

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "core.logs.RequestIdMiddleware",
     # Behind our proxy, REMOTE_ADDR is the visitor's address (rate limits, /metrics networks).
     "core.proxy.ForwardedForMiddleware",
+    # Under /api/, an error made outside DRF (Django's 400/404/413/500) is JSON too.
+    "core.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "core.i18n.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A body in a charset it cannot be read in (rot13, base64…) is a 415 before the CSRF check reads it.
+    "core.middleware.RejectUnreadableCharsets",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.RejectNulCharacters",
@@ -272,6 +276,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # REMOTE_ADDR is already the visitor's address (core.proxy): DRF must not read
+    # X-Forwarded-For again (our throttles ask core.proxy.client_ip anyway).
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MIDI régions – API",
@@ -285,6 +292,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the errors it can answer, not only its success (core.api).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_errors",
+    ],
     # The reference page (core.api_reference) shows the groups in this order, titled by
     # x-displayName.
     "TAGS": [

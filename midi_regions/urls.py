@@ -78,5 +78,9 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-# A database outage raised outside a view (session, signed-in user) is a 503 too.
-handler500 = "core.unavailable.server_error"
+# Error answers that never read the body (Django's re-run the CSRF check, which does), JSON under
+# /api/; a database outage raised outside a view (session, signed-in user) is a 503 too.
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

@@ -7,7 +7,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
-from core.api import Pagination
+from core.api import Pagination, query_params
 from service_points import selectors
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
@@ -150,7 +150,7 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
         rows = Municipality.objects.select_related("region").order_by("name", "geonames_id")
         if self.action != "list":
             return rows
-        query = MunicipalityQuery(data=self.request.query_params)
+        query = MunicipalityQuery(data=query_params(self.request))
         query.is_valid(raise_exception=True)
         if search := query.validated_data.get("search"):
             rows = rows.filter(name__istartswith=search.strip())
@@ -185,7 +185,7 @@ class ServicePointViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[ServicePointQuery])
     def list(self, request, *args, **kwargs):
-        query = ServicePointQuery(data=request.query_params)
+        query = ServicePointQuery(data=query_params(request))
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         points = selectors.service_points_with_details()

@@ -5,6 +5,7 @@ configured, and fail instead when REQUIRE_SERVICES=1 (CI).
 """
 
 import os
+import re
 
 os.environ.setdefault("SECRET_KEY", "tests-not-secret")
 os.environ.setdefault("DEBUG", "0")
@@ -21,11 +22,51 @@ from tests import factories
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+SHARED_REDIS_DATABASE = 0
+
+
+def redis_database(url: str) -> int:
+    """The database number a redis:// URL selects (0 when it names none, as Redis does)."""
+    from redis.connection import parse_url
+
+    return int(parse_url(url).get("db", 0))
+
+
+def _redis_database_per_worker(settings) -> None:
+    """Under pytest-xdist each worker empties the cache before every test and starts Celery
+    workers of its own: each takes the next Redis database after REDIS_URL's (gw0 keeps it, gw1
+    the next…), in the settings and in the environment the processes it starts inherit."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    base = redis_database(settings.REDIS_URL)
+    number = base + int(worker.removeprefix("gw"))
+    if number > 15:
+        pytest.exit(f"Redis has databases 0 to 15: REDIS_URL's {base} leaves too few for {worker}.", 4)
+    url = re.sub(r"(/\d*)?$", f"/{number}", settings.REDIS_URL.split("?")[0])
+    settings.REDIS_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
+    os.environ["REDIS_URL"] = url
+
+
 def pytest_configure(config):
     """Tests run with production static files (WhiteNoise + manifest): collect them first."""
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("collectstatic", "--noinput", verbosity=0)
+    # Every test empties the cache's Redis database (_fresh_caches): never the machine's shared
+    # database 0, whatever REDIS_URL a developer's shell or .env carries.
+    if settings.REDIS_URL and redis_database(settings.REDIS_URL) == SHARED_REDIS_DATABASE:
+        pytest.exit(
+            "REDIS_URL selects Redis database 0, which the tests would empty: give them a database "
+            "of their own, e.g. redis://127.0.0.1:6379/9 (.ci/run does).",
+            returncode=4,
+        )
+    if settings.REDIS_URL:
+        _redis_database_per_worker(settings)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # once, before pytest-xdist starts its workers
+        call_command("collectstatic", "--noinput", verbosity=0)
 
 
 def _service_missing(marker: str) -> str | None:
@@ -64,7 +105,8 @@ def _celery_runs_tasks_in_process():
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Cached pages, users, the datalist and rate-limit counters outlive each test's rolled-back
-    rows (and, on Redis, the test run): every test starts with an empty cache."""
+    rows (and, on Redis, the test run): every test starts with an empty cache. On Redis that
+    empties the tests' own database (FLUSHDB of REDIS_URL's number, never 0: pytest_configure)."""
     from django.core.cache import cache
 
     from core.page_cache import forget_pages

@@ -2,7 +2,8 @@
 server, called with generated requests as an employer, an adviser and a manager (each with a
 personal token). Valid and invalid data (schemathesis' positive and negative modes), path ids
 generated and real ones (company A's appointment and request, directorate A). No call may answer
-5xx, and every answer must match the schema it documents.
+5xx, every status must be one the operation documents, every answer must match the schema it
+documents, and invalid data must be refused (4xx).
 
 Derandomized so CI sees the same cases each run; SCHEMATHESIS_EXAMPLES raises the count locally.
 (schemathesis' own pytest plugin needs a pytest internal that pytest 9 removed, so the operations
@@ -18,14 +19,26 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from accounts.tokens import create_token
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# Issue 18: also every status answered is documented, and invalid data (negative mode) is refused.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+]
 
 
 def test_api_conforms_to_its_schema_for_every_role(live_server, world, settings):
@@ -76,10 +89,14 @@ def test_api_conforms_to_its_schema_for_every_role(live_server, world, settings)
                     response = case.call(headers=auth)
                     calls += 1
                     case.validate_response(response, checks=CHECKS)
+                    if case.meta.generation.mode.is_negative and response.status_code != 403:
+                        # Invalid data is checked once, as the first role the operation lets in:
+                        # the other roles' 403 is what the positive cases already check.
+                        break
 
             try:
                 run()
             except Unsatisfiable:
                 # Nothing left to make invalid (every parameter fixed, no body): nothing to test.
                 assert mode == GenerationMode.NEGATIVE, operation.label
-    assert calls > 500  # every operation was reached, with each role
+    assert calls > 400  # every operation was reached, with each role
