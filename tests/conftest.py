@@ -43,7 +43,7 @@ def _redis_database_per_worker(settings) -> None:
     number = base + int(worker.removeprefix("gw"))
     if number > 15:
         pytest.exit(f"Redis has databases 0 to 15: REDIS_URL's {base} leaves too few for {worker}.", 4)
-    url = re.sub(r"(/\d*)?$", f"/{number}", settings.REDIS_URL.split("?")[0])
+    url = re.sub(r"/\d*$", "", settings.REDIS_URL.split("?")[0]) + f"/{number}"
     settings.REDIS_URL = url
     settings.CACHES["default"]["LOCATION"] = url
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
