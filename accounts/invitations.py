@@ -59,7 +59,8 @@ class InvitationError(ServiceError):
             "company only; they can close that account first, or contact us."
         ),
         TOO_MANY: gettext_lazy(
-            "Your company has too many pending  Revoke some, or wait until they are accepted or expire."
+            "Your company has too many pending invitations. Revoke some, or wait until they are "
+            "accepted or expire."
         ),
         UNKNOWN: gettext_lazy(
             "This invitation link is not valid. The link may have been cut: copy the whole link "

@@ -19,8 +19,6 @@ from django.db import transaction
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from core.models import UnsentTask
-
 logger = logging.getLogger(__name__)
 
 # What publishing raises when the broker is away: kombu's wrapper of connection errors, and the
@@ -62,6 +60,9 @@ def publish(name: str, args: tuple, kwargs: dict) -> None:
 
 
 def _keep(name: str, args, kwargs, error: Exception) -> None:
+    # Imported here: Celery imports the task modules (and this one) before Django's apps are ready.
+    from core.models import UnsentTask
+
     try:
         UnsentTask.objects.create(
             task=name, args=list(args), kwargs=dict(kwargs), last_error=str(error)[:300]
@@ -78,6 +79,8 @@ def resend_unsent(*, limit: int = 500) -> int:
     twice; the email senders skip events that are no longer current, and that window is a few
     milliseconds where the alternative is losing the message.
     """
+    from core.models import UnsentTask
+
     sent = 0
     with transaction.atomic():
         rows = list(UnsentTask.objects.select_for_update(skip_locked=True).order_by("pk")[:limit])

@@ -14,7 +14,7 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 
 pytestmark = pytest.mark.slow
 
-SEND = "from core.tasks import echo;result = echo.delay('bonjour');print(result.get(timeout=60)['value'])"
+SEND = "import midi_regions;from core.tasks import echo;result = echo.delay('bonjour');print(result.get(timeout=60)['value'])"
 
 
 def round_trip(env: dict) -> str:

@@ -208,7 +208,7 @@ def test_a_real_worker_logs_the_request_id_of_the_publisher(tmp_path):
     request_id = f"req-{uuid.uuid4().hex[:12]}"
     send = (
         "import django; django.setup();"
-        "from midi_regions import logs; from core.tasks import echo;"
+        "from core import logs; from core.tasks import echo;"
         f"logs.bind_request_id({request_id!r});"
         "print(echo.delay('bonjour').get(timeout=60)['value'])"
     )
