@@ -6,10 +6,27 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+MOVED_MODELS = ['rolechange']
+
+
+def relabel_content_types(apps, schema_editor, old_label, new_label):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    ContentType.objects.using(schema_editor.connection.alias).filter(
+        app_label=old_label, model__in=MOVED_MODELS
+    ).update(app_label=new_label)
+
+
 def move_content_types(apps, schema_editor):
     """Permissions and admin history follow the models to their new app."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="midi_regions", model__in=['rolechange']).update(app_label="audit")
+    relabel_content_types(apps, schema_editor, "midi_regions", "audit")
+
+
+def move_content_types_back(apps, schema_editor):
+    """Unapplied, the models belong to midi_regions again, and so do their content types. Left
+    behind, post_migrate would give the models new content types and permissions, the groups'
+    permissions and the admin history would stay on a label no model has, and migrating forward
+    again would fail on the unique (app_label, model)."""
+    relabel_content_types(apps, schema_editor, "audit", "midi_regions")
 
 
 class Migration(migrations.Migration):
@@ -52,5 +69,5 @@ class Migration(migrations.Migration):
     # changes. Moved from midi_regions (2026-12-07).
     operations = [
         migrations.SeparateDatabaseAndState(state_operations=state_operations, database_operations=[]),
-        migrations.RunPython(move_content_types, migrations.RunPython.noop),
+        migrations.RunPython(move_content_types, move_content_types_back),
     ]

@@ -6,10 +6,27 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+MOVED_MODELS = ['consultationrequest', 'proposedtime', 'routingdecision']
+
+
+def relabel_content_types(apps, schema_editor, old_label, new_label):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    ContentType.objects.using(schema_editor.connection.alias).filter(
+        app_label=old_label, model__in=MOVED_MODELS
+    ).update(app_label=new_label)
+
+
 def move_content_types(apps, schema_editor):
     """Permissions and admin history follow the models to their new app."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="appointments", model__in=['consultationrequest', 'proposedtime', 'routingdecision']).update(app_label="consultations")
+    relabel_content_types(apps, schema_editor, "appointments", "consultations")
+
+
+def move_content_types_back(apps, schema_editor):
+    """Unapplied, the models belong to appointments again, and so do their content types. Left
+    behind, post_migrate would give the models new content types and permissions, the groups'
+    permissions and the admin history would stay on a label no model has, and migrating forward
+    again would fail on the unique (app_label, model)."""
+    relabel_content_types(apps, schema_editor, "consultations", "appointments")
 
 
 class Migration(migrations.Migration):
@@ -116,5 +133,5 @@ class Migration(migrations.Migration):
     # changes. Moved from appointments (2026-12-07).
     operations = [
         migrations.SeparateDatabaseAndState(state_operations=state_operations, database_operations=[]),
-        migrations.RunPython(move_content_types, migrations.RunPython.noop),
+        migrations.RunPython(move_content_types, move_content_types_back),
     ]
