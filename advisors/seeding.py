@@ -29,17 +29,30 @@ def weekly_plan(advisor: Advisor, points: list, hours_by_point: dict) -> set[tup
 
 def sync_weekly_availability(advisor: Advisor, plan: set[tuple]) -> bool:
     """Make the adviser's weekly blocks equal to `plan`; True if anything changed."""
-    current = {
-        (w.weekday, w.start_time, w.end_time, w.service_point_id): w.pk
-        for w in advisor.weekly_availability.all()
-    }
+    current = {block_of(w): w.pk for w in advisor.weekly_availability.all()}
     stale = [pk for key, pk in current.items() if key not in plan]
-    missing = [
-        WeeklyAvailability(advisor=advisor, weekday=d, start_time=s, end_time=e, service_point_id=p)
-        for d, s, e, p in plan - current.keys()
-    ]
+    missing = weekly_blocks(advisor.pk, plan - current.keys())
     if stale:
         WeeklyAvailability.objects.filter(pk__in=stale).delete()
     if missing:
         WeeklyAvailability.objects.bulk_create(missing)
     return bool(stale or missing)
+
+
+def block_of(block: WeeklyAvailability) -> tuple:
+    """A weekly block as a plan entry: (weekday, start, end, service point id or None)."""
+    return (block.weekday, block.start_time, block.end_time, block.service_point_id)
+
+
+def week_of(advisor: Advisor) -> list[tuple]:
+    """The adviser's weekly blocks as plan entries (prefetch `weekly_availability` for many)."""
+    return [block_of(w) for w in advisor.weekly_availability.all()]
+
+
+def weekly_blocks(advisor_id: int, plan) -> list[WeeklyAvailability]:
+    """Unsaved weekly blocks for plan entries, in their order (for bulk_create): the one builder
+    of seed_network's weeks and seed_load's cloned advisers."""
+    return [
+        WeeklyAvailability(advisor_id=advisor_id, weekday=d, start_time=s, end_time=e, service_point_id=p)
+        for d, s, e, p in plan
+    ]

@@ -358,23 +358,90 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
     """
     now = now or timezone.now()
     appointments = filtered_appointments(filters)
-    week = TruncWeek("starts_at", tzinfo=timezone.get_current_timezone())
-
-    # 1. Appointments by week, status, topic and mode.
-    by_status = Counter()
-    by_topic = Counter()
-    by_mode = Counter()
-    series = defaultdict(Counter)
-    for row in (
-        appointments.values("status", "topic_id", "mode").annotate(week=week, n=Count("pk")).order_by()
-    ):
-        by_status[row["status"]] += row["n"]
-        by_topic[row["topic_id"]] += row["n"]
-        by_mode[row["mode"]] += row["n"]
-        series[_as_date(row["week"])][row["status"]] += row["n"]
-
-    # 2. Per adviser: hours booked in the period, upcoming appointments from now on.
+    booked = _tally(appointments, "starts_at")
     advisors = [filters.advisor] if filters.advisor else catalogue.advisors
+    rows = _advisor_rows(filters, advisors, now=now)
+    gazetteer = municipality_names()
+    served = _employers_served(appointments, gazetteer)
+    lead_times = _medians(
+        appointments.filter(service_point__isnull=False), F("starts_at") - F("created_at"), "service_point_id"
+    )
+    requests = filtered_requests(filters)
+    asked = _tally(requests, "created_at")
+    waiting = _open_requests(filters, rows, gazetteer, now=now)
+    to_appointment = _medians(
+        requests.filter(appointment__isnull=False), F("appointment__starts_at") - F("created_at")
+    ).get(None)
+    for advisor_id, hours in _available_hours(advisors, filters).items():
+        rows[advisor_id].available_hours = hours
+    points = {p.pk: p for p in catalogue.service_points}
+    return {
+        "appointments": {
+            "total": sum(booked.status.values()),
+            "held": booked.status[Appointment.Status.COMPLETED],
+            "cancelled": booked.status[Appointment.Status.CANCELLED],
+            "no_show": booked.status[Appointment.Status.NO_SHOW],
+            "upcoming": booked.status[Appointment.Status.CONFIRMED],
+        },
+        "requests": {
+            "sent": sum(asked.status.values()),
+            "booked": asked.status[ConsultationRequest.Status.BOOKED],
+            "open": waiting.open,
+            "overdue": waiting.overdue,
+            "median_to_appointment": to_appointment,
+        },
+        "lead_times": sorted(
+            ((points.get(pk), median) for pk, median in lead_times.items() if median is not None),
+            key=lambda item: item[1],
+        ),
+        "advisors": _ranked(rows.values()),
+        "topics": _topic_counts(catalogue, booked, asked),
+        "modes": [
+            (label, booked.mode[value], asked.mode[value])
+            for value, label in Mode.choices
+            if booked.mode[value] or asked.mode[value]
+        ],
+        "by_directorate": _side_by_side(catalogue, rows.values(), waiting.by_region),
+        "served": served,
+        "served_total": sum(row["companies"] for row in served),
+        "weeks": [
+            {
+                "week": w,
+                "booked": sum(booked.series[w].values()),
+                "held": booked.series[w][Appointment.Status.COMPLETED],
+                "cancelled": booked.series[w][Appointment.Status.CANCELLED],
+                "no_show": booked.series[w][Appointment.Status.NO_SHOW],
+                "requests": sum(asked.series[w].values()),
+            }
+            for w in _weeks(filters)
+        ],
+    }
+
+
+@dataclass
+class Tally:
+    """Rows counted by status, topic and mode, and by week and status (one query)."""
+
+    status: Counter = field(default_factory=Counter)
+    topic: Counter = field(default_factory=Counter)
+    mode: Counter = field(default_factory=Counter)
+    series: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+
+
+def _tally(qs: QuerySet, dated_by: str) -> Tally:
+    """Appointments (by start) or requests (by sending) by week, status, topic and mode."""
+    week = TruncWeek(dated_by, tzinfo=timezone.get_current_timezone())
+    tally = Tally()
+    for row in qs.values("status", "topic_id", "mode").annotate(week=week, n=Count("pk")).order_by():
+        tally.status[row["status"]] += row["n"]
+        tally.topic[row["topic_id"]] += row["n"]
+        tally.mode[row["mode"]] += row["n"]
+        tally.series[_as_date(row["week"])][row["status"]] += row["n"]
+    return tally
+
+
+def _advisor_rows(filters: Filters, advisors, *, now: datetime) -> dict[int, AdvisorRow]:
+    """Per adviser: hours booked in the period, upcoming appointments from now on (one query)."""
     rows = {a.pk: AdvisorRow(a) for a in advisors}
     in_period = Q(starts_at__gte=filters.starts_at, starts_at__lt=filters.ends_at)
     per_advisor = _narrow_appointments(Appointment.objects.filter(advisor_id__in=list(rows)), filters).filter(
@@ -401,10 +468,12 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
         target.booked_hours = (row["booked"] or timedelta()).total_seconds() / 3600
         target.upcoming = row["upcoming"]
         target.counts = {key: row[key] for key in SIDE_BY_SIDE_COUNTS}
+    return rows
 
-    # 3. Employers served, by the municipality the company booked from (the appointment's own
-    #    column: no join to the companies), named from the cached gazetteer.
-    gazetteer = municipality_names()
+
+def _employers_served(appointments: QuerySet, gazetteer: dict) -> list[dict]:
+    """Employers served, by the municipality the company booked from (the appointment's own
+    column: no join to the companies), named from the cached gazetteer (one query)."""
     english = (get_language() or "").startswith("en")
     served = []
     for row in (
@@ -420,30 +489,20 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
             {"municipality": name, "region_code": code, "region": region_en if english else region_fr, **row}
         )
     served.sort(key=lambda row: (row["region_code"], row["municipality"]))
+    return served
 
-    # 4. Booking lead time (booked → appointment) per service point.
-    lead_times = _medians(
-        appointments.filter(service_point__isnull=False), F("starts_at") - F("created_at"), "service_point_id"
-    )
 
-    # 5. Requests sent in the period, by week, status, topic and mode.
-    requests = filtered_requests(filters)
-    request_status = Counter()
-    request_topic = Counter()
-    request_mode = Counter()
-    request_series = Counter()
-    request_week = TruncWeek("created_at", tzinfo=timezone.get_current_timezone())
-    for row in (
-        requests.values("status", "topic_id", "mode").annotate(week=request_week, n=Count("pk")).order_by()
-    ):
-        request_status[row["status"]] += row["n"]
-        request_topic[row["topic_id"]] += row["n"]
-        request_mode[row["mode"]] += row["n"]
-        request_series[_as_date(row["week"])] += row["n"]
+@dataclass
+class OpenRequests:
+    open: int = 0
+    overdue: int = 0
+    by_region: defaultdict = field(default_factory=lambda: defaultdict(Counter))
 
-    # 6. Open and overdue requests now, per holder and region (whenever they were sent).
-    open_total = overdue_total = 0
-    open_by_region = defaultdict(Counter)
+
+def _open_requests(filters: Filters, rows: dict[int, AdvisorRow], gazetteer: dict, *, now) -> OpenRequests:
+    """Open and overdue requests now, in all, per region and on each adviser's row, whenever
+    they were sent (one query)."""
+    waiting = OpenRequests()
     for row in (
         scoped_requests(filters)
         .filter(status__in=ConsultationRequest.OPEN_STATUSES)
@@ -454,79 +513,36 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
         )
         .order_by()
     ):
-        open_total += row["open"]
-        overdue_total += row["overdue"]
+        waiting.open += row["open"]
+        waiting.overdue += row["overdue"]
         region_id = gazetteer.get(row["municipality_id"], (None,) * 5)[4]
-        open_by_region[region_id].update(open=row["open"], overdue=row["overdue"])
+        waiting.by_region[region_id].update(open=row["open"], overdue=row["overdue"])
         if row["assigned_advisor_id"] in rows:
             rows[row["assigned_advisor_id"]].open_requests += row["open"]
             rows[row["assigned_advisor_id"]].overdue_requests += row["overdue"]
+    return waiting
 
-    # 7. Median time from a request to its appointment.
-    to_appointment = _medians(
-        requests.filter(appointment__isnull=False), F("appointment__starts_at") - F("created_at")
-    ).get(None)
 
-    # 8–11. Utilisation: hours booked ÷ hours offered.
-    available = _available_hours(advisors, filters)
-    for advisor_id, hours in available.items():
-        rows[advisor_id].available_hours = hours
-    table = sorted(rows.values(), key=lambda r: (-r.load, str(r.advisor)))
+def _ranked(rows) -> list[AdvisorRow]:
+    """The advisers by load, busiest first, the busiest and idlest active ones marked."""
+    table = sorted(rows, key=lambda r: (-r.load, str(r.advisor)))
     active = [r for r in table if r.advisor.is_active]
     if len(active) > 1 and active[0].load != active[-1].load:
         busiest, idlest = active[0].load, active[-1].load
         for r in active:
             r.busiest, r.idlest = r.load == busiest, r.load == idlest
+    return table
 
-    by_directorate = _side_by_side(catalogue, rows.values(), open_by_region)
+
+def _topic_counts(catalogue: Catalogue, booked: Tally, asked: Tally) -> list[tuple]:
+    """(topic, appointments, requests), the most asked-about first."""
     topics = {t.pk: t for t in catalogue.topics}
-    points = {p.pk: p for p in catalogue.service_points}
-    return {
-        "appointments": {
-            "total": sum(by_status.values()),
-            "held": by_status[Appointment.Status.COMPLETED],
-            "cancelled": by_status[Appointment.Status.CANCELLED],
-            "no_show": by_status[Appointment.Status.NO_SHOW],
-            "upcoming": by_status[Appointment.Status.CONFIRMED],
-        },
-        "requests": {
-            "sent": sum(request_status.values()),
-            "booked": request_status[ConsultationRequest.Status.BOOKED],
-            "open": open_total,
-            "overdue": overdue_total,
-            "median_to_appointment": to_appointment,
-        },
-        "lead_times": sorted(
-            ((points.get(pk), median) for pk, median in lead_times.items() if median is not None),
-            key=lambda item: item[1],
-        ),
-        "advisors": table,
-        "topics": [
-            (topics.get(pk), by_topic[pk], request_topic[pk])
-            for pk in sorted(
-                set(by_topic) | set(request_topic), key=lambda pk: -(by_topic[pk] + request_topic[pk])
-            )
-        ],
-        "modes": [
-            (label, by_mode[value], request_mode[value])
-            for value, label in Mode.choices
-            if by_mode[value] or request_mode[value]
-        ],
-        "by_directorate": by_directorate,
-        "served": served,
-        "served_total": sum(row["companies"] for row in served),
-        "weeks": [
-            {
-                "week": w,
-                "booked": sum(series[w].values()),
-                "held": series[w][Appointment.Status.COMPLETED],
-                "cancelled": series[w][Appointment.Status.CANCELLED],
-                "no_show": series[w][Appointment.Status.NO_SHOW],
-                "requests": request_series[w],
-            }
-            for w in _weeks(filters)
-        ],
-    }
+    return [
+        (topics.get(pk), booked.topic[pk], asked.topic[pk])
+        for pk in sorted(
+            set(booked.topic) | set(asked.topic), key=lambda pk: -(booked.topic[pk] + asked.topic[pk])
+        )
+    ]
 
 
 def _as_date(value) -> date:

@@ -173,7 +173,24 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
     report = SeedReport()
     data = load_network()
     password = make_password(DEMO_PASSWORD) if demo_users else None
+    regions = seed_directorates_and_regions(data, report, password=password)
+    municipalities = seed_municipalities(regions, report)
+    languages = seed_languages(report)
+    topics = seed_topics(data, report)
+    points = seed_service_points(data, municipalities, report)
+    seed_advisers(data, points, languages, topics, report, password=password)
+    if demo_users:
+        seed_demo_users(password, report)
+    forget_municipality_datalist()  # the gazetteer was written in bulk, without signals
+    bump_catalogue_version()
+    forget_all_users()  # users and links were written in bulk too
+    return report
 
+
+def seed_directorates_and_regions(
+    data: dict, report: SeedReport, *, password: str | None
+) -> dict[str, AdministrativeRegion]:
+    """The directorates with their managers, then the administrative regions they cover."""
     directorates = {}
     for d in data["directorates"]:
         manager = d["manager"]
@@ -187,8 +204,7 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
             report,
             "directorates",
         )
-
-    regions = {
+    return {
         r["code"]: _upsert(
             AdministrativeRegion,
             {"code": r["code"]},
@@ -203,13 +219,17 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
         for r in data["regions"]
     }
 
-    municipalities = seed_municipalities(regions, report)
 
-    languages = {
+def seed_languages(report: SeedReport) -> dict[str, Language]:
+    """The languages advisers speak (LANGUAGES)."""
+    return {
         code: _upsert(Language, {"code": code}, {"name_fr": fr, "name_en": en}, report, "languages")
         for code, fr, en in LANGUAGES
     }
 
+
+def seed_topics(data: dict, report: SeedReport) -> dict[str, Topic]:
+    """The topics, in the order of the network file."""
     topics = {}
     for position, t in enumerate(data["topics"], start=1):
         topics[t["code"]] = _upsert(
@@ -226,7 +246,13 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
             report,
             "topics",
         )
+    return topics
 
+
+def seed_service_points(
+    data: dict, municipalities: dict[int, Municipality], report: SeedReport
+) -> dict[str, ServicePoint]:
+    """The service points, placed at their municipality, with their opening hours."""
     points = {}
     for sp in data["service_points"]:
         municipality = municipalities[sp["municipality_geonames_id"]]
@@ -248,13 +274,25 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
         )
         seed_opening_hours(point, sp["hours"], report)
         points[sp["code"]] = point
+    return points
 
+
+def seed_advisers(
+    data: dict,
+    points: dict[str, ServicePoint],
+    languages: dict[str, Language],
+    topics: dict[str, Topic],
+    report: SeedReport,
+    *,
+    password: str | None,
+) -> None:
+    """The advisers: their user, home point, the points, languages and topics they cover, and a
+    week of availability at those points' opening hours."""
     hours_by_point: dict[int, dict[int, list]] = {}
     for oh in OpeningHours.objects.all():
         hours_by_point.setdefault(oh.service_point_id, {}).setdefault(oh.weekday, []).append(
             (oh.opens, oh.closes)
         )
-
     for a in data["advisors"]:
         user = _upsert_user(a["email"], a["first_name"], a["last_name"], report, password=password)
         advisor = _upsert(
@@ -274,13 +312,6 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
         plan = weekly_plan(advisor, [points[c].pk for c in sorted(served)], hours_by_point)
         if sync_weekly_availability(advisor, plan):
             report.add("weekly availability", updated=True)
-
-    if demo_users:
-        seed_demo_users(password, report)
-    forget_municipality_datalist()  # the gazetteer was written in bulk, without signals
-    bump_catalogue_version()
-    forget_all_users()  # users and links were written in bulk too
-    return report
 
 
 def seed_demo_users(password: str, report: SeedReport) -> None:
