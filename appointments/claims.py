@@ -33,13 +33,3 @@ def claimed(*, now: datetime, keep: str | None = None, **window) -> list[QuerySe
         source(now, keep).filter(**window).order_by().values_list("advisor_id", "starts_at", "ends_at")
         for source in _SOURCES
     ]
-
-
-def overlaps(
-    *, advisor_id: int, start: datetime, end: datetime, now: datetime, keep: str | None = None
-) -> bool:
-    """Whether another app claims any of [start, end) of this adviser's time."""
-    return any(
-        query.exists()
-        for query in claimed(now=now, keep=keep, advisor_id=advisor_id, starts_at__lt=end, ends_at__gt=start)
-    )

@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -128,16 +129,66 @@ def _check_slot(
     )
     if slot is None:
         ends_at = choice.starts_at + timedelta(minutes=topic.duration_minutes)
-        taken = Appointment.objects.filter(
-            advisor=advisor,
-            status__in=Appointment.ACTIVE_STATUSES,
-            starts_at__lt=ends_at,
-            ends_at__gt=choice.starts_at,
-        ).exists() or claims.overlaps(
-            advisor_id=advisor.pk, start=choice.starts_at, end=ends_at, now=now, keep=keep_claim
+        taken = _time_taken(
+            advisor_id=advisor.pk, starts_at=choice.starts_at, ends_at=ends_at, now=now, keep_claim=keep_claim
         )
         raise BookingError(SLOT_TAKEN if taken else SLOT_UNAVAILABLE)
     return slot
+
+
+# An appointment or a hold lasts at most 4 hours (topic_duration_range): one that overlaps a time
+# starts less than this before it, which bounds the index scan on (advisor, starts_at).
+LONGEST_BOOKING = timedelta(hours=12)
+
+
+def _time_taken(
+    *, advisor_id: int, starts_at: datetime, ends_at: datetime, now: datetime, keep_claim: str | None = None
+) -> bool:
+    """An active appointment of the adviser, or another app's claim other than `keep_claim`
+    (appointments.claims: a waitlist offer), overlaps [starts_at, ends_at): 1 query when an
+    appointment does (a refusal's usual case), else one more per claim source."""
+    overlap = {
+        "advisor_id": advisor_id,
+        "starts_at__lt": ends_at,
+        "starts_at__gt": starts_at - LONGEST_BOOKING,
+        "ends_at__gt": starts_at,
+    }
+    return Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES, **overlap).exists() or any(
+        query.exists() for query in claims.claimed(now=now, keep=keep_claim, **overlap)
+    )
+
+
+CLAIM_WAIT_MS = 5000  # a booking takes tens of milliseconds; past this, queue on the adviser as before
+
+
+def _claim_time(advisor_id: int, starts_at: datetime) -> None:
+    """PostgreSQL: claim the adviser's start time for this transaction, or wait until the
+    booking holding the claim ends (at most CLAIM_WAIT_MS); the caller then looks at the
+    calendar again.
+
+    The claim spares the other bookings of that very time the queue on the adviser's row: they
+    wait side by side (a shared lock) for the holder's outcome, then one cheap query tells them
+    whether it booked. None is refused for the claim itself: if the holder failed (its
+    company's limit, say), they go on to the adviser's row lock and the full check, as before.
+    What keeps one booking per time is unchanged: that lock, that check and the exclusion
+    constraint."""
+    key = (advisor_id << 32) | (int(starts_at.timestamp()) // 60 & 0xFFFFFFFF)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        if cursor.fetchone()[0]:
+            return
+        try:
+            with transaction.atomic():
+                # lock_timeout for this wait only: a local setting lasts until the transaction
+                # ends (or this savepoint rolls back), so the previous value is put back.
+                cursor.execute("SELECT current_setting('lock_timeout')")
+                previous = cursor.fetchone()[0]
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{CLAIM_WAIT_MS}ms"])
+                cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [key])
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
 
 
 def _check_limits(company: Company, topic: Topic, starts_at: datetime, now: datetime) -> None:
@@ -187,14 +238,38 @@ def book_appointment(
         existing = Appointment.objects.filter(idempotency_key=idempotency_key, company=company).first()
         if existing:
             return existing
+    # Losers learn it at once (settings.BOOKING_FAST_REFUSAL): a time someone holds is refused
+    # with one query, before any lock; racers for one time wait for each other's outcome side by
+    # side, not in line on the adviser's row. Refusing only what a committed booking or hold
+    # covers, this never refuses what the full check below would accept.
+    fast = settings.BOOKING_FAST_REFUSAL
+    ends_at = choice.starts_at + timedelta(minutes=topic.duration_minutes)
+    taken = {
+        "advisor_id": choice.advisor_id,
+        "starts_at": choice.starts_at,
+        "ends_at": ends_at,
+        "now": now,
+        "keep_claim": keep_claim,
+    }
     try:
+        if fast and _time_taken(**taken):
+            raise BookingError(SLOT_TAKEN)
         with transaction.atomic():
-            # Lock order everywhere: company, then adviser.
+            # Lock order everywhere: the claim on the time (PostgreSQL), company, then adviser.
+            claim_the_time = fast and connection.vendor == "postgresql"
+            if claim_the_time:
+                _claim_time(choice.advisor_id, choice.starts_at)
+                if _time_taken(**taken):
+                    raise BookingError(SLOT_TAKEN)  # booked by the claim's previous holder
             Company.objects.select_for_update().filter(pk=company.pk).first()
             try:
                 advisor = _lock_advisor(choice.advisor_id)
             except Advisor.DoesNotExist:
                 raise BookingError(SLOT_UNAVAILABLE) from None
+            if fast and not claim_the_time and _time_taken(**taken):
+                # SQLite (no claim): booked while this one waited for the write lock; refused
+                # without the slot computation.
+                raise BookingError(SLOT_TAKEN)
             _check_limits(company, topic, choice.starts_at, now)
             slot = _check_slot(
                 advisor=advisor,

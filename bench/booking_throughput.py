@@ -3,17 +3,17 @@
 Usage (the 1× bench database loaded as in bench/README.md, with `seed_network --demo-users`):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/midi_bench .venv/bin/python bench/booking_throughput.py \
-        [--connections 8] [--duration 10] [--warmup 2] [--rounds 5] [--workers 4]
+        [--connections 8] [--duration 10] [--warmup 2] [--rounds 5] [--workers 4] [--port 8765]
 
 What it does:
 1. runs `manage.py collectstatic --noinput` (DEBUG=0 serves the manifest from ./staticfiles);
 2. signs the demo employer (employeur@entreprise.example) in by writing a session row with
    Django's SessionStore, exactly what `django.contrib.auth.login` stores;
-3. starts `gunicorn midi_regions.wsgi:application -w 4 -b 127.0.0.1:<free port>` with DEBUG=0,
-   a throwaway SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS=127.0.0.1, CONN_MAX_AGE=60 (the production
-   value in .env.example) and `--max-requests 0` (the project's gunicorn.conf.py, which gunicorn
-   reads from the working directory, recycles workers every ~2000 requests: a worker booting
-   mid-measurement would only add noise);
+3. starts `gunicorn midi_regions.wsgi:application -w 4 -b 127.0.0.1:<port>` (`--port`, default a
+   free one) with DEBUG=0, a throwaway SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS=127.0.0.1,
+   CONN_MAX_AGE=60 (the production value in .env.example) and `--max-requests 0` (the project's
+   gunicorn.conf.py, which gunicorn reads from the working directory, recycles workers every
+   ~2000 requests: a worker booting mid-measurement would only add noise);
 4. for each endpoint, keeps `--connections` concurrent client threads (http.client, one request
    at a time each, a closed loop) busy for `--warmup` seconds, then `--duration` seconds measured
    in `--rounds` slices interleaved with the other endpoints (a shared VM that slows down moves
@@ -232,6 +232,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved slices per endpoint")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--conn-max-age", type=int, default=60, help="CONN_MAX_AGE for gunicorn")
+    parser.add_argument("--port", type=int, default=None, help="gunicorn's port (default: a free one)")
     args = parser.parse_args()
     if not (
         1 <= args.connections <= 64
@@ -240,6 +241,8 @@ def main() -> None:
         and 1 <= args.rounds <= 20
     ):
         sys.exit("connections 1–64, duration ≤ 120 s, warmup ≤ 30 s, rounds 1–20")
+    if args.port is not None and not 1024 <= args.port <= 65535:
+        sys.exit("port 1024–65535")
 
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     secret_key = secrets.token_urlsafe(50)
@@ -269,7 +272,7 @@ def main() -> None:
     cookie_name, session_key, store, user = employer_session()
     urls = booking_urls(user)
     headers = {"Cookie": f"{cookie_name}={session_key}", "Accept-Language": "fr-CA"}
-    port = free_port()
+    port = args.port or free_port()
     with tempfile.NamedTemporaryFile("w+", prefix="midi-bench-gunicorn-", suffix=".log", delete=False) as log:
         server = None
         try:

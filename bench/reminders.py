@@ -5,16 +5,17 @@ Usage (its own database; Redis at 127.0.0.1:6379, db 5 by default so nothing els
     createdb -h 127.0.0.1 -U postgres midi_reminders_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/midi_reminders_bench \
         .venv/bin/python bench/reminders.py [--reminders 100000] [--workers 2] \
-        [--redis redis://127.0.0.1:6379/5] [--connections 16] [--concurrency 1]
+        [--redis redis://127.0.0.1:6379/5] [--connections 16] [--concurrency 1] [--port 2525]
 
-What it does: migrates; flushes the database (its own, see above); creates a small network and N appointments
-(one an hour from tomorrow) each with one reminder due a minute ago; starts an aiosmtpd sink in a
-subprocess that counts messages by their X-Reminder header (a regex on the raw header section:
-a real SMTP server, but no MIME parsing); starts `--workers` Celery worker processes (solo pool,
-or prefork with `--concurrency` processes each) on a dedicated queue, each keeping `--connections`
-SMTP sessions (REMINDER_SMTP_CONNECTIONS); sends one `appointments.send_due_reminders` drain task
-per worker process; waits until no reminder is pending; prints time, sent (database), received
-(sink), duplicates, misses and the sink's CPU time. Workers and sink are stopped in all cases (finally).
+What it does: migrates; flushes the database (its own, see above); creates a small network and N
+appointments (one an hour from tomorrow) each with one reminder due a minute ago; starts an
+aiosmtpd sink in a subprocess on `--port` (default: a free loopback port) that counts messages by
+their X-Reminder header (a regex on the raw header section: a real SMTP server, but no MIME
+parsing); starts `--workers` Celery worker processes (solo pool, or prefork with `--concurrency`
+processes each) on a dedicated queue, each keeping `--connections` SMTP sessions
+(REMINDER_SMTP_CONNECTIONS); sends one `appointments.send_due_reminders` drain task per worker
+process; waits until no reminder is pending; prints time, sent (database), received (sink),
+duplicates, misses and the sink's CPU time. Workers and sink are stopped in all cases (finally).
 """
 
 import argparse
@@ -109,7 +110,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=900)
     parser.add_argument("--connections", type=int, default=None, help="REMINDER_SMTP_CONNECTIONS")
     parser.add_argument("--concurrency", type=int, default=1, help="prefork processes a worker (1: solo)")
+    parser.add_argument("--port", type=int, default=None, help="the SMTP sink's port (default: a free one)")
     args = parser.parse_args()
+    if args.port is not None and not 1024 <= args.port <= 65535:
+        sys.exit("port 1024–65535")
 
     os.environ.update(
         DJANGO_SETTINGS_MODULE="midi_regions.settings",
@@ -132,7 +136,7 @@ def main() -> None:
     load(args.reminders)
     print(f"loaded {args.reminders} due reminders in {time.monotonic() - started:.1f} s", flush=True)
 
-    port = free_port()
+    port = args.port or free_port()
     counts_file = Path(tempfile.mkdtemp()) / "received.json"
     sink = subprocess.Popen(
         [sys.executable, "-c", SINK, str(port), str(counts_file)], stdout=subprocess.PIPE, text=True

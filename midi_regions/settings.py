@@ -252,6 +252,11 @@ RATE_LIMITS = {
     "invitation": {"user": "20/h", "ip": "60/h"},
 }
 
+# Booking (appointments.services.book_appointment): refuse a time already booked or held at once,
+# before queueing on the adviser's row, and let racers for one time wait for each other's outcome
+# side by side (PostgreSQL). 0 goes back to the queue (bench/booking_race.py compares both).
+BOOKING_FAST_REFUSAL = env.bool("BOOKING_FAST_REFUSAL", default=True)
+
 # Waitlist (waitlist.services): how long a freed time is held for the employer it is offered to.
 WAITLIST_HOLD_MINUTES = env.int("WAITLIST_HOLD_MINUTES", default=120)
 if not 5 <= WAITLIST_HOLD_MINUTES <= 7 * 24 * 60:

@@ -122,6 +122,17 @@ def test_a_double_submitted_booking_books_once(client_for, employer_a, bookable)
     assert Appointment.objects.count() == 1
 
 
+def test_a_time_already_booked_is_refused_with_one_query_and_no_lock(bookable, employer_a, employer_b):
+    from appointments import services
+
+    book(bookable, employer_a)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(services.BookingError) as refused:
+        book(bookable, employer_b)
+    assert refused.value.code == services.SLOT_TAKEN
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert "FOR UPDATE" not in queries[0]["sql"]
+
+
 def test_employer_cannot_book_a_slot_taken_meanwhile(client_for, employer_a, employer_b, bookable):
     book_via_web(client_for(employer_b), bookable, tuesday(10, 30))
     response = book_via_web(client_for(employer_a), bookable, tuesday(10, 30))

@@ -14,7 +14,11 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 
 pytestmark = pytest.mark.slow
 
-SEND = "import midi_regions;from core.tasks import echo;result = echo.delay('bonjour');print(result.get(timeout=60)['value'])"
+# The project package first: it creates the Celery app the task is sent with (as `-A midi_regions`).
+SEND = (
+    "import midi_regions;from core.tasks import echo;"
+    "result = echo.delay('bonjour');print(result.get(timeout=60)['value'])"
+)
 
 
 def round_trip(env: dict) -> str:
