@@ -1,9 +1,15 @@
 """Shared set-up for booking tests: a bookable small network and a frozen clock."""
 
+import uuid
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.urls import reverse
+
 from advisors.models import WeeklyAvailability
+from appointments.models import Mode
+from appointments.templatetags.booking import utc_param
 
 TZ = ZoneInfo("America/Toronto")
 # Monday 23 November 2026, 10:00 in Québec: the next bookable day is Tuesday 24.
@@ -46,3 +52,39 @@ def book(network, employer, at=None, *, advisor=None, company=None, **extra):
         choice=services.SlotChoice(advisor.pk, advisor.home_service_point_id, at or tuesday(10, 30)),
         **extra,
     )
+
+
+def confirm_url(network, advisor, at, point=None, **overrides):
+    params = search_params(network, **overrides)
+    params.update(advisor=advisor.pk, point=(point or advisor.home_service_point).pk, at=utc_param(at))
+    return reverse("appointments:confirm"), params
+
+
+def book_via_web(client, network, at, advisor=None, key=None, **overrides):
+    advisor = advisor or network.advisor_a
+    url, params = confirm_url(network, advisor, at, **overrides)
+    data = {
+        "advisor": params["advisor"],
+        "point": params["point"],
+        "at": params["at"],
+        "key": key or uuid.uuid4(),
+    }
+    return client.post(f"{url}?{urlencode(params)}", data)
+
+
+def staff(advisor, point=None):
+    """A weekly block at the point: the adviser works there (meetings, visits from there)."""
+    for weekday in range(5):
+        WeeklyAvailability.objects.create(
+            advisor=advisor,
+            weekday=weekday,
+            start_time=time(9),
+            end_time=time(16),
+            service_point=point or advisor.home_service_point,
+        )
+
+
+def search_params(network, **overrides):
+    params = {"topic": network.topic.code, "mode": Mode.SERVICE_POINT, "municipality": "Trois-Rivières"}
+    params.update(overrides)
+    return params

@@ -15,30 +15,10 @@ from accounts.tokens import create_token, revoke_token
 from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from dashboards import selectors as dashboard
+from tests.api_client import bearer, booking_body, post
 from tests.booking_helpers import tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
-
-
-def bearer(user) -> Client:
-    _token, raw = create_token(user=user, name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-
-def post(client, url, body=None, **extra):
-    return client.post(url, json.dumps(body or {}), content_type="application/json", **extra)
-
-
-def booking_body(network, at, **extra):
-    return {
-        "topic": network.topic.code,
-        "mode": Mode.SERVICE_POINT,
-        "municipality": network.municipality_a.geonames_id,
-        "advisor": network.advisor_a.pk,
-        "service_point": network.point_a.pk,
-        "starts_at": at.isoformat(),
-        **extra,
-    }
 
 
 # --- Tokens ------------------------------------------------------------------------------------

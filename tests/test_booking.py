@@ -18,35 +18,9 @@ from django.utils import translation
 from appointments import links, selectors
 from appointments.models import Appointment, Mode
 from appointments.templatetags.booking import utc_param
-from tests.booking_helpers import book, open_weekdays, tuesday
+from tests.booking_helpers import book, book_via_web, confirm_url, open_weekdays, search_params, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-
-def search_params(network, **overrides):
-    params = {"topic": network.topic.code, "mode": Mode.SERVICE_POINT, "municipality": "Trois-Rivières"}
-    params.update(overrides)
-    return params
-
-
-def confirm_url(network, advisor, at, point=None, **overrides):
-    params = search_params(network, **overrides)
-    params.update(advisor=advisor.pk, point=(point or advisor.home_service_point).pk, at=utc_param(at))
-    return reverse("appointments:confirm"), params
-
-
-def book_via_web(client, network, at, advisor=None, key=None, **overrides):
-    advisor = advisor or network.advisor_a
-    url, params = confirm_url(network, advisor, at, **overrides)
-    from urllib.parse import urlencode
-
-    data = {
-        "advisor": params["advisor"],
-        "point": params["point"],
-        "at": params["at"],
-        "key": key or uuid.uuid4(),
-    }
-    return client.post(f"{url}?{urlencode(params)}", data)
 
 
 def test_search_lists_the_nearest_qualified_advisers_first(client_for, employer_a, bookable):
@@ -472,7 +446,7 @@ def test_two_companies_using_the_same_idempotency_key_each_get_their_own_booking
 
 
 def test_two_companies_using_the_same_key_through_the_api_both_book(bookable, employer_a, employer_b):
-    from tests.test_api import bearer, booking_body, post
+    from tests.api_client import bearer, booking_body, post
 
     key = str(uuid.uuid4())
     for employer, at in ((employer_a, tuesday(10, 30)), (employer_b, tuesday(13))):

@@ -13,8 +13,7 @@ from appointments import checklist, links, reminders, services
 from appointments.checklist import ChecklistError, tick_checklist
 from appointments.models import Appointment, ChecklistItem, ChecklistTick, Mode, Reminder
 from tests import factories
-from tests.booking_helpers import book, tuesday
-from tests.test_booking import confirm_url
+from tests.booking_helpers import book, confirm_url, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 

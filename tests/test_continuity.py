@@ -184,7 +184,7 @@ def test_rescheduling_keeps_the_same_adviser_whatever_the_history(client_for, em
 
 
 def staff_both(network):
-    from tests.test_routing import staff
+    from tests.booking_helpers import staff
 
     staff(network.advisor_a)
     staff(network.advisor_b)

@@ -26,9 +26,8 @@ from hypothesis import strategies as st
 from appointments import links
 from appointments.models import Mode
 from tests.booking_helpers import tuesday
+from tests.inputs import MALFORMED_PAYLOADS, OTHER_DIGITS, to_script, valid_profile
 from tests.test_authorization_matrix import MATRIX, PEOPLE
-from tests.test_signed_tokens import MALFORMED_PAYLOADS
-from tests.test_signup_and_profile import OTHER_DIGITS, to_script, valid_profile
 from waitlist import services as waitlist
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]

@@ -22,8 +22,7 @@ from core import logs
 from core.logs import ConsoleFormatter, JsonFormatter
 from core.tasks import echo
 from midi_regions.celery import app
-from tests.booking_helpers import tuesday
-from tests.test_booking import book_via_web, search_params
+from tests.booking_helpers import book_via_web, search_params, tuesday
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))

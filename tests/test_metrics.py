@@ -23,8 +23,7 @@ from consultations.models import ConsultationRequest
 from core import metrics
 from core.logs import RequestIdMiddleware
 from midi_regions.celery import app
-from tests.booking_helpers import tuesday
-from tests.test_booking import book_via_web, search_params
+from tests.booking_helpers import book_via_web, search_params, tuesday
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "scrape-" + "x" * 40

@@ -8,8 +8,7 @@ from django.urls import reverse
 from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from core import ratelimit
-from tests.booking_helpers import tuesday
-from tests.test_booking import book_via_web
+from tests.booking_helpers import book_via_web, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 

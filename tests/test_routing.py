@@ -1,7 +1,7 @@
 """Routing consultation requests (consultations.routing): nearest adviser, filters, SLA escalation."""
 
 import threading
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,30 +13,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from advisors.models import WeeklyAvailability
 from appointments.models import Appointment, Mode
 from consultations import routing, tasks
 from consultations.models import ConsultationRequest, RoutingDecision
 from core.business_hours import add_business_hours
 from tests import factories
+from tests.booking_helpers import staff
 
 TORONTO = ZoneInfo("America/Toronto")
 FRIDAY_AFTERNOON = datetime(2026, 11, 27, 14, 0, tzinfo=TORONTO)
 THREADS = 10
 Status = ConsultationRequest.Status
 Reason = RoutingDecision.Reason
-
-
-def staff(advisor, point=None):
-    """A weekly block at the point: the adviser works there (meetings, visits from there)."""
-    for weekday in range(5):
-        WeeklyAvailability.objects.create(
-            advisor=advisor,
-            weekday=weekday,
-            start_time=time(9),
-            end_time=time(16),
-            service_point=point or advisor.home_service_point,
-        )
 
 
 def make_request(network, *, municipality=None, mode=Mode.PHONE, language="fr", topic=None, **extra):

@@ -12,28 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from appointments import links
+from tests.inputs import MALFORMED_PAYLOADS
 from waitlist import services as waitlist
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
-
-# What a correctly signed payload could be instead of {"uid": "<uuid>"} or {"hold": <pk>}.
-MALFORMED_PAYLOADS = [
-    None,
-    [],
-    ["uid", "hold"],
-    "a string",
-    12,
-    {},
-    {"uid": "not-a-uuid", "hold": "not-a-pk"},
-    {"uid": 12, "hold": "12"},
-    {"uid": None, "hold": None},
-    {"uid": ["x"], "hold": [1]},
-    {"uid": {"x": 1}, "hold": {"x": 1}},
-    {"uid": "", "hold": True},
-    {"uid": "0" * 500, "hold": 2**63},
-    {"uid": str(uuid.UUID(int=0)), "hold": -1},
-    {"hold": 1.5, "uid": "١٢٣٤٥٦٧٨-1234-1234-1234-123456789012"},
-]
 
 LINKS = [
     ("appointments:manage", links.SALT),

@@ -8,29 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Company, EmployerProfile, User
+from tests.inputs import OTHER_DIGITS, to_script, valid_profile
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "Un-mot-de-passe-solide-2026"
-
-
-def valid_profile(place, **overrides):
-    data = {
-        "first_name": "Josée",
-        "last_name": "Gagnon",
-        "job_title": "Propriétaire",
-        "phone": "819 555-0101",
-        "language": "fr-ca",
-        "legal_name": "Boulangerie du Cap inc.",
-        "neq": "1143 123 456",
-        "sector": "44",
-        "size": "5-19",
-        "street_address": "12, rue des Forges",
-        "postal_code": "g9a2g4",
-        "municipality": place.name,
-    }
-    data.update(overrides)
-    return data
 
 
 def test_signup_verification_login_and_profile(client, network):
@@ -159,21 +141,6 @@ def test_ambiguous_municipality_names_need_their_region(client_for, new_user, ne
     )
     assert response.status_code == 302
     assert Company.objects.get().municipality == other
-
-
-# Issue 18: `\d` matches every script's digits, the database's [0-9] does not. Digits typed in
-# another script (a phone's or a keyboard's input method) are read as the ASCII digits they are.
-OTHER_DIGITS = {
-    "fullwidth": "１１４３１２３４５６",
-    "arabic-indic": "١١٤٣١٢٣٤٥٦",
-    "devanagari": "११४३१२३४५६",
-}
-
-
-def to_script(text: str, script: str) -> str:
-    zero = OTHER_DIGITS[script][3:4]  # the script's "1" is at 0, its "3" at 3: find its zero
-    offset = ord(zero) - ord("3")
-    return "".join(chr(ord(c) + offset) if c.isdigit() else c for c in text)
 
 
 @pytest.mark.parametrize("script", OTHER_DIGITS)

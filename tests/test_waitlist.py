@@ -245,7 +245,7 @@ def test_upcoming_limit_on_every_booking_path(bookable, employer_a, advisor):
         book(bookable, company, tuesday(14), employer_a)
     assert error.value.code == services.LIMIT_UPCOMING and error.value.params == {"count": 2}
     # The booking page says why, in French.
-    from tests.test_booking import book_via_web
+    from tests.booking_helpers import book_via_web
 
     page = Client()
     page.force_login(employer_a)

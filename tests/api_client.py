@@ -1,0 +1,29 @@
+"""Calling the API in tests: a client with a personal token, JSON posts, a booking body."""
+
+import json
+
+from django.test import Client
+
+from accounts.tokens import create_token
+from appointments.models import Mode
+
+
+def bearer(user) -> Client:
+    _token, raw = create_token(user=user, name="test")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def post(client, url, body=None, **extra):
+    return client.post(url, json.dumps(body or {}), content_type="application/json", **extra)
+
+
+def booking_body(network, at, **extra):
+    return {
+        "topic": network.topic.code,
+        "mode": Mode.SERVICE_POINT,
+        "municipality": network.municipality_a.geonames_id,
+        "advisor": network.advisor_a.pk,
+        "service_point": network.point_a.pk,
+        "starts_at": at.isoformat(),
+        **extra,
+    }
