@@ -1,6 +1,6 @@
 """The slot engine: pure functions from an adviser's calendar to the free slots it offers.
 
-No database access here, so the rules can be tested exhaustively (tests/test_slot_engine.py).
+No database access here, so the rules can be tested exhaustively (appointments/tests/test_slot_engine.py).
 Wall-clock times (weekly blocks, exceptions) are local America/Toronto times turned into aware
 datetimes day by day with zoneinfo, so a 9:00 block stays at 9:00 across DST changes; every
 comparison is between aware datetimes.

@@ -228,3 +228,10 @@ def wait_for_http(port: int, process: subprocess.Popen, path: str = "/healthz", 
             return False
 
     assert wait_for(answers, timeout=timeout, every=0.1), f"nothing answered on port {port}"
+
+
+def redis_database(url: str) -> int:
+    """The database number a redis:// URL selects (0 when it names none, as Redis does)."""
+    from redis.connection import parse_url
+
+    return int(parse_url(url).get("db", 0))

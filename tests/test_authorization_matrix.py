@@ -32,7 +32,7 @@ MATRIX = {
     "healthz": (None, ALL_200),  # liveness: no dependency checked
     "livez": (None, ALL_200),  # the former liveness URL
     # The test client's REMOTE_ADDR is 127.0.0.1, an allowed network by default: refusals
-    # (other networks, the token) are in tests/test_metrics.py.
+    # (other networks, the token) are in core/tests/test_metrics.py.
     "metrics": (None, ALL_200),
     "set_language": (None, (302,) * 8),
     "advisor_feed": ("feed", ALL_200),  # the secret token is the credential
@@ -129,7 +129,7 @@ MATRIX = {
     "api:national_caseload": (None, (401, 403, 403, 403, 403, 404, 404, 200)),
 }
 # Not in the persona matrix: /readyz answers the same to everyone (200, or 503 when a dependency
-# is down: tests/test_healthz.py).
+# is down: core/tests/test_healthz.py).
 NOT_PER_PERSON = {"readyz"}
 
 

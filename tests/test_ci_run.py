@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import redis_database
+from tests.processes import redis_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CI_RUN = (ROOT / ".ci" / "run").read_text()
@@ -34,7 +34,7 @@ def test_the_tests_refuse_to_run_on_the_shared_redis_database_0():
     # No Redis listens on port 1: were the guard broken, nothing real would be emptied.
     env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:1"}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "tests/test_business_hours.py"],
+        [sys.executable, "-m", "pytest", "-q", "core/tests/test_business_hours.py"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -15,7 +15,7 @@ from accounts.access import Role, role_of
 from accounts.models import CompanyInvitation, EmployerProfile
 from tests import factories
 from tests.booking_helpers import book
-from tests.test_signup_and_profile import valid_profile
+from tests.inputs import valid_profile
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 

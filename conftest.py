@@ -17,19 +17,13 @@ os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 
 import pytest
 
-from tests import factories
+from tests import factories  # noqa: E402
+from tests.processes import redis_database  # noqa: E402
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
 SHARED_REDIS_DATABASE = 0
-
-
-def redis_database(url: str) -> int:
-    """The database number a redis:// URL selects (0 when it names none, as Redis does)."""
-    from redis.connection import parse_url
-
-    return int(parse_url(url).get("db", 0))
 
 
 def _redis_database_per_worker(settings) -> None:
@@ -118,7 +112,7 @@ def _fresh_caches():
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_french(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Staff sign in with force_login in most tests; tests/test_staff_mfa.py turns MFA on.
+    # Staff sign in with force_login in most tests; accounts/tests/test_staff_mfa.py turns MFA on.
     settings.REQUIRE_STAFF_MFA = False
     settings.LANGUAGE_CODE = "fr-ca"
 

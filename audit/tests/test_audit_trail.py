@@ -66,5 +66,5 @@ def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, m
     )
     own = other.get(reverse("midi_regions:audit", kwargs={"code": bookable.directorate_b.code}))
     assert own.status_code == 200
-    # Directorate B's own rows only: the role changes of setting it up (tests/test_role_audit.py).
+    # Directorate B's own rows only: the role changes of setting it up (audit/tests/test_role_audit.py).
     assert {row["kind"] for row in own.context["rows"]} == {"role"}

@@ -25,7 +25,7 @@ from core.logs import RequestIdMiddleware
 from midi_regions.celery import app
 from tests.booking_helpers import book_via_web, search_params, tuesday
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "scrape-" + "x" * 40
 OUTSIDER = "203.0.113.9"
 

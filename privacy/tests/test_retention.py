@@ -20,7 +20,7 @@ from tests.booking_helpers import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def consultation(network, employer, *, ended_days_ago, status=Appointment.Status.COMPLETED):

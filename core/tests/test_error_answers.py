@@ -19,7 +19,7 @@ from tests.test_api import bearer
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CSRF = "a" * 32
 TOKEN = "eyJhIjoxMjN9:1vXyZa:Zm9vYmFyYmF6cXV4cXV1eA"
 MANAGE = f"/rendez-vous/gerer/{TOKEN}/"
