@@ -45,7 +45,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,8 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+
+from common import free_port, percentile, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -62,20 +63,6 @@ BENCH_DOMAIN = "race.bench.example"
 # crowd through the same stack (token, throttles, parser) without a booking, what any refusal costs.
 VARIANTS = {"baseline": "0", "fast": "1", "floor": "1"}
 REQUEST_TIMEOUT = 120  # seconds: far above the slowest round seen (24 s), a bound on every wait
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def create_database(server: str, name: str) -> bool:
@@ -89,17 +76,6 @@ def create_database(server: str, name: str) -> bool:
             return False
         conn.execute(f'CREATE DATABASE "{name}"')
     return True
-
-
-def setup_django(database_url: str, secret_key: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["SECRET_KEY"] = secret_key
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def seed() -> None:

@@ -37,7 +37,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,32 +45,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from common import free_port, percentile, setup_django
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/midi_bench"
 MAX_REQUESTS_PER_CONNECTION = 200_000  # a bound on the loops, far above what 10 s can do
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def setup_django(database_url: str, secret_key: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["SECRET_KEY"] = secret_key
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midi_regions.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def employer_session():
