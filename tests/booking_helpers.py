@@ -10,6 +10,8 @@ from django.urls import reverse
 from advisors.models import WeeklyAvailability
 from appointments.models import Mode
 from appointments.templatetags.booking import utc_param
+from consultations.models import ConsultationRequest
+from tests import factories
 
 TZ = ZoneInfo("America/Toronto")
 # Monday 23 November 2026, 10:00 in Québec: the next bookable day is Tuesday 24.
@@ -88,3 +90,16 @@ def search_params(network, **overrides):
     params = {"topic": network.topic.code, "mode": Mode.SERVICE_POINT, "municipality": "Trois-Rivières"}
     params.update(overrides)
     return params
+
+
+def make_request(network, *, municipality=None, mode=Mode.PHONE, language="fr", topic=None, **extra):
+    municipality = municipality or network.municipality_a
+    company = factories.CompanyFactory(municipality=municipality)
+    return ConsultationRequest.objects.create(
+        company=company,
+        topic=topic or network.topic,
+        mode=mode,
+        municipality=municipality,
+        language=language,
+        **extra,
+    )

@@ -54,3 +54,6 @@ def to_script(text: str, script: str) -> str:
     zero = OTHER_DIGITS[script][3:4]  # the script's "1" is at 0, its "3" at 3: find its zero
     offset = ord(zero) - ord("3")
     return "".join(chr(ord(c) + offset) if c.isdigit() else c for c in text)
+
+
+PASSWORD = "Un-mot-de-passe-solide-2026"

@@ -8,11 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Company, EmployerProfile, User
-from tests.inputs import OTHER_DIGITS, to_script, valid_profile
+from tests.inputs import OTHER_DIGITS, PASSWORD, to_script, valid_profile
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "Un-mot-de-passe-solide-2026"
 
 
 def test_signup_verification_login_and_profile(client, network):

@@ -18,26 +18,13 @@ from consultations import routing, tasks
 from consultations.models import ConsultationRequest, RoutingDecision
 from core.business_hours import add_business_hours
 from tests import factories
-from tests.booking_helpers import staff
+from tests.booking_helpers import make_request, staff
 
 TORONTO = ZoneInfo("America/Toronto")
 FRIDAY_AFTERNOON = datetime(2026, 11, 27, 14, 0, tzinfo=TORONTO)
 THREADS = 10
 Status = ConsultationRequest.Status
 Reason = RoutingDecision.Reason
-
-
-def make_request(network, *, municipality=None, mode=Mode.PHONE, language="fr", topic=None, **extra):
-    municipality = municipality or network.municipality_a
-    company = factories.CompanyFactory(municipality=municipality)
-    return ConsultationRequest.objects.create(
-        company=company,
-        topic=topic or network.topic,
-        mode=mode,
-        municipality=municipality,
-        language=language,
-        **extra,
-    )
 
 
 def route(request, **kwargs):

@@ -23,7 +23,7 @@ from consultations.models import ConsultationRequest
 from core import metrics
 from core.logs import RequestIdMiddleware
 from midi_regions.celery import app
-from tests.booking_helpers import book_via_web, search_params, tuesday
+from tests.booking_helpers import book_via_web, make_request, search_params, tuesday
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "scrape-" + "x" * 40
@@ -177,8 +177,6 @@ def test_the_late_threshold_is_a_setting(bookable, employer_a, client_for, froze
 
 
 def test_routing_decisions_sla_breaches_and_overdue_requests(bookable, frozen_now):
-    from tests.test_routing import make_request
-
     before = scrape()
     request = make_request(bookable, mode=Mode.PHONE)
     routing.route_request(request.pk)
@@ -201,8 +199,6 @@ def test_routing_decisions_sla_breaches_and_overdue_requests(bookable, frozen_no
 
 def test_a_decision_lost_to_another_worker_is_not_counted(bookable):
     """Two workers on one hop: the second INSERT hits the unique (request, hop) and counts nothing."""
-    from tests.test_routing import make_request
-
     request = make_request(bookable, mode=Mode.PHONE)
     routing.route_request(request.pk)
     before = value(scrape(), "midi_routing_decisions_total", reason="nearest")

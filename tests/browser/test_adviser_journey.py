@@ -26,8 +26,8 @@ from appointments.models import Appointment, AppointmentEvent, Mode
 from consultations import services as requests
 from consultations.models import ConsultationRequest
 from tests import factories
-from tests.browser.test_booking_journey import PASSWORD, fr, open_week
-from tests.browser.test_request_journey import log_in, log_out, proposed_at
+from tests.browser.helpers import fr, log_in, log_out, open_week, proposed_at
+from tests.inputs import PASSWORD
 
 COMPANY = "Boulangerie du Cap inc."
 TIME_OFF_REASON = "Formation à Québec"

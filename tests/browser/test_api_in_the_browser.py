@@ -10,8 +10,8 @@ except ImportError:  # the `browser` fixture skips the test (fails it in CI) and
     expect = None
 
 from tests import factories
-from tests.browser.test_booking_journey import PASSWORD, fr
-from tests.browser.test_request_journey import log_in
+from tests.browser.helpers import fr, log_in
+from tests.inputs import PASSWORD
 
 
 @pytest.fixture

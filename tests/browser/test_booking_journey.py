@@ -6,16 +6,12 @@ page shows whether or not a string is translated yet.
 """
 
 import re
-from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import icalendar
 import pytest
 from django.core import mail
-from django.utils import translation
-from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext
 
 try:
     from playwright.sync_api import expect
@@ -23,39 +19,13 @@ except ImportError:  # the `browser` fixture skips the test (fails it in CI) and
     expect = None
 
 from accounts.models import User
-from advisors.models import WeeklyAvailability
 from appointments import links
 from appointments.models import Appointment, Mode
 from tests import factories
+from tests.browser.helpers import fr, open_week
+from tests.inputs import PASSWORD
 
-PASSWORD = "Un-mot-de-passe-solide-2026"
 SCREENSHOTS = Path("/tmp")  # not committed: for a person to look at the phone layout
-
-
-def fr(message, context: str | None = None) -> str:
-    """`message` as the French pages show it (the English text while it is untranslated).
-
-    The test reads the same compiled catalogue as the live server, in the same process.
-    """
-    with translation.override("fr-ca"):
-        if isinstance(message, Promise):  # a lazy label, e.g. Appointment.Status.CONFIRMED.label
-            return str(message)
-        return pgettext(context, message) if context else gettext(message)
-
-
-def open_week(advisor) -> None:
-    """Mon–Fri 8:30–12:00 and 13:00–16:30 at the adviser's home service point."""
-    WeeklyAvailability.objects.bulk_create(
-        WeeklyAvailability(
-            advisor=advisor,
-            weekday=weekday,
-            start_time=start,
-            end_time=end,
-            service_point=advisor.home_service_point,
-        )
-        for weekday in range(5)
-        for start, end in ((time(8, 30), time(12, 0)), (time(13, 0), time(16, 30)))
-    )
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Mode
 from tests import factories
-from tests.browser.test_booking_journey import PASSWORD, fr, open_week
-from tests.browser.test_request_journey import log_in
+from tests.browser.helpers import fr, log_in, open_week
+from tests.inputs import PASSWORD
 
 TZ = ZoneInfo("America/Toronto")
 

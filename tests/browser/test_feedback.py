@@ -15,11 +15,10 @@ except ImportError:  # the `browser` fixture skips the test (fails it in CI) and
 
 from appointments.models import Mode
 from consultations.models import ConsultationRequest
+from tests.browser.helpers import fr, log_in, log_out
 from tests.browser.test_booking_journey import employer as employer  # noqa: PLC0414 (fixtures)
-from tests.browser.test_booking_journey import fr
 from tests.browser.test_booking_journey import open_network as open_network  # noqa: PLC0414
 from tests.browser.test_manager_journey import directorate as directorate  # noqa: PLC0414 (the fixture)
-from tests.browser.test_request_journey import log_in, log_out
 
 
 def test_slot_search_and_routing_show_progress(page, browser_context, employer, live_url):

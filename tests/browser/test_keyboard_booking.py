@@ -14,9 +14,10 @@ except ImportError:  # the `browser` fixture skips the test (fails it in CI) and
     expect = None
 
 from appointments.models import Appointment, Mode
-from tests.browser.test_booking_journey import PASSWORD, fr
+from tests.browser.helpers import fr
 from tests.browser.test_booking_journey import employer as employer  # noqa: PLC0414 (fixtures)
 from tests.browser.test_booking_journey import open_network as open_network  # noqa: PLC0414
+from tests.inputs import PASSWORD
 
 MAX_TABS = 60  # a page with more stops than this before the target is itself a keyboard problem
 

@@ -31,8 +31,8 @@ from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest, RoutingDecision
 from tests import factories
 from tests.booking_helpers import open_weekdays
-from tests.browser.test_booking_journey import PASSWORD, fr
-from tests.browser.test_request_journey import log_in
+from tests.browser.helpers import fr, log_in
+from tests.inputs import PASSWORD
 
 COMPANY = "Boulangerie du Cap inc."
 SECOND_OFFICE = "Bureau de Services Québec de Shawinigan"

@@ -14,10 +14,9 @@ try:
 except ImportError:  # the `browser` fixture skips the test (fails it in CI) and says why
     expect = None
 
+from tests.browser.helpers import fr, log_in
 from tests.browser.test_booking_journey import employer as employer  # noqa: PLC0414 (fixtures)
-from tests.browser.test_booking_journey import fr
 from tests.browser.test_booking_journey import open_network as open_network  # noqa: PLC0414
-from tests.browser.test_request_journey import log_in
 
 LCP_BUDGET_MS = 1000
 JS_BUDGET_KB = 100

@@ -8,8 +8,6 @@ Visible names come from the French catalogue at run time (`fr()`, as in test_boo
 so the test reads what the page shows whether or not a string is translated yet.
 """
 
-from datetime import datetime
-
 import pytest
 from django.core import mail
 from django.utils import translation
@@ -23,7 +21,8 @@ except ImportError:  # the `browser` fixture skips the test (fails it in CI) and
 from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from tests import factories
-from tests.browser.test_booking_journey import PASSWORD, fr, open_week
+from tests.browser.helpers import fr, log_in, log_out, open_week, proposed_at
+from tests.inputs import PASSWORD
 
 COMPANY = "Boulangerie du Cap inc."
 
@@ -32,11 +31,6 @@ def fr_plural(singular: str, plural: str, count: int) -> str:
     """A `{% blocktranslate count counter=… %}` text as the French pages show it."""
     with translation.override("fr-ca"):
         return ngettext(singular, plural, count) % {"counter": count}
-
-
-def proposed_at(checkbox_value: str) -> datetime:
-    """'12|3|2026-11-26T14:30:00Z' (adviser|service point|UTC start) → the aware start."""
-    return datetime.fromisoformat(checkbox_value.rsplit("|", 1)[1].replace("Z", "+00:00"))
 
 
 @pytest.fixture
@@ -55,19 +49,6 @@ def people(transactional_db):
     adviser.set_password(PASSWORD)
     adviser.save()
     return employer, adviser, network
-
-
-def log_in(page, nav, user) -> None:
-    nav.get_by_role("link", name=fr("Log in")).click()
-    page.get_by_label(fr("Email"), exact=True).fill(user.email)
-    page.get_by_label(fr("Password"), exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=fr("Sign In")).click()
-    expect(nav.get_by_role("button", name=fr("Log out"))).to_be_visible()
-
-
-def log_out(nav) -> None:
-    nav.get_by_role("button", name=fr("Log out")).click()
-    expect(nav.get_by_role("link", name=fr("Log in"))).to_be_visible()
 
 
 def test_request_routed_proposed_and_booked(page, browser_context, people, live_url, celery_eager):

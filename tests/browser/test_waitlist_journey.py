@@ -19,8 +19,8 @@ from consultations.models import ConsultationRequest
 from core.business_hours import local_zone
 from tests import factories
 from tests.booking_helpers import book, local
-from tests.browser.test_booking_journey import PASSWORD, fr, open_week
-from tests.browser.test_request_journey import log_in
+from tests.browser.helpers import fr, log_in, open_week
+from tests.inputs import PASSWORD
 from waitlist.models import WaitlistEntry
 
 
