@@ -215,6 +215,8 @@ class RequestIdMiddleware:
     """Outermost middleware: the request id, the access line and the request metrics."""
 
     def __init__(self, get_response):
+        # Imported here: the Celery app imports this module at start-up, before the metrics' value
+        # class (multiprocess files) may be chosen from the settings.
         from core import metrics
 
         self.get_response = get_response
