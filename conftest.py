@@ -164,15 +164,12 @@ def new_user(db):
 
 
 @pytest.fixture
-def client_for(client):
-    """client_for(user) → the test client signed in as user (None: anonymous)."""
+def client_for():
+    """client_for(user) → a client of its own signed in as user (None: anonymous). Each call gives
+    a new client: one person's client never changes hands when a test signs another person in."""
+    from tests.clients import signed_in
 
-    def login(user):
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return login
+    return signed_in
 
 
 @pytest.fixture

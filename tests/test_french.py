@@ -202,7 +202,7 @@ def test_form_errors_follow_the_page_language(bookable, employer_a, client_for):
 
 
 def test_api_errors_follow_accept_language(bookable, employer_a):
-    from tests.api_client import bearer, post
+    from tests.clients import bearer, post
 
     api = bearer(employer_a)
     url = reverse("api:appointment-list")

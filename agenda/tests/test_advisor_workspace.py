@@ -27,18 +27,6 @@ def booked(bookable, employer_a):
     return appointment
 
 
-@pytest.fixture
-def client_for():
-    """A separate signed-in client per user (the shared one would switch users under a test)."""
-
-    def signed_in(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return signed_in
-
-
 def page_url(appointment):
     return reverse("advisors:appointment", kwargs={"uid": appointment.uid})
 

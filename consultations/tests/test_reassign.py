@@ -12,7 +12,6 @@ import icalendar
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from advisors.models import TimeOff
@@ -25,19 +24,6 @@ from tests.booking_helpers import book, open_weekdays, tuesday
 from tests.factories import AdvisorFactory, ServicePointFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
-
-
-@pytest.fixture
-def client_for():
-    """A separate client per user; None is an anonymous visitor."""
-
-    def signed_in(user):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return signed_in
 
 
 @pytest.fixture

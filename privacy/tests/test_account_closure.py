@@ -28,16 +28,11 @@ from dashboards import selectors as dashboard
 from privacy import services as privacy
 from tests import booking_helpers, factories
 from tests.booking_helpers import NOW, tuesday
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def book(network, employer, hour, minute=0, message=""):
