@@ -27,7 +27,13 @@ def open_weekdays(advisor, point=None):
 
 
 def local(day, hour, minute=0):
+    """`day` at hour:minute in Québec."""
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def local_datetime(*args) -> datetime:
+    """datetime(year, month, day, hour…) in Québec."""
+    return datetime(*args, tzinfo=TZ)
 
 
 def tuesday(hour, minute=0):
