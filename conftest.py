@@ -202,6 +202,19 @@ def bookable(network):
 
 
 @pytest.fixture
+def booked(bookable, employer_a):
+    """Employer A's appointment with adviser A on Tuesday at 10:30, with a message for the adviser;
+    the booking's emails already gone (mail.outbox is empty)."""
+    from django.core import mail
+
+    from tests.booking_helpers import book
+
+    appointment = book(bookable, employer_a, message="Deux postes de soudeur à pourvoir.")
+    mail.outbox.clear()
+    return appointment
+
+
+@pytest.fixture
 def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, other_manager, administrator):
     """Rows of company A, adviser A and directorate A for the authorization matrix and the
     fuzzing tests: URL kwargs by builder name, query strings, and the eight people."""

@@ -20,6 +20,8 @@ PAGE = "advisors:availability"
 
 @pytest.fixture
 def booked(network, employer_a):
+    """Not the root conftest's booked (Tuesday 10:30): the time off and closed hours below take
+    Tuesday afternoon, and only adviser A is open, as in the other tests here."""
     open_weekdays(network.advisor_a)
     appointment = book(network, employer_a, tuesday(13))
     mail.outbox.clear()

@@ -20,7 +20,7 @@ from appointments.models import Appointment, AppointmentEvent, Mode
 from consultations import routing
 from consultations import services as requests
 from consultations.models import ConsultationRequest, RoutingDecision
-from tests.booking_helpers import book, open_weekdays, tuesday
+from tests.booking_helpers import open_weekdays, tuesday
 from tests.factories import AdvisorFactory, ServicePointFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
@@ -32,13 +32,6 @@ def colleague(bookable):
     advisor = AdvisorFactory(home_service_point=bookable.point_a, knows=[bookable.topic])
     open_weekdays(advisor)
     return advisor
-
-
-@pytest.fixture
-def booked(bookable, employer_a):
-    appointment = book(bookable, employer_a)
-    mail.outbox.clear()
-    return appointment
 
 
 @pytest.fixture
