@@ -17,11 +17,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from appointments import links, reminders, services
-from appointments.models import Appointment, Mode, Reminder
+from appointments.models import Appointment, Reminder
 from core.mailer import Mail
-from tests.booking_helpers import book, open_weekdays, tuesday
+from tests.booking_helpers import book, due_reminders, open_weekdays, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+
+QUARTER_HOUR = timedelta(minutes=15)  # due_reminders packs Tuesday from 9:00
 
 
 @pytest.fixture
@@ -238,27 +240,6 @@ def test_reminders_of_started_appointments_are_given_up(bookable, employer_a, fr
     assert mail.outbox == []
 
 
-def due_reminders(network, employer, count):
-    """`count` confirmed appointments on Tuesday, each with one 24 h reminder due now."""
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            advisor=network.advisor_a,
-            topic=network.topic,
-            mode=Mode.PHONE,
-            company=employer.employer_profile.company,
-            booked_by=employer,
-            municipality=network.municipality_a,
-            starts_at=tuesday(9) + timedelta(minutes=15 * i),
-            ends_at=tuesday(9) + timedelta(minutes=15 * i + 15),
-        )
-        for i in range(count)
-    )
-    return Reminder.objects.bulk_create(
-        Reminder(appointment=a, kind=24 * 60, scheduled_at=timezone.now() - timedelta(minutes=1))
-        for a in appointments
-    )
-
-
 @pytest.fixture
 def tricky(bookable, employer_a):
     """Values the HTML part must escape, and French."""
@@ -340,7 +321,7 @@ def test_a_line_too_long_for_smtp_is_quoted_printable():
 
 
 def test_mark_sent_marks_only_what_the_claim_still_owns(bookable, employer_a, frozen_now):
-    due = due_reminders(bookable, employer_a, 3)
+    due = due_reminders(bookable, employer_a, 3, first=tuesday(9), every=QUARTER_HOUR)
     claim = reminders.claim_due_reminders()
     others = claim.token + timedelta(seconds=1)
     Reminder.objects.filter(pk=due[1].pk).update(next_attempt_at=others)
@@ -355,7 +336,7 @@ def test_reminders_go_out_in_batches_over_several_connections(
     bookable, employer_a, frozen_now, smtp, settings
 ):
     settings.REMINDER_SMTP_CONNECTIONS = 3
-    due = due_reminders(bookable, employer_a, 8)
+    due = due_reminders(bookable, employer_a, 8, first=tuesday(9), every=QUARTER_HOUR)
     assert reminders.send_due_reminders().sent == 8
     assert smtp.received == Counter({str(r.pk): 1 for r in due})
     assert len(smtp.peers) == 3
@@ -365,7 +346,7 @@ def test_in_a_batch_a_refusal_or_a_lost_claim_touches_only_its_own_reminder(
     bookable, employer_a, frozen_now, smtp, settings
 ):
     settings.REMINDER_SMTP_CONNECTIONS = 4
-    due = due_reminders(bookable, employer_a, 4)
+    due = due_reminders(bookable, employer_a, 4, first=tuesday(9), every=QUARTER_HOUR)
     claim = reminders.claim_due_reminders()
     taken, refused = claim.reminders[1], claim.reminders[2]
     Reminder.objects.filter(pk=taken.pk).update(next_attempt_at=claim.token + timedelta(seconds=1))
@@ -400,7 +381,7 @@ def test_a_worker_dying_before_its_batch_commit_delivers_nothing_and_loses_nothi
     bookable, employer_a, frozen_now, smtp, settings, monkeypatch
 ):
     settings.REMINDER_SMTP_CONNECTIONS = 4
-    due = due_reminders(bookable, employer_a, 6)
+    due = due_reminders(bookable, employer_a, 6, first=tuesday(9), every=QUARTER_HOUR)
 
     def die(*args):
         raise Killed
