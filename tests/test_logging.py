@@ -326,7 +326,8 @@ def test_no_email_or_name_in_the_logs_of_a_search_and_a_booking(
 def test_no_email_or_name_in_the_logs_of_a_sign_up(client, network, log_output):
     from django.core import mail
 
-    from tests.test_signup_and_profile import PASSWORD, valid_profile
+    from accounts.tests.test_signup_and_profile import PASSWORD
+    from tests.inputs import valid_profile
 
     email = "josee.gagnon@boulangerie-du-cap.example"
     response = client.post(

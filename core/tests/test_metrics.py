@@ -177,7 +177,7 @@ def test_the_late_threshold_is_a_setting(bookable, employer_a, client_for, froze
 
 
 def test_routing_decisions_sla_breaches_and_overdue_requests(bookable, frozen_now):
-    from tests.test_routing import make_request
+    from consultations.tests.test_routing import make_request
 
     before = scrape()
     request = make_request(bookable, mode=Mode.PHONE)
@@ -201,7 +201,7 @@ def test_routing_decisions_sla_breaches_and_overdue_requests(bookable, frozen_no
 
 def test_a_decision_lost_to_another_worker_is_not_counted(bookable):
     """Two workers on one hop: the second INSERT hits the unique (request, hop) and counts nothing."""
-    from tests.test_routing import make_request
+    from consultations.tests.test_routing import make_request
 
     request = make_request(bookable, mode=Mode.PHONE)
     routing.route_request(request.pk)
