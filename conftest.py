@@ -164,15 +164,12 @@ def new_user(db):
 
 
 @pytest.fixture
-def client_for(client):
-    """client_for(user) → the test client signed in as user (None: anonymous)."""
+def client_for():
+    """client_for(user) → a client of its own signed in as user (None: anonymous). Each call gives
+    a new client: one person's client never changes hands when a test signs another person in."""
+    from tests.clients import signed_in
 
-    def login(user):
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return login
+    return signed_in
 
 
 @pytest.fixture
@@ -202,6 +199,19 @@ def bookable(network):
     open_weekdays(network.advisor_a)
     open_weekdays(network.advisor_b)
     return network
+
+
+@pytest.fixture
+def booked(bookable, employer_a):
+    """Employer A's appointment with adviser A on Tuesday at 10:30, with a message for the adviser;
+    the booking's emails already gone (mail.outbox is empty)."""
+    from django.core import mail
+
+    from tests.booking_helpers import book
+
+    appointment = book(bookable, employer_a, message="Deux postes de soudeur à pourvoir.")
+    mail.outbox.clear()
+    return appointment
 
 
 @pytest.fixture

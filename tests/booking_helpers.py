@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
+from django.utils import timezone
 
 from advisors.models import WeeklyAvailability
-from appointments.models import Mode
+from appointments.models import Appointment, Mode, Reminder
 from appointments.templatetags.booking import utc_param
 from consultations.models import ConsultationRequest
 from tests import factories
@@ -29,7 +30,13 @@ def open_weekdays(advisor, point=None):
 
 
 def local(day, hour, minute=0):
+    """`day` at hour:minute in Québec."""
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def local_datetime(*args) -> datetime:
+    """datetime(year, month, day, hour…) in Québec."""
+    return datetime(*args, tzinfo=TZ)
 
 
 def tuesday(hour, minute=0):
@@ -53,6 +60,30 @@ def book(network, employer, at=None, *, advisor=None, company=None, **extra):
         location=network.municipality_a,
         choice=services.SlotChoice(advisor.pk, advisor.home_service_point_id, at or tuesday(10, 30)),
         **extra,
+    )
+
+
+def due_reminders(network, employer, count, *, first=None, every=timedelta(hours=1)) -> list[Reminder]:
+    """`count` phone appointments of `employer` (a user) and their company with adviser A, one
+    every `every` from `first` (this time tomorrow unless given), each `every` long, each with its
+    24 h reminder due since a minute ago. Written in bulk: no emails, no other reminders."""
+    now = timezone.now()
+    first = first or now + timedelta(days=1)
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            advisor=network.advisor_a,
+            topic=network.topic,
+            mode=Mode.PHONE,
+            company=employer.employer_profile.company,
+            booked_by=employer,
+            municipality=network.municipality_a,
+            starts_at=first + every * i,
+            ends_at=first + every * (i + 1),
+        )
+        for i in range(count)
+    )
+    return Reminder.objects.bulk_create(
+        Reminder(appointment=a, kind=24 * 60, scheduled_at=now - timedelta(minutes=1)) for a in appointments
     )
 
 

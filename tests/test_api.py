@@ -15,8 +15,8 @@ from accounts.tokens import create_token, revoke_token
 from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from dashboards import selectors as dashboard
-from tests.api_client import bearer, booking_body, post
 from tests.booking_helpers import tuesday
+from tests.clients import bearer, booking_body, post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 

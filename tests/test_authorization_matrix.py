@@ -10,8 +10,9 @@ A URL name of our apps missing from MATRIX fails `test_every_url_name_is_in_the_
 """
 
 import pytest
-from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -161,9 +162,7 @@ def test_every_url_answers_each_person_as_expected(world):
     args, query, people = world
     clients = {}
     for person, user in people.items():
-        clients[person] = Client()
-        if user is not None:
-            clients[person].force_login(user)
+        clients[person] = signed_in(user)
     wrong = []
     for name, (builder, expected) in MATRIX.items():
         url = reverse(name, kwargs=args.get(builder)) + query.get(builder, "")

@@ -6,13 +6,13 @@ import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from appointments import services
 from appointments.models import Appointment, Mode
 from core import dates
 from tests.booking_helpers import book, tuesday
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -26,12 +26,6 @@ EXTREME_MOMENTS = [
 ]
 
 
-def signed_in(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
-
-
 def assert_json_400(response):
     assert response.status_code == 400, response.content
     assert response["Content-Type"].startswith("application/json")
@@ -41,7 +35,7 @@ def assert_json_400(response):
 @pytest.mark.parametrize("day", EXTREME_DAYS)
 def test_the_slot_search_refuses_a_start_outside_the_window(world, day):
     _args, query, people = world
-    client = signed_in(people["employer_a"])
+    client = signed_in(people["employer_a"], raise_request_exception=False)
     page = client.get(reverse("appointments:slots") + query["search"] + f"&start={day}")
     assert page.status_code == 400
     assert_json_400(client.get(reverse("api:slots") + query["api_search"] + f"&start={day}"))
@@ -51,7 +45,9 @@ def test_the_slot_search_refuses_a_start_outside_the_window(world, day):
 @pytest.mark.parametrize("name", ["after", "before"])
 def test_the_appointment_list_refuses_a_bound_outside_the_window(world, name, moment):
     _args, _query, people = world
-    response = signed_in(people["employer_a"]).get(reverse("api:appointment-list"), {name: moment})
+    response = signed_in(people["employer_a"], raise_request_exception=False).get(
+        reverse("api:appointment-list"), {name: moment}
+    )
     assert_json_400(response)
     assert name in response.json()
 
@@ -59,7 +55,7 @@ def test_the_appointment_list_refuses_a_bound_outside_the_window(world, name, mo
 @pytest.mark.parametrize("moment", EXTREME_MOMENTS)
 def test_booking_and_moving_through_the_api_refuse_a_time_outside_the_window(world, bookable, moment):
     args, _query, people = world
-    client = signed_in(people["employer_a"])
+    client = signed_in(people["employer_a"], raise_request_exception=False)
     body = {
         "topic": bookable.topic.code,
         "mode": Mode.SERVICE_POINT,
@@ -96,7 +92,7 @@ def test_the_booking_service_refuses_a_time_outside_the_window(bookable, employe
 )
 def test_the_confirm_page_refuses_a_time_outside_the_window(world, bookable, at):
     _args, query, people = world
-    client = signed_in(people["employer_a"])
+    client = signed_in(people["employer_a"], raise_request_exception=False)
     params = {"advisor": bookable.advisor_a.pk, "point": bookable.point_a.pk, "at": at}
     assert client.get(reverse("appointments:confirm") + query["search"], params).status_code == 400
     response = client.post(reverse("appointments:confirm") + query["search"], params)
@@ -107,7 +103,9 @@ def test_the_confirm_page_refuses_a_time_outside_the_window(world, bookable, at)
 @pytest.mark.parametrize("week", [*EXTREME_DAYS, "2026-02-30", "nonsense"])
 def test_the_adviser_calendar_shows_this_week_with_a_400_for_a_week_outside_the_window(world, week):
     _args, _query, people = world
-    response = signed_in(people["advisor"]).get(reverse("advisors:calendar"), {"week": week})
+    response = signed_in(people["advisor"], raise_request_exception=False).get(
+        reverse("advisors:calendar"), {"week": week}
+    )
     assert response.status_code == 400
     assert response.context["monday"] == date(2026, 11, 23)
 
@@ -115,7 +113,7 @@ def test_the_adviser_calendar_shows_this_week_with_a_400_for_a_week_outside_the_
 @pytest.mark.parametrize("day", EXTREME_DAYS)
 def test_the_calendar_feeds_refuse_a_window_outside_the_window(world, day):
     _args, _query, people = world
-    client = signed_in(people["advisor"])
+    client = signed_in(people["advisor"], raise_request_exception=False)
     end = "2101-01-02" if day > "2000" else "2000-01-02"
     assert client.get(reverse("advisors:calendar_events"), {"start": day, "end": end}).status_code == 400
     assert client.get(reverse("api:calendar"), {"start": day, "end": end}).status_code == 400
@@ -124,7 +122,7 @@ def test_the_calendar_feeds_refuse_a_window_outside_the_window(world, day):
 @pytest.mark.parametrize("day", EXTREME_DAYS)
 def test_the_dashboard_and_caseload_refuse_a_period_outside_the_window(world, day):
     args, _query, people = world
-    client = signed_in(people["manager"])
+    client = signed_in(people["manager"], raise_request_exception=False)
     page = client.get(reverse("midi_regions:dashboard", kwargs=args["directorate"]), {"start": day})
     assert page.status_code in (200, 400)
     assert "2000" in page.content.decode()  # the error names the window
@@ -135,7 +133,7 @@ def test_the_dashboard_and_caseload_refuse_a_period_outside_the_window(world, da
 @pytest.mark.parametrize("day", EXTREME_DAYS)
 def test_the_advisers_forms_refuse_a_date_outside_the_window(world, day):
     _args, _query, people = world
-    client = signed_in(people["advisor"])
+    client = signed_in(people["advisor"], raise_request_exception=False)
     response = client.post(
         reverse("advisors:exception_add"),
         {"date-date": day, "date-kind": "closed", "date-start_time": "09:00", "date-end_time": "10:00"},

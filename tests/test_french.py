@@ -16,7 +16,6 @@ from pathlib import Path
 import icalendar
 import polib
 import pytest
-import time_machine
 from django.conf import settings
 from django.core import mail
 from django.template import Context, Template
@@ -26,7 +25,7 @@ from django.utils.translation import gettext
 
 from appointments import reminders
 from appointments.models import Reminder
-from tests.booking_helpers import NOW, TZ, book
+from tests.booking_helpers import TZ, book
 
 CATALOGUES = sorted(Path(settings.BASE_DIR, "locale").glob("fr*/LC_MESSAGES/*.po"))
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
@@ -122,12 +121,6 @@ def test_english_keeps_its_own_formats():
 # --- Every message in its reader's language ---------------------------------------------------
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
 def book_for(network, employer, *, language: str):
     employer.language = language
     employer.save(update_fields=["language"])
@@ -148,7 +141,7 @@ def summary_of(message) -> str:
     ],
 )
 def test_emails_and_calendar_files_follow_the_employer(
-    clock, bookable, employer_a, commits_at_once, language, topic_field, words, when
+    frozen_now, bookable, employer_a, commits_at_once, language, topic_field, words, when
 ):
     # The request that books is in the other language: the email must not follow it.
     other = "fr-ca" if language == "en" else "en"
@@ -172,7 +165,9 @@ def test_emails_and_calendar_files_follow_the_employer(
     assert topic in message.text
 
 
-def test_the_appointments_export_follows_the_page_language(bookable, employer_a, manager, client_for, clock):
+def test_the_appointments_export_follows_the_page_language(
+    bookable, employer_a, manager, client_for, frozen_now
+):
     client = client_for(manager)
     headers = {}
     for language in ("en", "fr-ca"):
@@ -202,7 +197,7 @@ def test_form_errors_follow_the_page_language(bookable, employer_a, client_for):
 
 
 def test_api_errors_follow_accept_language(bookable, employer_a):
-    from tests.api_client import bearer, post
+    from tests.clients import bearer, post
 
     api = bearer(employer_a)
     url = reverse("api:appointment-list")

@@ -18,7 +18,6 @@ import pytest
 from django.core import signing
 from django.forms.forms import BaseForm
 from django.http import QueryDict
-from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,6 +25,7 @@ from hypothesis import strategies as st
 from appointments import links
 from appointments.models import Mode
 from tests.booking_helpers import tuesday
+from tests.clients import signed_in
 from tests.inputs import MALFORMED_PAYLOADS, OTHER_DIGITS, to_script, valid_profile
 from tests.test_authorization_matrix import MATRIX, PEOPLE
 from waitlist import services as waitlist
@@ -106,9 +106,7 @@ def test_no_page_answers_a_fuzzed_query_string_with_a_server_error(world, query)
     for name, (builder, expected) in MATRIX.items():
         person = allowed(expected)
         if person not in clients:
-            clients[person] = Client(raise_request_exception=False)
-            if people[person] is not None:
-                clients[person].force_login(people[person])
+            clients[person] = signed_in(people[person], raise_request_exception=False)
         url = reverse(name, kwargs=args.get(builder))
         status = clients[person].get(url, query).status_code
         assert status < 500, (name, person, query, status)
@@ -129,12 +127,10 @@ def test_the_main_forms_answer_fuzzed_posts_with_a_client_error(world, data):
         "manager": [],
     }
     for person, names in posts.items():
-        client = Client(raise_request_exception=False)
-        client.force_login(people[person])
+        client = signed_in(people[person], raise_request_exception=False)
         for name in names:
             assert client.post(reverse(name), data).status_code < 500, (name, data)
-    client = Client(raise_request_exception=False)
-    client.force_login(people["advisor"])
+    client = signed_in(people["advisor"], raise_request_exception=False)
     for name in ("advisors:appointment_action", "advisors:appointment_note"):
         url = reverse(name, kwargs=args["appointment"])
         assert client.post(url, data).status_code < 500, (name, data)
@@ -154,13 +150,6 @@ EXTREMES = [
     str(2**63),
     "１２",
 ]
-
-
-def client_for(people, person) -> Client:
-    client = Client(raise_request_exception=False)
-    if people[person] is not None:
-        client.force_login(people[person])
-    return client
 
 
 @contextmanager
@@ -203,7 +192,7 @@ def test_every_query_parameter_of_every_page_at_its_extremes(world, monkeypatch)
         if name.startswith("api:"):
             continue  # the API's parameters come from its schema (next test)
         person = allowed(expected)
-        client = client_for(people, person)
+        client = signed_in(people[person], raise_request_exception=False)
         url = reverse(name, kwargs=args.get(builder)) + query.get(builder, "")
         with keys_read(monkeypatch) as keys:
             client.get(url)
@@ -234,7 +223,7 @@ def test_every_parameter_of_every_api_operation_at_its_extremes(world):
         if not name.startswith("api:") or name in ("api:schema", "api:docs"):
             continue
         person = allowed(expected)
-        client = client_for(people, person)
+        client = signed_in(people[person], raise_request_exception=False)
         url = reverse(name, kwargs=args.get(builder)) + query.get(builder, "")
         path = url.partition("?")[0]
         for pattern, method, operation in operations:
@@ -250,7 +239,7 @@ def test_every_parameter_of_every_api_operation_at_its_extremes(world):
                         failures.append((name, parameter["name"], value, status))
     assert len(tried) > 15 and failures == []
     # Integer path parameters at their extremes.
-    client = client_for(people, "employer_a")
+    client = signed_in(people["employer_a"], raise_request_exception=False)
     for number in ("0", "2147483648", "9" * 10):  # the pattern takes 10 digits at most
         url = reverse("api:municipality-detail", kwargs={"geonames_id": number})
         assert client.get(url).status_code < 500, number
@@ -258,7 +247,10 @@ def test_every_parameter_of_every_api_operation_at_its_extremes(world):
         for name in ("accounts:api_token_revoke", "accounts:invitation_revoke", "advisors:block_delete"):
             url = reverse(name, kwargs={"pk": number})
             for person in ("employer_a", "advisor"):
-                assert client_for(people, person).post(url).status_code < 500, (name, number)
+                assert signed_in(people[person], raise_request_exception=False).post(url).status_code < 500, (
+                    name,
+                    number,
+                )
 
 
 def in_script(value, script: str):
@@ -280,7 +272,7 @@ def each_field_in_other_digits(body: dict):
 
 def test_every_api_body_with_other_scripts_digits(world, bookable):
     args, _query, people = world
-    client = client_for(people, "employer_a")
+    client = signed_in(people["employer_a"], raise_request_exception=False)
     network = bookable
     bodies = {
         reverse("api:appointment-list"): {
@@ -380,7 +372,7 @@ def test_every_form_with_other_scripts_digits(world, bookable):
     }
     failures = []
     for person, pages in forms.items():
-        client = client_for(people, person)
+        client = signed_in(people[person], raise_request_exception=False)
         for url, body in pages.items():
             for variant in each_field_in_other_digits(body):
                 status = client.post(url, variant).status_code
@@ -397,7 +389,8 @@ def test_every_signed_link_with_a_correctly_signed_malformed_payload(world):
     # Every URL of the matrix whose credential is a token in the path, with each salt we sign with.
     names = [name for name, (builder, _expected) in MATRIX.items() if "token" in (args.get(builder) or {})]
     assert {"appointments:manage", "appointments:offer"} <= set(names)
-    anonymous, signed_in = Client(raise_request_exception=False), client_for(people, "employer_a")
+    anonymous = signed_in(None, raise_request_exception=False)
+    employer = signed_in(people["employer_a"], raise_request_exception=False)
     failures = []
     for name in names:
         for salt in SALTS:
@@ -407,7 +400,7 @@ def test_every_signed_link_with_a_correctly_signed_malformed_payload(world):
                     url = reverse(name, kwargs={"token": token})
                 except NoReverseMatch:  # the feed's token is random, [-a-zA-Z0-9_]: no signature
                     continue
-                for client in (anonymous, signed_in):
+                for client in (anonymous, employer):
                     for response in (client.get(url), client.post(url, {"action": "cancel"})):
                         if response.status_code >= 500:
                             failures.append((name, salt, payload, response.status_code))
@@ -417,7 +410,7 @@ def test_every_signed_link_with_a_correctly_signed_malformed_payload(world):
 def test_an_offset_sent_unencoded_is_read_and_bounded_too(world):
     """A "+" of an offset sent unencoded arrives as a space; the calendar feed reads it back."""
     _args, _query, people = world
-    client = client_for(people, "advisor")
+    client = signed_in(people["advisor"], raise_request_exception=False)
     for start in ("0001-01-01T00:00:00 14:00", "9999-12-31T00:00:00 14:00"):
         url = reverse("advisors:calendar_events") + "?" + urlencode({"start": start, "end": "2026-11-30"})
         assert client.get(url).status_code == 400

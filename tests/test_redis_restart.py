@@ -21,7 +21,6 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager, suppress
-from datetime import time as clock
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -31,7 +30,6 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from advisors.models import WeeklyAvailability
 from appointments.models import Appointment, Mode, Reminder
 from appointments.templatetags.booking import utc_param
 from consultations import routing
@@ -40,6 +38,7 @@ from consultations.services import RequestData, create_request
 from core.models import UnsentTask
 from midi_regions.celery import app
 from tests import factories
+from tests.booking_helpers import due_reminders, staff
 from tests.processes import PrivateRedis, Sink, app_env, database_url, free_port, start_worker, stop, wait_for
 
 REQUESTS = 30
@@ -119,45 +118,12 @@ def celery_on(url: str):
         app._pool, app.amqp._producer_pool, app._backend_cache, app._local = cached
 
 
-def staff(advisor) -> None:
-    for weekday in range(5):
-        WeeklyAvailability.objects.create(
-            advisor=advisor,
-            weekday=weekday,
-            start_time=clock(9),
-            end_time=clock(16),
-            service_point=advisor.home_service_point,
-        )
-
-
-def due_reminders(network, employer, count: int) -> set[str]:
-    now = timezone.now()
-    start = now + timedelta(days=1)
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            advisor=network.advisor_a,
-            topic=network.topic,
-            mode=Mode.PHONE,
-            company=employer.company,
-            booked_by=employer.user,
-            municipality=network.municipality_a,
-            starts_at=start + timedelta(hours=i),
-            ends_at=start + timedelta(hours=i, minutes=60),
-        )
-        for i in range(count)
-    )
-    created = Reminder.objects.bulk_create(
-        Reminder(appointment=a, kind=24 * 60, scheduled_at=now - timedelta(minutes=1)) for a in appointments
-    )
-    return {str(r.pk) for r in created}
-
-
 def test_a_redis_restart_loses_no_routing_and_no_reminder():
     network = factories.small_network()
     staff(network.advisor_a)
     staff(network.advisor_b)
     employer = factories.EmployerProfileFactory(company__municipality=network.municipality_a)
-    expected_reminders = due_reminders(network, employer, REMINDERS)
+    expected_reminders = {str(r.pk) for r in due_reminders(network, employer.user, REMINDERS)}
 
     def ask(i: int) -> ConsultationRequest:
         return create_request(

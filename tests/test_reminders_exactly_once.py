@@ -10,17 +10,16 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
-from django.utils import timezone
 
-from appointments.models import Appointment, Mode, Reminder
+from appointments.models import Reminder
 from midi_regions.celery import app
 from tests import factories
+from tests.booking_helpers import due_reminders
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -57,30 +56,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def due_reminders(count: int) -> set[str]:
-    network = factories.small_network()
-    employer = factories.EmployerProfileFactory(company__municipality=network.municipality_a)
-    now = timezone.now()
-    start = now + timedelta(days=1)
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            advisor=network.advisor_a,
-            topic=network.topic,
-            mode=Mode.PHONE,
-            company=employer.company,
-            booked_by=employer.user,
-            municipality=network.municipality_a,
-            starts_at=start + timedelta(hours=i),
-            ends_at=start + timedelta(hours=i, minutes=60),
-        )
-        for i in range(count)
-    )
-    created = Reminder.objects.bulk_create(
-        Reminder(appointment=a, kind=24 * 60, scheduled_at=now - timedelta(minutes=1)) for a in appointments
-    )
-    return {str(r.pk) for r in created}
-
-
 def start_worker(env: dict, queue: str, name: str) -> subprocess.Popen:
     return subprocess.Popen(
         [CELERY, "-A", "midi_regions", "worker", "--pool", "solo", "-Q", queue]
@@ -105,7 +80,9 @@ def wait_for(condition, timeout: float) -> bool:
 
 
 def test_a_worker_killed_mid_run_neither_loses_nor_duplicates_a_reminder(settings):
-    expected = due_reminders(REMINDERS)
+    network = factories.small_network()
+    employer = factories.EmployerProfileFactory(company__municipality=network.municipality_a).user
+    expected = {str(r.pk) for r in due_reminders(network, employer, REMINDERS)}
     sink = CountingSink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)

@@ -15,28 +15,9 @@ from appointments import services
 from appointments.models import Appointment, AppointmentEvent, Mode
 from appointments.templatetags.booking import utc_param
 from consultations.models import ConsultationRequest, RoutingDecision
-from tests.booking_helpers import book, tuesday
+from tests.booking_helpers import tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
-
-
-@pytest.fixture
-def booked(bookable, employer_a):
-    appointment = book(bookable, employer_a, message="Deux postes de soudeur à pourvoir.")
-    mail.outbox.clear()
-    return appointment
-
-
-@pytest.fixture
-def client_for():
-    """A separate signed-in client per user (the shared one would switch users under a test)."""
-
-    def signed_in(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return signed_in
 
 
 def page_url(appointment):

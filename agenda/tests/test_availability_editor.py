@@ -11,6 +11,7 @@ from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
 from appointments import selectors
 from appointments.models import Appointment, Mode
 from tests.booking_helpers import book, open_weekdays, tuesday
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -18,31 +19,23 @@ PAGE = "advisors:availability"
 
 
 @pytest.fixture
-def signed_in():
-    def login(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return login
-
-
-@pytest.fixture
 def booked(network, employer_a):
+    """Not the root conftest's booked (Tuesday 10:30): the time off and closed hours below take
+    Tuesday afternoon, and only adviser A is open, as in the other tests here."""
     open_weekdays(network.advisor_a)
     appointment = book(network, employer_a, tuesday(13))
     mail.outbox.clear()
     return appointment
 
 
-def test_only_advisers_reach_the_editor(signed_in, advisor, employer_a, manager):
+def test_only_advisers_reach_the_editor(advisor, employer_a, manager):
     assert signed_in(advisor).get(reverse(PAGE)).status_code == 200
     assert signed_in(employer_a).get(reverse(PAGE)).status_code == 403
     assert signed_in(manager).get(reverse(PAGE)).status_code == 403
     assert Client().get(reverse(PAGE)).status_code == 302
 
 
-def test_weekly_hours_are_added_checked_and_removed(signed_in, advisor, network):
+def test_weekly_hours_are_added_checked_and_removed(advisor, network):
     client = signed_in(advisor)
     add = reverse("advisors:block_add")
     point = network.advisor_a.home_service_point
@@ -86,7 +79,7 @@ def test_weekly_hours_are_added_checked_and_removed(signed_in, advisor, network)
 
 
 def test_time_off_that_hides_an_appointment_asks_first_then_cancels_and_tells(
-    signed_in, advisor, booked, employer_a, network
+    advisor, booked, employer_a, network
 ):
     client = signed_in(advisor)
     data = {"off-starts_at": "2026-11-24T12:00", "off-ends_at": "2026-11-24T17:00", "off-reason": "Formation"}
@@ -118,7 +111,7 @@ def test_time_off_that_hides_an_appointment_asks_first_then_cancels_and_tells(
     assert offered and all(not (tuesday(12) <= start < tuesday(17)) for start in offered)
 
 
-def test_time_off_elsewhere_is_saved_at_once(signed_in, advisor, booked):
+def test_time_off_elsewhere_is_saved_at_once(advisor, booked):
     client = signed_in(advisor)
     data = {"off-starts_at": "2026-12-01T08:00", "off-ends_at": "2026-12-04T17:00", "off-reason": ""}
     assert client.post(reverse("advisors:time_off_add"), data).status_code == 302
@@ -127,7 +120,7 @@ def test_time_off_elsewhere_is_saved_at_once(signed_in, advisor, booked):
     assert booked.status == Appointment.Status.CONFIRMED and mail.outbox == []
 
 
-def test_time_off_across_the_dst_change_is_stored_in_utc(signed_in, advisor):
+def test_time_off_across_the_dst_change_is_stored_in_utc(advisor):
     # 8 March 2026 at 2:00, Québec clocks go forward: 08:00 on the 9th is 12:00 UTC, not 13:00.
     with time_machine.travel("2026-03-01 12:00:00+00:00", tick=False):
         data = {"off-starts_at": "2026-03-06T08:00", "off-ends_at": "2026-03-09T08:00"}
@@ -137,7 +130,7 @@ def test_time_off_across_the_dst_change_is_stored_in_utc(signed_in, advisor):
     assert time_off.ends_at.isoformat() == "2026-03-09T12:00:00+00:00"
 
 
-def test_bad_time_off_is_a_form_error(signed_in, advisor):
+def test_bad_time_off_is_a_form_error(advisor):
     client = signed_in(advisor)
     backwards = client.post(
         reverse("advisors:time_off_add"),
@@ -148,7 +141,7 @@ def test_bad_time_off_is_a_form_error(signed_in, advisor):
     assert garbage.status_code == 400 and not TimeOff.objects.exists()
 
 
-def test_closed_hours_on_a_date_follow_the_same_rule(signed_in, advisor, booked):
+def test_closed_hours_on_a_date_follow_the_same_rule(advisor, booked):
     client = signed_in(advisor)
     data = {
         "date-date": "2026-11-24",
@@ -168,7 +161,7 @@ def test_closed_hours_on_a_date_follow_the_same_rule(signed_in, advisor, booked)
     assert past.status_code == 400
 
 
-def test_with_htmx_the_section_comes_back_with_the_errors(signed_in, advisor):
+def test_with_htmx_the_section_comes_back_with_the_errors(advisor):
     response = signed_in(advisor).post(
         reverse("advisors:block_add"),
         {"block-weekday": 9, "block-start_time": "x", "block-end_time": ""},
@@ -178,7 +171,7 @@ def test_with_htmx_the_section_comes_back_with_the_errors(signed_in, advisor):
     assert 'id="availability"' in response.content.decode()
 
 
-def test_every_change_is_written_to_the_audit_trail(signed_in, advisor, network):
+def test_every_change_is_written_to_the_audit_trail(advisor, network):
     from advisors.models import AvailabilityChange
 
     client = signed_in(advisor)

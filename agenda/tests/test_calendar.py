@@ -6,8 +6,7 @@ whatever the number of appointments; times keep their wall-clock hour across DST
 
 import json
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -16,16 +15,12 @@ from django.utils import translation
 from advisors.models import AvailabilityException, TimeOff, WeeklyAvailability
 from agenda.calendar import calendar_events
 from appointments.models import Appointment, Mode
+from tests.booking_helpers import local
 from tests.factories import ServicePointFactory
 
 pytestmark = pytest.mark.django_db
 
-TZ = ZoneInfo("America/Toronto")
 MONDAY = date(2026, 11, 23)  # an ordinary week
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
 
 
 def week_params(monday: date = MONDAY, days: int = 7) -> dict:

@@ -19,7 +19,7 @@ from appointments.models import Appointment, Mode
 from tests import factories
 from tests.booking_helpers import NOW, book, open_weekdays, tuesday
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 # What the employer told us about themselves: none of it may reach the adviser's feed.
 PRIVATE = {
@@ -30,12 +30,6 @@ PRIVATE = {
     "message": "Appelez-moi sur mon cellulaire personnel",
     "street": "77, rang du Ruisseau-Caché",
 }
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -446,7 +446,7 @@ def test_two_companies_using_the_same_idempotency_key_each_get_their_own_booking
 
 
 def test_two_companies_using_the_same_key_through_the_api_both_book(bookable, employer_a, employer_b):
-    from tests.api_client import bearer, booking_body, post
+    from tests.clients import bearer, booking_body, post
 
     key = str(uuid.uuid4())
     for employer, at in ((employer_a, tuesday(10, 30)), (employer_b, tuesday(13))):

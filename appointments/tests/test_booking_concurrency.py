@@ -6,23 +6,20 @@ import time
 from collections import Counter
 
 import pytest
-import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from appointments import selectors, services
 from appointments.models import Appointment, Mode
-from tests.booking_helpers import NOW, book, open_weekdays, tuesday
+from tests.booking_helpers import book, open_weekdays, tuesday
 from tests.factories import EmployerProfileFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("frozen_now"),
+]
 
 THREADS = 50
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def test_fifty_simultaneous_bookings_of_one_slot_make_exactly_one_appointment(network):

@@ -9,7 +9,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.template import Context, Template
@@ -18,17 +17,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from appointments import links, reminders, services
-from appointments.models import Appointment, Mode, Reminder
+from appointments.models import Appointment, Reminder
 from core.mailer import Mail
-from tests.booking_helpers import NOW, book, open_weekdays, tuesday
+from tests.booking_helpers import book, due_reminders, open_weekdays, tuesday
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+QUARTER_HOUR = timedelta(minutes=15)  # due_reminders packs Tuesday from 9:00
 
 
 @pytest.fixture
@@ -127,10 +122,10 @@ def test_nothing_is_sent_before_it_is_due(bookable, employer_a):
     assert mail.outbox == []
 
 
-def test_due_reminder_is_sent_once_in_french_with_the_manage_link(bookable, employer_a, clock):
+def test_due_reminder_is_sent_once_in_french_with_the_manage_link(bookable, employer_a, frozen_now):
     appointment = book(bookable, employer_a, tuesday(10, 30))
     mail.outbox.clear()
-    clock.move_to(tuesday(8, 31))  # both reminders are due
+    frozen_now.move_to(tuesday(8, 31))  # both reminders are due
     assert reminders.send_due_reminders().sent == 2
     assert reminders.send_due_reminders().sent == 0
     assert len(mail.outbox) == 2
@@ -144,12 +139,12 @@ def test_due_reminder_is_sent_once_in_french_with_the_manage_link(bookable, empl
     assert all(r.status == Reminder.Status.SENT and r.sent_at for r in appointment.reminders.all())
 
 
-def test_reminder_is_in_english_for_an_english_speaking_employer(bookable, employer_a, clock):
+def test_reminder_is_in_english_for_an_english_speaking_employer(bookable, employer_a, frozen_now):
     employer_a.language = "en"
     employer_a.save()
     appointment = book(bookable, employer_a, tuesday(10, 30))
     mail.outbox.clear()
-    clock.move_to(tuesday(8, 0))  # only the 24 h one is due
+    frozen_now.move_to(tuesday(8, 0))  # only the 24 h one is due
     assert reminders.send_due_reminders().sent == 1
     (message,) = mail.outbox
     assert "November 24, 2026" in message.subject
@@ -158,18 +153,18 @@ def test_reminder_is_in_english_for_an_english_speaking_employer(bookable, emplo
     assert 'lang="en"' in html and links.manage_token(appointment) in html
 
 
-def test_reminder_of_a_cancelled_appointment_is_never_sent(bookable, employer_a, clock):
+def test_reminder_of_a_cancelled_appointment_is_never_sent(bookable, employer_a, frozen_now):
     appointment = book(bookable, employer_a, tuesday(10, 30))
-    clock.move_to(tuesday(8, 0))
+    frozen_now.move_to(tuesday(8, 0))
     services.cancel_appointment(appointment=appointment, by=employer_a)
     mail.outbox.clear()
     assert reminders.send_due_reminders().sent == 0
     assert mail.outbox == []
 
 
-def test_reminders_are_sent_once_over_smtp(bookable, employer_a, clock, smtp):
+def test_reminders_are_sent_once_over_smtp(bookable, employer_a, frozen_now, smtp):
     appointments = [book(bookable, employer_a, tuesday(*at)) for at in ((10, 30), (14, 0))]
-    clock.move_to(tuesday(9, 0))  # the two 24 h reminders and the 10:30 one's 2 h reminder
+    frozen_now.move_to(tuesday(9, 0))  # the two 24 h reminders and the 10:30 one's 2 h reminder
     assert reminders.send_due_reminders().sent == 3
     assert reminders.send_due_reminders().sent == 0
     sent = Reminder.objects.filter(status=Reminder.Status.SENT)
@@ -179,10 +174,12 @@ def test_reminders_are_sent_once_over_smtp(bookable, employer_a, clock, smtp):
 
 
 @pytest.mark.parametrize("step", ["RCPT", "DATA"])
-def test_a_refusing_server_means_a_retry_later_not_a_loss(bookable, employer_a, clock, smtp, settings, step):
+def test_a_refusing_server_means_a_retry_later_not_a_loss(
+    bookable, employer_a, frozen_now, smtp, settings, step
+):
     settings.REMINDER_RETRY_MINUTES = 5
     book(bookable, employer_a, tuesday(10, 30))
-    clock.move_to(tuesday(8, 0))
+    frozen_now.move_to(tuesday(8, 0))
     smtp.refuse = step
     report = reminders.send_due_reminders()
     assert (report.sent, report.retry) == (0, 1)
@@ -192,24 +189,26 @@ def test_a_refusing_server_means_a_retry_later_not_a_loss(bookable, employer_a, 
     assert reminder.next_attempt_at == tuesday(8, 5)
     assert reminder.last_error.startswith("451")
 
-    clock.move_to(tuesday(8, 4))  # not yet
+    frozen_now.move_to(tuesday(8, 4))  # not yet
     assert reminders.send_due_reminders().retry == 1 - 1
-    clock.move_to(tuesday(8, 5))  # still refusing: the wait doubles
+    frozen_now.move_to(tuesday(8, 5))  # still refusing: the wait doubles
     reminders.send_due_reminders()
     reminder.refresh_from_db()
     assert reminder.attempts == 2 and reminder.next_attempt_at == tuesday(8, 15)
 
     smtp.refuse = None
-    clock.move_to(tuesday(8, 15))
+    frozen_now.move_to(tuesday(8, 15))
     assert reminders.send_due_reminders().sent == 1
     reminder.refresh_from_db()
     assert reminder.status == Reminder.Status.SENT
     assert smtp.received == Counter({str(reminder.pk): 1})
 
 
-def test_a_reminder_claimed_by_someone_else_meanwhile_is_not_delivered(bookable, employer_a, clock, smtp):
+def test_a_reminder_claimed_by_someone_else_meanwhile_is_not_delivered(
+    bookable, employer_a, frozen_now, smtp
+):
     book(bookable, employer_a, tuesday(10, 30))
-    clock.move_to(tuesday(8, 0))
+    frozen_now.move_to(tuesday(8, 0))
     claim = reminders.claim_due_reminders()
     (reminder,) = claim.reminders
     # The lease ran out and another worker claimed it (its own lease value).
@@ -222,44 +221,23 @@ def test_a_reminder_claimed_by_someone_else_meanwhile_is_not_delivered(bookable,
     assert smtp.received == Counter({str(reminder.pk): 1})
 
 
-def test_a_claimed_reminder_is_not_due_for_another_claimer(bookable, employer_a, clock):
+def test_a_claimed_reminder_is_not_due_for_another_claimer(bookable, employer_a, frozen_now):
     book(bookable, employer_a, tuesday(10, 30))
-    clock.move_to(tuesday(8, 0))
+    frozen_now.move_to(tuesday(8, 0))
     assert len(reminders.claim_due_reminders(lease_seconds=60).reminders) == 1
     assert reminders.claim_due_reminders().reminders == []
-    clock.move_to(tuesday(8, 2))  # the first claimer died: the lease ran out
+    frozen_now.move_to(tuesday(8, 2))  # the first claimer died: the lease ran out
     assert len(reminders.claim_due_reminders().reminders) == 1
 
 
-def test_reminders_of_started_appointments_are_given_up(bookable, employer_a, clock):
+def test_reminders_of_started_appointments_are_given_up(bookable, employer_a, frozen_now):
     appointment = book(bookable, employer_a, tuesday(10, 30))
-    clock.move_to(tuesday(10, 31))
+    frozen_now.move_to(tuesday(10, 31))
     Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.COMPLETED)
     mail.outbox.clear()
     assert reminders.send_due_reminders().sent == 0
     assert set(appointment.reminders.values_list("status", flat=True)) == {Reminder.Status.FAILED}
     assert mail.outbox == []
-
-
-def due_reminders(network, employer, count):
-    """`count` confirmed appointments on Tuesday, each with one 24 h reminder due now."""
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            advisor=network.advisor_a,
-            topic=network.topic,
-            mode=Mode.PHONE,
-            company=employer.employer_profile.company,
-            booked_by=employer,
-            municipality=network.municipality_a,
-            starts_at=tuesday(9) + timedelta(minutes=15 * i),
-            ends_at=tuesday(9) + timedelta(minutes=15 * i + 15),
-        )
-        for i in range(count)
-    )
-    return Reminder.objects.bulk_create(
-        Reminder(appointment=a, kind=24 * 60, scheduled_at=timezone.now() - timedelta(minutes=1))
-        for a in appointments
-    )
 
 
 @pytest.fixture
@@ -276,7 +254,7 @@ def tricky(bookable, employer_a):
 
 
 @pytest.mark.parametrize("language", ["fr-ca", "en"])
-def test_reminder_is_rendered_as_the_templates_render_it(tricky, bookable, clock, language):
+def test_reminder_is_rendered_as_the_templates_render_it(tricky, bookable, frozen_now, language):
     tricky.language = language
     tricky.save()
     appointment = book(bookable, tricky, tuesday(10, 30))
@@ -309,7 +287,7 @@ def test_reminder_is_rendered_as_the_templates_render_it(tricky, bookable, clock
     assert (message.text, message.html) == (expected["text"], expected["html"])
 
 
-def test_the_message_is_multipart_utf8_with_the_reminder_headers(tricky, bookable, clock, settings):
+def test_the_message_is_multipart_utf8_with_the_reminder_headers(tricky, bookable, frozen_now, settings):
     appointment = book(bookable, tricky, tuesday(10, 30))
     reminder = Reminder.objects.filter(appointment=appointment).first()
     message = reminders.reminder_email(reminder)
@@ -342,8 +320,8 @@ def test_a_line_too_long_for_smtp_is_quoted_printable():
     assert text.get_content().replace("\r\n", "\n") == "a" * 2000 + "\n"
 
 
-def test_mark_sent_marks_only_what_the_claim_still_owns(bookable, employer_a, clock):
-    due = due_reminders(bookable, employer_a, 3)
+def test_mark_sent_marks_only_what_the_claim_still_owns(bookable, employer_a, frozen_now):
+    due = due_reminders(bookable, employer_a, 3, first=tuesday(9), every=QUARTER_HOUR)
     claim = reminders.claim_due_reminders()
     others = claim.token + timedelta(seconds=1)
     Reminder.objects.filter(pk=due[1].pk).update(next_attempt_at=others)
@@ -354,19 +332,21 @@ def test_mark_sent_marks_only_what_the_claim_still_owns(bookable, employer_a, cl
     assert statuses == {due[0].pk: "sent", due[1].pk: "pending", due[2].pk: "sent"}
 
 
-def test_reminders_go_out_in_batches_over_several_connections(bookable, employer_a, clock, smtp, settings):
+def test_reminders_go_out_in_batches_over_several_connections(
+    bookable, employer_a, frozen_now, smtp, settings
+):
     settings.REMINDER_SMTP_CONNECTIONS = 3
-    due = due_reminders(bookable, employer_a, 8)
+    due = due_reminders(bookable, employer_a, 8, first=tuesday(9), every=QUARTER_HOUR)
     assert reminders.send_due_reminders().sent == 8
     assert smtp.received == Counter({str(r.pk): 1 for r in due})
     assert len(smtp.peers) == 3
 
 
 def test_in_a_batch_a_refusal_or_a_lost_claim_touches_only_its_own_reminder(
-    bookable, employer_a, clock, smtp, settings
+    bookable, employer_a, frozen_now, smtp, settings
 ):
     settings.REMINDER_SMTP_CONNECTIONS = 4
-    due = due_reminders(bookable, employer_a, 4)
+    due = due_reminders(bookable, employer_a, 4, first=tuesday(9), every=QUARTER_HOUR)
     claim = reminders.claim_due_reminders()
     taken, refused = claim.reminders[1], claim.reminders[2]
     Reminder.objects.filter(pk=taken.pk).update(next_attempt_at=claim.token + timedelta(seconds=1))
@@ -385,7 +365,7 @@ def test_in_a_batch_a_refusal_or_a_lost_claim_touches_only_its_own_reminder(
         assert (refused.status, refused.attempts, refused.sent_at) == (Reminder.Status.PENDING, 1, None)
         assert refused.last_error.startswith("451")
         smtp.refuse_reminders = set()
-        clock.move_to(refused.next_attempt_at)
+        frozen_now.move_to(refused.next_attempt_at)
         again = reminders.claim_due_reminders()  # the other claimer's lease ran out too
         assert {r.pk for r in again.reminders} == {taken.pk, refused.pk}
         outcomes = reminders.deliver_batch(mailer, again.reminders, again.token)
@@ -398,10 +378,10 @@ class Killed(BaseException):
 
 
 def test_a_worker_dying_before_its_batch_commit_delivers_nothing_and_loses_nothing(
-    bookable, employer_a, clock, smtp, settings, monkeypatch
+    bookable, employer_a, frozen_now, smtp, settings, monkeypatch
 ):
     settings.REMINDER_SMTP_CONNECTIONS = 4
-    due = due_reminders(bookable, employer_a, 6)
+    due = due_reminders(bookable, employer_a, 6, first=tuesday(9), every=QUARTER_HOUR)
 
     def die(*args):
         raise Killed
@@ -413,6 +393,6 @@ def test_a_worker_dying_before_its_batch_commit_delivers_nothing_and_loses_nothi
     time.sleep(0.2)  # the server had every message but its end: it discards them
     assert smtp.received == Counter()
     assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.PENDING}
-    clock.shift(timedelta(seconds=reminders.DEFAULT_LEASE_SECONDS + 2))  # the dead claim runs out
+    frozen_now.shift(timedelta(seconds=reminders.DEFAULT_LEASE_SECONDS + 2))  # the dead claim runs out
     assert reminders.send_due_reminders().sent == 6
     assert smtp.received == Counter({str(r.pk): 1 for r in due})

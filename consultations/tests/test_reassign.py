@@ -12,7 +12,6 @@ import icalendar
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from advisors.models import TimeOff
@@ -21,23 +20,10 @@ from appointments.models import Appointment, AppointmentEvent, Mode
 from consultations import routing
 from consultations import services as requests
 from consultations.models import ConsultationRequest, RoutingDecision
-from tests.booking_helpers import book, open_weekdays, tuesday
+from tests.booking_helpers import open_weekdays, tuesday
 from tests.factories import AdvisorFactory, ServicePointFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
-
-
-@pytest.fixture
-def client_for():
-    """A separate client per user; None is an anonymous visitor."""
-
-    def signed_in(user):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return signed_in
 
 
 @pytest.fixture
@@ -46,13 +32,6 @@ def colleague(bookable):
     advisor = AdvisorFactory(home_service_point=bookable.point_a, knows=[bookable.topic])
     open_weekdays(advisor)
     return advisor
-
-
-@pytest.fixture
-def booked(bookable, employer_a):
-    appointment = book(bookable, employer_a)
-    mail.outbox.clear()
-    return appointment
 
 
 @pytest.fixture

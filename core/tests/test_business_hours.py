@@ -8,41 +8,38 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.business_hours import add_business_hours, is_business_day
+from tests.booking_helpers import local_datetime
 
 TORONTO = ZoneInfo("America/Toronto")
 OPENS, CLOSES = time(8, 30), time(16, 30)
-
-
-def local(*args) -> datetime:
-    return datetime(*args, tzinfo=TORONTO)
 
 
 @pytest.mark.parametrize(
     ("start", "hours", "expected"),
     [
         # Friday afternoon: 2.5 h on Friday, 8 h on Monday, 5.5 h on Tuesday.
-        (local(2026, 11, 27, 14, 0), 16, local(2026, 12, 1, 14, 0)),
+        (local_datetime(2026, 11, 27, 14, 0), 16, local_datetime(2026, 12, 1, 14, 0)),
         # Within the same day.
-        (local(2026, 11, 25, 9, 0), 3, local(2026, 11, 25, 12, 0)),
+        (local_datetime(2026, 11, 25, 9, 0), 3, local_datetime(2026, 11, 25, 12, 0)),
         # Exactly a full day from opening ends at closing, not next morning.
-        (local(2026, 11, 25, 8, 30), 8, local(2026, 11, 25, 16, 30)),
+        (local_datetime(2026, 11, 25, 8, 30), 8, local_datetime(2026, 11, 25, 16, 30)),
         # Before opening counts from opening; after closing from the next opening.
-        (local(2026, 11, 25, 6, 0), 1, local(2026, 11, 25, 9, 30)),
-        (local(2026, 11, 25, 20, 0), 1, local(2026, 11, 26, 9, 30)),
+        (local_datetime(2026, 11, 25, 6, 0), 1, local_datetime(2026, 11, 25, 9, 30)),
+        (local_datetime(2026, 11, 25, 20, 0), 1, local_datetime(2026, 11, 26, 9, 30)),
         # A weekend start counts from Monday's opening.
-        (local(2026, 11, 28, 11, 0), 2, local(2026, 11, 30, 10, 30)),
+        (local_datetime(2026, 11, 28, 11, 0), 2, local_datetime(2026, 11, 30, 10, 30)),
         # Fête nationale (Wednesday 2026-06-24) does not count: Thursday, then Friday.
-        (local(2026, 6, 23, 10, 0), 16, local(2026, 6, 26, 10, 0)),
+        (local_datetime(2026, 6, 23, 10, 0), 16, local_datetime(2026, 6, 26, 10, 0)),
         # Good Friday 2027-03-26 and the Christmas/New Year holidays.
-        (local(2027, 3, 25, 16, 0), 1, local(2027, 3, 29, 9, 0)),
-        (local(2026, 12, 24, 16, 0), 1, local(2026, 12, 28, 9, 0)),
+        (local_datetime(2027, 3, 25, 16, 0), 1, local_datetime(2027, 3, 29, 9, 0)),
+        (local_datetime(2026, 12, 24, 16, 0), 1, local_datetime(2026, 12, 28, 9, 0)),
         # Fall back (Sunday 2026-11-01): Friday 15:30 EDT + 2 h = Monday 9:30 EST.
-        (local(2026, 10, 30, 15, 30), 2, local(2026, 11, 2, 9, 30)),
+        (local_datetime(2026, 10, 30, 15, 30), 2, local_datetime(2026, 11, 2, 9, 30)),
         # Spring forward (Sunday 2027-03-14): Friday 16:00 EST + 1 h = Monday 9:00 EDT.
-        (local(2027, 3, 12, 16, 0), 1, local(2027, 3, 15, 9, 0)),
+        (local_datetime(2027, 3, 12, 16, 0), 1, local_datetime(2027, 3, 15, 9, 0)),
         # The SLA default across the fall-back weekend.
-        (local(2026, 10, 30, 9, 0), 16, local(2026, 11, 3, 9, 0)),
-        (local(2026, 11, 25, 10, 0), 0, local(2026, 11, 25, 10, 0)),
+        (local_datetime(2026, 10, 30, 9, 0), 16, local_datetime(2026, 11, 3, 9, 0)),
+        (local_datetime(2026, 11, 25, 10, 0), 0, local_datetime(2026, 11, 25, 10, 0)),
     ],
 )
 def test_it_counts_only_business_hours(start, hours, expected):
@@ -52,22 +49,22 @@ def test_it_counts_only_business_hours(start, hours, expected):
 
 
 def test_it_keeps_the_local_wall_clock_across_dst():
-    before = add_business_hours(local(2026, 10, 30, 15, 30), 2)
-    after = add_business_hours(local(2027, 3, 12, 16, 0), 1)
+    before = add_business_hours(local_datetime(2026, 10, 30, 15, 30), 2)
+    after = add_business_hours(local_datetime(2027, 3, 12, 16, 0), 1)
     assert before == datetime(2026, 11, 2, 14, 30, tzinfo=UTC)  # 9:30 EST = UTC−5
     assert after == datetime(2027, 3, 15, 13, 0, tzinfo=UTC)  # 9:00 EDT = UTC−4
 
 
 def test_it_follows_settings_business_hours(settings):
     settings.BUSINESS_HOURS = ("09:00", "17:00")
-    assert add_business_hours(local(2026, 11, 27, 16, 0), 2) == local(2026, 11, 30, 10, 0)
+    assert add_business_hours(local_datetime(2026, 11, 27, 16, 0), 2) == local_datetime(2026, 11, 30, 10, 0)
 
 
 def test_it_refuses_naive_datetimes_and_negative_hours():
     with pytest.raises(ValueError):
         add_business_hours(datetime(2026, 11, 25, 10, 0), 1)
     with pytest.raises(ValueError):
-        add_business_hours(local(2026, 11, 25, 10, 0), -1)
+        add_business_hours(local_datetime(2026, 11, 25, 10, 0), -1)
 
 
 # Properties -------------------------------------------------------------------------------------

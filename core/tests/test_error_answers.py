@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core import error_pages, logs
-from tests.api_client import bearer
+from tests.clients import bearer
 
 pytestmark = pytest.mark.django_db
 

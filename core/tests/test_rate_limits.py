@@ -9,19 +9,17 @@ from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from core import ratelimit
 from tests.booking_helpers import book_via_web, tuesday
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
 
-def signed_in(user, ip="203.0.113.7"):
-    client = Client(REMOTE_ADDR=ip)
-    client.force_login(user)
-    return client
+OFFICE = "203.0.113.7"  # one address the employers below sign in from: the per-IP limits count by it
 
 
 def test_bookings_per_user_are_limited_and_the_429_writes_nothing(settings, bookable, employer_a):
     settings.RATE_LIMITS = {"booking": {"user": "2/h"}}
-    client = signed_in(employer_a)
+    client = signed_in(employer_a, REMOTE_ADDR=OFFICE)
     assert book_via_web(client, bookable, tuesday(10, 30)).status_code == 302
     assert book_via_web(client, bookable, tuesday(13)).status_code == 302
     third = book_via_web(client, bookable, tuesday(14))
@@ -44,9 +42,9 @@ def test_requests_per_ip_are_limited_across_accounts(settings, bookable, employe
         "message": "Recrutement à l'étranger",
     }
     url = reverse("appointments:request_new")
-    assert signed_in(employer_a).post(url, data).status_code == 302
-    assert signed_in(employer_b).post(url, data).status_code == 429  # same address
-    assert signed_in(employer_b, ip="198.51.100.9").post(url, data).status_code == 302
+    assert signed_in(employer_a, REMOTE_ADDR=OFFICE).post(url, data).status_code == 302
+    assert signed_in(employer_b, REMOTE_ADDR=OFFICE).post(url, data).status_code == 429  # same address
+    assert signed_in(employer_b, REMOTE_ADDR="198.51.100.9").post(url, data).status_code == 302
     assert ConsultationRequest.objects.count() == 2
 
 

@@ -16,6 +16,7 @@ from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from core.business_hours import is_holiday
 from tests import factories
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -97,12 +98,6 @@ def data(network):
 
 def dashboard(client, network, **params):
     return client.get(reverse("midi_regions:dashboard", kwargs={"code": network.directorate_a.code}), params)
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def expected(data, keep=lambda spec: True, keep_request=lambda req: True):

@@ -6,8 +6,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -16,8 +15,8 @@ from django.utils import translation
 from appointments.models import Appointment, Mode
 from consultations.models import ConsultationRequest
 from tests import factories
+from tests.booking_helpers import local_datetime
 
-TZ = ZoneInfo("America/Toronto")
 PERIOD = {"start": "2026-11-01", "end": "2026-11-30"}
 
 FRENCH_APPOINTMENT_HEADER = [
@@ -52,10 +51,6 @@ ENGLISH_APPOINTMENT_HEADER = [
     "Created",
     "Cancellation reason",
 ]
-
-
-def local(*args) -> datetime:
-    return datetime(*args, tzinfo=TZ)
 
 
 @dataclass
@@ -116,14 +111,14 @@ def data(network, employer_a) -> Data:
         "tuesday": appointment(
             n,
             advisor=n.advisor_a,
-            start=local(2026, 11, 24, 10, 30),
+            start=local_datetime(2026, 11, 24, 10, 30),
             company=company_a,
             booked_by=employer_a,
         ),
         "phone_b": appointment(
             n,
             advisor=n.advisor_a,
-            start=local(2026, 11, 26, 14, 0),
+            start=local_datetime(2026, 11, 26, 14, 0),
             company=company_b,
             mode=Mode.PHONE,
             point=None,
@@ -133,40 +128,48 @@ def data(network, employer_a) -> Data:
         "other": appointment(
             n,
             advisor=other_advisor,
-            start=local(2026, 11, 10, 9, 0),
+            start=local_datetime(2026, 11, 10, 9, 0),
             company=company_a,
             topic=other_topic,
             mode=Mode.VIDEO,
         ),
-        "october": appointment(n, advisor=n.advisor_a, start=local(2026, 10, 30, 9, 0), company=company_a),
-        "montreal": appointment(n, advisor=n.advisor_b, start=local(2026, 11, 24, 9, 0), company=company_a),
+        "october": appointment(
+            n, advisor=n.advisor_a, start=local_datetime(2026, 10, 30, 9, 0), company=company_a
+        ),
+        "montreal": appointment(
+            n, advisor=n.advisor_b, start=local_datetime(2026, 11, 24, 9, 0), company=company_a
+        ),
     }
     r = {
         "assigned": request(
             n,
             company=company_a,
-            sent=local(2026, 11, 20, 8, 15),
+            sent=local_datetime(2026, 11, 20, 8, 15),
             advisor=n.advisor_a,
             status=ConsultationRequest.Status.ASSIGNED,
             hops=2,
-            due_at=local(2026, 11, 21, 8, 15),
+            due_at=local_datetime(2026, 11, 21, 8, 15),
             requested_by=employer_a,
             message="Please call me at 819-555-0100",
         ),
         "booked": request(
             n,
             company=company_a,
-            sent=local(2026, 11, 3, 11, 0),
+            sent=local_datetime(2026, 11, 3, 11, 0),
             advisor=other_advisor,
             topic=other_topic,
             mode=Mode.VIDEO,
             status=ConsultationRequest.Status.BOOKED,
             hops=1,
             appointment=a["other"],
-            accepted_at=local(2026, 11, 3, 15, 0),
+            accepted_at=local_datetime(2026, 11, 3, 15, 0),
         ),
-        "december": request(n, company=company_a, sent=local(2026, 12, 2, 9, 0), advisor=n.advisor_a),
-        "montreal": request(n, company=company_b, sent=local(2026, 11, 5, 9, 0), advisor=n.advisor_b),
+        "december": request(
+            n, company=company_a, sent=local_datetime(2026, 12, 2, 9, 0), advisor=n.advisor_a
+        ),
+        "montreal": request(
+            n, company=company_b, sent=local_datetime(2026, 11, 5, 9, 0), advisor=n.advisor_b
+        ),
     }
     return Data(n, company_a, company_b, other_topic, other_point, other_advisor, a, r)
 

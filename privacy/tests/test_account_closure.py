@@ -26,22 +26,13 @@ from appointments.models import Appointment, AppointmentEvent, Mode, Reminder
 from consultations.models import ConsultationRequest
 from dashboards import selectors as dashboard
 from privacy import services as privacy
-from tests import booking_helpers, factories
-from tests.booking_helpers import NOW, tuesday
+from tests import factories
+from tests.booking_helpers import NOW, book, tuesday
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def book(network, employer, hour, minute=0, message=""):
-    return booking_helpers.book(network, employer, tuesday(hour, minute), message=message)
 
 
 def past(network, employer, days_ago, status, message="", reason=""):
@@ -162,7 +153,7 @@ def test_the_last_representative_closing_cancels_the_upcoming_appointments_and_r
     bookable, employer_a, django_capture_on_commit_callbacks
 ):
     email = employer_a.email
-    upcoming = book(bookable, employer_a, 10, 30, message="Nous recrutons trois soudeurs")
+    upcoming = book(bookable, employer_a, tuesday(10, 30), message="Nous recrutons trois soudeurs")
     assert Reminder.objects.filter(appointment=upcoming).exists()
     request = ConsultationRequest.objects.create(
         company=employer_a.employer_profile.company,
@@ -203,7 +194,7 @@ def test_a_colleague_keeps_the_upcoming_appointments_and_gets_their_emails(
 ):
     company = employer_a.employer_profile.company
     colleague = factories.EmployerProfileFactory(company=company).user
-    upcoming = book(bookable, employer_a, 10, 30)
+    upcoming = book(bookable, employer_a, tuesday(10, 30))
     theirs = ConsultationRequest.objects.create(
         company=company,
         requested_by=colleague,
@@ -256,7 +247,7 @@ def test_a_closed_account_can_no_longer_sign_in(bookable, employer_a):
 
 @pytest.mark.parametrize("password", ["not-my-password", ""])
 def test_a_wrong_password_is_a_form_error_and_nothing_changes(bookable, employer_a, password):
-    upcoming = book(bookable, employer_a, 10, 30, message="Bonjour")
+    upcoming = book(bookable, employer_a, tuesday(10, 30), message="Bonjour")
     client = signed_in(employer_a)
     response = close(client, password)
     assert response.status_code == 400
@@ -282,7 +273,7 @@ def test_password_guesses_are_limited(bookable, employer_a):
 
 
 def test_the_page_says_what_will_be_erased_kept_and_cancelled(bookable, employer_a):
-    book(bookable, employer_a, 10, 30)
+    book(bookable, employer_a, tuesday(10, 30))
     response = signed_in(employer_a).get(reverse("accounts:close"))
     assert response.status_code == 200
     outlook = response.context["outlook"]
@@ -312,7 +303,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(db):
 
 
 def test_a_double_submit_closes_once(bookable, employer_a, django_capture_on_commit_callbacks):
-    book(bookable, employer_a, 10, 30)
+    book(bookable, employer_a, tuesday(10, 30))
     stale = User.objects.get(
         pk=employer_a.pk
     )  # the second request loaded the user before the first committed

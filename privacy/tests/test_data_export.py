@@ -3,20 +3,14 @@
 import json
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from appointments import services
 from appointments.models import Mode
 from tests.booking_helpers import book, tuesday
+from tests.clients import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_file_holds_the_company_its_appointments_and_requests_and_no_one_elses(

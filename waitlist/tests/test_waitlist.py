@@ -13,17 +13,12 @@ from appointments import services
 from appointments.models import Appointment, Mode
 from appointments.selectors import available_slots
 from consultations.models import ConsultationRequest
-from tests import booking_helpers
-from tests.booking_helpers import tuesday
+from tests.booking_helpers import book, tuesday
 from tests.factories import EmployerProfileFactory
 from waitlist import services as waitlist
 from waitlist.models import SlotHold, WaitlistEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
-
-
-def book(network, company, at, user=None):
-    return booking_helpers.book(network, user, at, company=company)
 
 
 def join(network, user, **extra):
@@ -100,7 +95,7 @@ def test_a_cancelled_time_is_held_for_the_first_in_line_and_confirmed_by_link(bo
     ]
     assert tuesday(13) not in shown
     with pytest.raises(services.BookingError) as taken:
-        book(bookable, second.employer_profile.company, tuesday(13))
+        book(bookable, None, tuesday(13), company=second.employer_profile.company)
     assert taken.value.code == services.SLOT_TAKEN
 
     # The emailed link, without signing in: confirm.
@@ -238,11 +233,11 @@ def test_the_pages(bookable, employer_a, employer_b):
 
 def test_upcoming_limit_on_every_booking_path(bookable, employer_a, advisor):
     company = employer_a.employer_profile.company
-    book(bookable, company, tuesday(10, 30), employer_a)
-    book(bookable, company, tuesday(13), employer_a)
+    book(bookable, employer_a, tuesday(10, 30))
+    book(bookable, employer_a, tuesday(13))
     # The service (and so the API and the adviser's booking for a request).
     with pytest.raises(services.BookingError) as error:
-        book(bookable, company, tuesday(14), employer_a)
+        book(bookable, employer_a, tuesday(14))
     assert error.value.code == services.LIMIT_UPCOMING and error.value.params == {"count": 2}
     # The booking page says why, in French.
     from tests.booking_helpers import book_via_web
@@ -292,7 +287,7 @@ def test_upcoming_limit_on_every_booking_path(bookable, employer_a, advisor):
     services.cancel_appointment(
         appointment=Appointment.objects.filter(company=company).first(), by=employer_a
     )
-    book(bookable, company, tuesday(15), employer_a)  # 14:00 is inside 13:00's 15-minute buffer
+    book(bookable, employer_a, tuesday(15))  # 14:00 is inside 13:00's 15-minute buffer
 
 
 def test_monthly_limit_and_representatives_share_it(bookable, employer_a):
@@ -301,14 +296,14 @@ def test_monthly_limit_and_representatives_share_it(bookable, employer_a):
     bookable.topic.save()
     company = employer_a.employer_profile.company
     colleague = EmployerProfileFactory(company=company).user
-    book(bookable, company, tuesday(10, 30), employer_a)
+    book(bookable, employer_a, tuesday(10, 30))
     with pytest.raises(services.BookingError) as error:
-        book(bookable, company, tuesday(13), colleague)  # same company, same month
+        book(bookable, colleague, tuesday(13))  # same company, same month
     assert error.value.code == services.LIMIT_MONTH
     assert error.value.params["month"] == tuesday(0).date().replace(day=1)
     # December is another month.
     december = tuesday(10, 30) + timedelta(days=14)
-    book(bookable, company, december, colleague)
+    book(bookable, colleague, december)
 
 
 def test_a_waitlist_confirmation_respects_the_limits_and_passes_the_time_on(bookable, settings):
@@ -317,7 +312,7 @@ def test_a_waitlist_confirmation_respects_the_limits_and_passes_the_time_on(book
     bookable.topic.max_upcoming_per_company = 1
     bookable.topic.save()
     # First already holds an upcoming appointment of the topic (on Friday).
-    book(bookable, first.employer_profile.company, tuesday(10, 30) + timedelta(days=3), first)
+    book(bookable, first, tuesday(10, 30) + timedelta(days=3))
     join(bookable, first, weekdays=[1])
     entry_2 = join(bookable, second, weekdays=[1])
     services.cancel_appointment(appointment=appointments[0], by=None)

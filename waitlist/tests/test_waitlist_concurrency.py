@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from appointments import services
@@ -18,16 +17,14 @@ from tests.factories import EmployerProfileFactory
 from waitlist import services as waitlist
 from waitlist.models import SlotHold, WaitlistEntry
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("frozen_now"),
+]
 
 WAITING = 20
 WORKERS = 8
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def run_together(count, target):

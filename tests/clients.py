@@ -1,4 +1,4 @@
-"""Calling the API in tests: a client with a personal token, JSON posts, a booking body."""
+"""Test clients: one signed in as a person, one with a personal API token; JSON posts, a booking body."""
 
 import json
 
@@ -6,6 +6,15 @@ from django.test import Client
 
 from accounts.tokens import create_token
 from appointments.models import Mode
+
+
+def signed_in(user, **client_kwargs) -> Client:
+    """A client of its own signed in as `user` (None: an anonymous visitor); `client_kwargs` go to
+    Client (REMOTE_ADDR, raise_request_exception…)."""
+    client = Client(**client_kwargs)
+    if user is not None:
+        client.force_login(user)
+    return client
 
 
 def bearer(user) -> Client:
