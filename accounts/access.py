@@ -79,6 +79,13 @@ def company_of(user):
     return user.employer_profile.company
 
 
+def profile_phone(user) -> str:
+    """The telephone of an employer's profile (E.164, or an older free-text entry), or ""."""
+    if role_of(user) != Role.EMPLOYER:
+        return ""
+    return user.employer_profile.phone
+
+
 def directorates_visible_to(user):
     """Directorates whose dashboards and data the user may see."""
     role = role_of(user)

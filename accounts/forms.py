@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, EmployerProfile
 from accounts.validators import normalize_neq, validate_neq
-from core.digits import ascii_digits
+from core.phones import PhoneField
 from service_points.forms import MunicipalityField, PostalCodeField
 
 
@@ -16,7 +16,13 @@ class CompanyProfileForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     job_title = forms.CharField(label=_("Job title"), max_length=120, required=False)
-    phone = forms.CharField(label=_("Telephone"), max_length=30, required=False)
+    phone = PhoneField(
+        label=_("Telephone"),
+        required=False,
+        help_text=_(
+            "With the area code, for example 819 555-0101. The adviser calls it for a phone consultation."
+        ),
+    )
     language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=settings.LANGUAGES,
@@ -42,7 +48,6 @@ class CompanyProfileForm(forms.Form):
                 "first_name": "given-name",
                 "last_name": "family-name",
             }[name]
-        self.fields["phone"].widget.attrs.update(autocomplete="tel", inputmode="tel")
         self.fields["street_address"].widget.attrs["autocomplete"] = "street-address"
         self.fields["postal_code"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["neq"].widget.attrs["inputmode"] = "numeric"
@@ -71,10 +76,6 @@ class CompanyProfileForm(forms.Form):
                 municipality=MunicipalityField.label_for(company.municipality),
             )
         return initial
-
-    def clean_phone(self):
-        # Free text (extensions, "poste 12"), but digits of another script are read as ASCII.
-        return ascii_digits(self.cleaned_data["phone"])
 
     def clean_neq(self):
         neq = normalize_neq(self.cleaned_data["neq"])

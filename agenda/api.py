@@ -33,7 +33,12 @@ class CalendarEventSerializer(serializers.Serializer):
     start = serializers.CharField(help_text=_("Local time with offset, or a date for all-day events."))
     end = serializers.CharField(required=False, help_text=_("Like `start` (exclusive)."))
     all_day = serializers.BooleanField(help_text=_("True for holidays: `start` and `end` are then dates."))
-    details = serializers.DictField(help_text=_("Status, mode, place: what the calendar page shows."))
+    details = serializers.DictField(
+        help_text=_(
+            "Status, mode, place: what the calendar page shows; for an appointment, also `contact` "
+            "(name, email, phone in E.164, phone_display, language) of the person who booked."
+        )
+    )
 
 
 def _event(event: dict) -> dict:
@@ -71,5 +76,5 @@ class CalendarView(APIView):
             start, end = parse_window(query.validated_data["start"], query.validated_data["end"])
         except InvalidWindow as error:
             raise ValidationError({"start": [str(error)]}) from None
-        events = calendar_events(request.user.advisor, start, end)
+        events = calendar_events(request.user.advisor, start, end, with_contact=True)
         return Response([_event(e) for e in events], headers={"Cache-Control": "private, no-store"})

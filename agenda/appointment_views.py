@@ -76,6 +76,7 @@ def _context(request, appointment, **extra):
     return {
         "appointment": appointment,
         "location": location_text(appointment),
+        "contact": booking_selectors.contact_of(appointment.booked_by, phone=appointment.contact_phone),
         "is_advisor": is_advisor,
         "can_confirm": is_advisor and upcoming and appointment.advisor_confirmed_at is None,
         "can_change": is_advisor and upcoming,

@@ -25,6 +25,7 @@ from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvail
 from appointments.checklist import missing_count
 from appointments.models import Appointment, Mode
 from appointments.slots import AdvisorCalendar, Block
+from core import phones
 from core.business_hours import local_zone
 from core.dates import within_window
 from core.i18n import is_english
@@ -114,15 +115,21 @@ def window_appointments(advisor: Advisor, start: datetime, end: datetime) -> Que
     )
 
 
-def calendar_events(advisor: Advisor, start: datetime, end: datetime) -> list[dict]:
-    """FullCalendar event objects for the adviser's [start, end) (aware datetimes): 4 queries."""
+def calendar_events(
+    advisor: Advisor, start: datetime, end: datetime, *, with_contact: bool = False
+) -> list[dict]:
+    """FullCalendar event objects for the adviser's [start, end) (aware datetimes): 4 queries.
+
+    `with_contact` adds each appointment's contact person (the API, for the adviser's own tools).
+    The page's feed goes without: the browser's calendar needs no one's phone, and the
+    appointment page the event links to shows it."""
     if end <= start:
         return []
     tz = local_zone()
     first_day = start.astimezone(tz).date()
     last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    events = _appointment_events(advisor, start, end)
+    events = _appointment_events(advisor, start, end, with_contact=with_contact)
     events.extend(_availability_events(advisor, days))
     events.extend(
         _time_off_event(t)
@@ -148,7 +155,9 @@ def _appointment_url_pattern() -> str | None:
         return None
 
 
-def _appointment_events(advisor: Advisor, start: datetime, end: datetime) -> list[dict]:
+def _appointment_events(
+    advisor: Advisor, start: datetime, end: datetime, *, with_contact: bool = False
+) -> list[dict]:
     """One event per appointment of the window, every status: 1 query returning tuples.
 
     Tuples, not models, and the status / mode labels translated once per call: a busy week
@@ -175,10 +184,36 @@ def _appointment_events(advisor: Advisor, start: datetime, end: datetime) -> lis
             "service_point__host_office",
             "municipality__name",
             "missing",  # checklist items not ticked (appointments.checklist), in the same query
+            # The contact person (appointments.selectors.contact_of), joined in the same query.
+            "contact_phone",
+            "booked_by__first_name",
+            "booked_by__last_name",
+            "booked_by__email",
+            "booked_by__language",
+            "booked_by__employer_profile__phone",
         )
     )
     events = []
-    for uid, starts_at, ends_at, status, mode, company, topic, topic_fr, point, municipality, missing in rows:
+    for (
+        uid,
+        starts_at,
+        ends_at,
+        status,
+        mode,
+        company,
+        topic,
+        topic_fr,
+        point,
+        municipality,
+        missing,
+        phone,
+        first_name,
+        last_name,
+        email,
+        language,
+        profile_phone,
+    ) in rows:
+        phone = phone or profile_phone or ""
         event = {
             "id": f"appointment-{uid}",
             "title": f"{company} – {topic or topic_fr}",
@@ -198,6 +233,14 @@ def _appointment_events(advisor: Advisor, start: datetime, end: datetime) -> lis
                 "readyLabel": not_ready_label(missing) if status == Appointment.Status.CONFIRMED else "",
             },
         }
+        if with_contact and email:
+            event["extendedProps"]["contact"] = {
+                "name": f"{first_name} {last_name}".strip() or email,
+                "email": email,
+                "phone": phone,
+                "phone_display": phones.display(phone),
+                "language": language or "",
+            }
         if missing and status == Appointment.Status.CONFIRMED:
             event["classNames"].append("cal-not-ready")
         if pattern:

@@ -34,7 +34,7 @@ def appointment_for(user, uid) -> Appointment | None:
         "company__municipality",
         "service_point__municipality",
         "municipality",
-        "booked_by",
+        "booked_by__employer_profile",
     )
     role = role_of(user)
     if role == Role.ADVISOR:

@@ -2,6 +2,7 @@
 adviser's or manager's inbox. Every write goes through appointments.services / .requests, the
 same functions as the pages; only the transport differs."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +23,9 @@ from accounts.access import Role, company_of
 from accounts.api import allow
 from advisors.models import Language
 from appointments import checklist, selectors, services
+from appointments.forms import PHONE_REQUIRED
 from appointments.models import Appointment, Mode, Topic
+from core import phones
 from core.api import Conflict, IsoDateTimeField, Pagination, query_params
 from core.dates import ApiDateField, ApiDateTimeField
 from service_points.models import Municipality
@@ -224,6 +227,51 @@ class ChecklistEntrySerializer(serializers.Serializer):
     ready = serializers.BooleanField(help_text=_("Ticked by the company as ready."))
 
 
+class PhoneInputField(serializers.CharField):
+    """A number to call in any usual writing, validated as the pages do (core.phones): E.164."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("max_length", phones.MAX_LENGTH)
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "The number the adviser calls; required for mode `phone`. Any usual writing "
+                "(819 555-0101, +1 819 555 0101); without a country code, a Canadian number. Stored "
+                "and returned in E.164."
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not value:
+            return ""
+        try:
+            return phones.to_e164(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages[0], code="invalid_phone") from None
+
+
+def require_phone_for_phone_mode(data: dict) -> dict:
+    """A phone consultation needs a number: 400 with the form's message otherwise."""
+    if data.get("mode") == Mode.PHONE and not data.get("phone"):
+        raise serializers.ValidationError({"phone": [PHONE_REQUIRED]}, code="required")
+    return data
+
+
+class ContactSerializer(serializers.Serializer):
+    """The company's contact person, for the adviser and the manager (appointments.selectors.Contact)."""
+
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField(help_text=_("E.164 (+18195550101); empty if none was given."))
+    phone_display = serializers.CharField(help_text=_("As people read it: 819 555-0101."))
+    language = serializers.CharField(help_text=_("Preferred language: fr-ca or en."))
+
+
 class AppointmentSerializer(serializers.ModelSerializer):
     topic = topic_code()
     advisor = AdvisorRef()
@@ -237,6 +285,11 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "The topic's documents to prepare, each ticked as ready or not (the appointment page "
             "changes the ticks)."
         ),
+    )
+    phone = serializers.CharField(
+        source="contact_phone",
+        read_only=True,
+        help_text=_("The number the adviser calls, in E.164 (+18195550101); empty if none was given."),
     )
 
     class Meta:
@@ -252,6 +305,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "service_point",
             "municipality",
             "message",
+            "phone",
             "advisor_confirmed_at",
             "cancelled_at",
             "cancellation_reason",
@@ -300,6 +354,10 @@ class BookingSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("Idempotency key: sending the same key again returns the first booking."),
     )
+    phone = PhoneInputField()
+
+    def validate(self, data):
+        return require_phone_for_phone_mode(data)
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -398,6 +456,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 location=data["municipality"],
                 choice=services.SlotChoice(data["advisor"], data.get("service_point"), data["starts_at"]),
                 message=data["message"],
+                contact_phone=data["phone"],
                 idempotency_key=data.get("key"),
             )
         except services.BookingError as error:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Language
 from appointments.models import ChecklistItem, Mode, Topic
 from core import dates
+from core.phones import PhoneField
 from service_points.forms import MunicipalityField
 
 
@@ -77,6 +78,33 @@ class SlotForm(forms.Form):
             raise forms.ValidationError(_("This time is not valid. Choose a time from the list."))
         dates.validate_within_window(value)
         return value
+
+
+PHONE_REQUIRED = _("Enter the number the adviser should call, for example 819 555-0101.")
+
+
+def phone_field(*, required: bool) -> PhoneField:
+    """The number to call for a phone consultation (booking, request, waitlist)."""
+    return PhoneField(
+        label=_("Number to call"),
+        required=required,
+        help_text=_("The adviser calls you at this number. Add an extension, if any (ext. 12)."),
+        error_messages={"required": PHONE_REQUIRED},
+    )
+
+
+def require_phone_for_phone_mode(form: forms.Form) -> None:
+    """A phone consultation needs a number (request and waitlist forms, where the mode is chosen on
+    the same page)."""
+    data = form.cleaned_data
+    if data.get("mode") == Mode.PHONE and not data.get("phone") and "phone" not in form.errors:
+        form.add_error("phone", forms.ValidationError(PHONE_REQUIRED, code="required"))
+
+
+class ContactPhoneForm(forms.Form):
+    """The confirm step of a phone booking: the number to call, prefilled from the profile."""
+
+    phone = phone_field(required=True)
 
 
 class ChecklistForm(forms.Form):

@@ -143,6 +143,12 @@ class Appointment(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED)
     message = models.TextField(_("message to the adviser"), blank=True, max_length=2000)
+    # The number to call for a phone appointment, E.164 ("+18195550101", core.phones); empty for other
+    # modes and for rows made before it was asked. db_default: a running older version inserts
+    # rows without this column.
+    contact_phone = models.CharField(
+        _("number to call"), max_length=30, blank=True, default="", db_default=""
+    )
     # iCalendar SEQUENCE: incremented on every change the attendee's calendar must apply.
     sequence = models.PositiveIntegerField(default=0)
     # A double-submitted booking form carries the same key: the second submit finds the first.

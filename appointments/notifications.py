@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Advisor
 from appointments.links import manage_url
 from appointments.models import Appointment, Mode
+from appointments.selectors import contact_of
 from core.emails import build_email
 
 EMAILS = "appointments/email/"
@@ -141,7 +142,12 @@ def send_reassigned_advisor_email(
     """Tell an adviser that an appointment was given to them (`taken_over`) or taken off their
     calendar by the manager; returns emails sent. Skipped when a later change undid it."""
     appointment = Appointment.objects.select_related(
-        "advisor__user", "topic", "service_point__municipality", "municipality", "company"
+        "advisor__user",
+        "topic",
+        "service_point__municipality",
+        "municipality",
+        "company",
+        "booked_by__employer_profile",
     ).get(pk=appointment_id)
     advisor = Advisor.objects.select_related("user").filter(pk=advisor_id).first()
     holds_it = appointment.advisor_id == advisor_id and appointment.status == Appointment.Status.CONFIRMED
@@ -155,6 +161,10 @@ def send_reassigned_advisor_email(
         context = {
             "appointment": appointment,
             "taken_over": taken_over,
+            # Whom to call: for the adviser who takes the appointment over only.
+            "contact": contact_of(appointment.booked_by, phone=appointment.contact_phone)
+            if taken_over
+            else None,
             "reason": reason,
             "user": user,
             "location": location_text(appointment),

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvail
 from appointments import claims, metrics
 from appointments.models import Appointment, Mode, Topic
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
+from core import phones
 from core.business_hours import add_business_days, local_zone
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
@@ -446,3 +448,43 @@ def reassignment_candidates(*, directorate_ids, topic: Topic, exclude_advisor_id
     if exclude_advisor_id is not None:
         advisors = advisors.exclude(pk=exclude_advisor_id)
     return advisors.order_by("user__last_name", "user__first_name", "pk")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who to reach at the company about an appointment or a request: for its adviser and manager
+    only (the pages that show it check access first)."""
+
+    name: str
+    email: str
+    phone: str  # E.164 (core.phones), or an older free-text entry, or ""
+    language: str  # a code of settings.LANGUAGES
+
+    @property
+    def phone_display(self) -> str:
+        return phones.display(self.phone)
+
+    @property
+    def phone_uri(self) -> str:
+        return phones.tel_uri(self.phone) if self.phone.startswith("+") else ""
+
+    @property
+    def language_name(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
+
+def contact_of(person, *, phone: str = "") -> Contact | None:
+    """The contact of the employer who booked or asked (`person`, with `employer_profile` loaded
+    to save a query): the number given for this appointment or request, else their profile's.
+    None when the person is gone (account deleted)."""
+    if person is None:
+        return None
+    if not phone:
+        profile = getattr(person, "employer_profile", None)
+        phone = profile.phone if profile is not None else ""
+    return Contact(
+        name=person.get_full_name() or person.email,
+        email=person.email,
+        phone=phone,
+        language=person.language,
+    )

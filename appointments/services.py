@@ -220,6 +220,7 @@ def book_appointment(
     location: Municipality,
     choice: SlotChoice,
     message: str = "",
+    contact_phone: str = "",
     idempotency_key: uuid.UUID | None = None,
     actor: User | None = None,
     keep_claim: str | None = None,
@@ -231,7 +232,9 @@ def book_appointment(
     waitlist offer), so the topic's per-company limits hold on each. `actor` is who booked when
     it is not the employer (an adviser booking for them); `keep_claim` is the claim on this time
     that belongs to this booking (appointments.claims: the waitlist offer it confirms), which
-    does not count against it."""
+    does not count against it. `contact_phone` is the number to call (E.164, core.phones): the
+    pages and the API require it for a phone booking; a request or a waitlist entry made before
+    it was asked has none: the adviser's pages then show the phone of the employer's profile."""
     now = now or timezone.now()
     _check_window(choice)
     if idempotency_key:
@@ -291,6 +294,7 @@ def book_appointment(
                 starts_at=slot.start,
                 ends_at=slot.end,
                 message=message,
+                contact_phone=contact_phone,
                 idempotency_key=idempotency_key,
             )
             reminders.plan_reminders(appointment, now=now)

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import Role, company_of, role_required
+from accounts.access import Role, company_of, profile_phone, role_required
 from advisors.models import Advisor
 from appointments import checklist, links, selectors, services
-from appointments.forms import CancelForm, ChecklistForm, SearchForm, SlotForm
+from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, SearchForm, SlotForm
 from appointments.models import Appointment, Mode
 from appointments.notifications import location_text
 from appointments.templatetags.booking import utc_param
@@ -114,9 +114,16 @@ def confirm(request):
     if advisor is None:
         raise Http404(_("No such adviser."))
     slot_choice = services.SlotChoice(advisor.pk, choice.get("point"), choice["at"])
-    checklist_form = ChecklistForm(request.POST if request.method == "POST" else None, topic=search["topic"])
+    posted = request.POST if request.method == "POST" else None
+    checklist_form = ChecklistForm(posted, topic=search["topic"])
+    # A phone meeting needs the number to call, prefilled from the company profile.
+    phone_form = (
+        ContactPhoneForm(posted, initial={"phone": profile_phone(request.user)})
+        if search["mode"] == Mode.PHONE
+        else None
+    )
 
-    if request.method == "POST" and checklist_form.is_valid():
+    if posted is not None and checklist_form.is_valid() and (phone_form is None or phone_form.is_valid()):
         try:
             appointment = services.book_appointment(
                 company=company,
@@ -126,6 +133,7 @@ def confirm(request):
                 location=search["municipality"],
                 choice=slot_choice,
                 message=choice.get("message", ""),
+                contact_phone=phone_form.cleaned_data["phone"] if phone_form else "",
                 idempotency_key=choice.get("key"),
             )
         except services.BookingError as error:
@@ -156,9 +164,9 @@ def confirm(request):
             "advisor": advisor,
             "point": point,
             "slot": slot,
-            # A checklist refused on POST (it changed meanwhile): the same form again, message kept.
+            # A checklist or a number refused on POST: the same form again, message kept.
             "form": slot_form
-            if checklist_form.is_bound
+            if posted is not None
             else SlotForm(
                 initial={
                     "advisor": advisor.pk,
@@ -168,9 +176,10 @@ def confirm(request):
                 }
             ),
             "checklist_form": checklist_form,
+            "phone_form": phone_form,
             "step": 3,
         },
-        status=400 if checklist_form.is_bound else 200,
+        status=400 if posted is not None else 200,
     )
 
 

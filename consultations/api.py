@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
@@ -18,13 +19,17 @@ from accounts.api import allow
 from appointments.api import (
     EMPLOYER,
     AdvisorRef,
+    ContactSerializer,
     LanguageField,
     MunicipalityIdField,
+    PhoneInputField,
     TopicCodeField,
+    require_phone_for_phone_mode,
     service_point_code,
     topic_code,
 )
 from appointments.models import Mode
+from appointments.selectors import contact_of
 from consultations import selectors as request_selectors
 from consultations import services as requests
 from consultations.models import ConsultationRequest, RoutingDecision
@@ -54,6 +59,11 @@ class RequestSerializer(serializers.ModelSerializer):
         help_text=_("The booked appointment's `uid`, once booked."),
     )
     proposals = ProposalSerializer(many=True, read_only=True, help_text=_("Times the adviser proposed."))
+    phone = serializers.CharField(
+        source="contact_phone",
+        read_only=True,
+        help_text=_("The number the adviser calls, in E.164; empty if none was given."),
+    )
 
     class Meta:
         model = ConsultationRequest
@@ -66,6 +76,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "preferred_weekdays",
             "preferred_time",
             "message",
+            "phone",
             "status",
             "created_at",
             "appointment",
@@ -87,6 +98,10 @@ class NewRequestSerializer(serializers.Serializer):
     )
     preferred_time = serializers.ChoiceField(choices=ConsultationRequest.TimeOfDay.choices)
     message = serializers.CharField(max_length=2000, help_text=_("What the company needs, for the adviser."))
+    phone = PhoneInputField()
+
+    def validate(self, data):
+        return require_phone_for_phone_mode(data)
 
 
 class RequestQuery(serializers.Serializer):
@@ -163,6 +178,9 @@ class InboxSerializer(serializers.ModelSerializer):
     topic = topic_code()
     company = serializers.CharField(source="company.legal_name", help_text=_("The company's legal name."))
     municipality = MunicipalityIdField(read_only=True)
+    contact = serializers.SerializerMethodField(
+        help_text=_("Who to call or write to at the company; null if their account is gone.")
+    )
     routing_reason = serializers.CharField(
         allow_null=True,
         help_text=_(
@@ -187,7 +205,13 @@ class InboxSerializer(serializers.ModelSerializer):
             "created_at",
             "due_at",
             "routing_reason",
+            "contact",
         ]
+
+    @extend_schema_field(ContactSerializer(allow_null=True))
+    def get_contact(self, consultation) -> dict | None:
+        contact = contact_of(consultation.requested_by, phone=consultation.contact_phone)
+        return ContactSerializer(contact).data if contact else None
 
 
 @extend_schema(
@@ -207,7 +231,7 @@ class InboxView(mixins.ListModelMixin, viewsets.GenericViewSet):
         latest = RoutingDecision.objects.filter(request=OuterRef("pk"), hop=OuterRef("hops"))
         return (
             ConsultationRequest.objects.filter(request_selectors.requests_waiting_for(self.request.user))
-            .select_related("topic", "municipality", "company")
+            .select_related("topic", "municipality", "company", "requested_by__employer_profile")
             .annotate(routing_reason=Subquery(latest.values("reason")[:1]))
             .order_by("due_at", "created_at", "pk")
         )

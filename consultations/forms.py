@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Language
-from appointments.forms import WEEKDAYS, SearchForm
+from appointments.forms import WEEKDAYS, SearchForm, phone_field, require_phone_for_phone_mode
 from consultations.models import ConsultationRequest
 from service_points.forms import MunicipalityField
 
@@ -14,6 +14,7 @@ class RequestForm(forms.Form):
 
     topic = SearchForm.base_fields["topic"]
     mode = SearchForm.base_fields["mode"]
+    phone = phone_field(required=False)
     municipality = MunicipalityField(
         label=_("Where is the company?"),
         help_text=_("The request goes to the nearest qualified adviser."),
@@ -39,6 +40,14 @@ class RequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [(lang.code, lang.name) for lang in Language.objects.all()]
+        self.fields["phone"].help_text = _(
+            "Needed for a consultation by phone: the adviser calls this number."
+        )
+
+    def clean(self):
+        data = super().clean()
+        require_phone_for_phone_mode(self)
+        return data
 
 
 class HandleRequestForm(forms.Form):

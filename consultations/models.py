@@ -52,6 +52,12 @@ class ConsultationRequest(models.Model):
         _("preferred time"), max_length=10, choices=TimeOfDay.choices, default=TimeOfDay.ANY
     )
     message = models.TextField(_("message"), max_length=2000, blank=True)
+    # The number to call for a phone consultation, E.164 ("+18195550101", core.phones); empty for other
+    # modes and for rows made before it was asked. db_default: a running older version inserts
+    # rows without this column.
+    contact_phone = models.CharField(
+        _("number to call"), max_length=30, blank=True, default="", db_default=""
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
     assigned_advisor = models.ForeignKey(
         "advisors.Advisor",

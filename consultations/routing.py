@@ -23,7 +23,13 @@ from accounts.access import Role, role_of
 from accounts.models import User
 from advisors.models import Advisor
 from appointments.models import Appointment
-from appointments.selectors import last_advisor, qualified_candidates, ranked_options, reassignment_candidates
+from appointments.selectors import (
+    contact_of,
+    last_advisor,
+    qualified_candidates,
+    ranked_options,
+    reassignment_candidates,
+)
 from consultations.models import ConsultationRequest, RoutingDecision
 from consultations.services import NOT_ELIGIBLE, NOT_OPEN, RequestError
 from core.business_hours import add_business_hours
@@ -476,6 +482,7 @@ def send_routing_email(decision_id: int) -> int:
             "request__topic",
             "request__company",
             "request__municipality__region__directorate",
+            "request__requested_by__employer_profile",
         )
         .filter(pk=decision_id)
         .first()
@@ -495,6 +502,7 @@ def send_routing_email(decision_id: int) -> int:
         context = {
             "decision": decision,
             "request": request,
+            "contact": contact_of(request.requested_by, phone=request.contact_phone),
             "user": user,
             "link": _absolute("appointments:handle", language=user.language, args=(request.uid,)),
             "escalated": decision.reason == Reason.SLA_ESCALATION,

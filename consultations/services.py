@@ -58,11 +58,13 @@ class RequestData:
     preferred_weekdays: list[int]
     preferred_time: str
     message: str
+    contact_phone: str = ""  # E.164 (core.phones); the form's and the API's `phone`
 
     @classmethod
     def from_cleaned(cls, data: dict) -> "RequestData":
         """From the validated fields of the page's form or the API's serializer (same names)."""
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        fields = {name: data[name] for name in cls.__dataclass_fields__ if name != "contact_phone"}
+        return cls(**fields, contact_phone=data.get("phone") or "")
 
 
 def create_request(*, company: Company, user: User, data: RequestData) -> ConsultationRequest:
@@ -78,6 +80,7 @@ def create_request(*, company: Company, user: User, data: RequestData) -> Consul
             preferred_weekdays=sorted(set(data.preferred_weekdays)),
             preferred_time=data.preferred_time,
             message=data.message,
+            contact_phone=data.contact_phone,
         )
         enqueue("appointments.route_request", request.pk)
     return request
@@ -178,6 +181,7 @@ def book_for_employer(
             location=current.municipality,
             choice=services.SlotChoice(advisor.pk, choice.service_point_id, choice.starts_at),
             message=current.message,
+            contact_phone=current.contact_phone,
             actor=by,
             now=now,
         )
@@ -205,6 +209,7 @@ def book_proposed_time(
             location=current.municipality,
             choice=services.SlotChoice(proposal.advisor_id, proposal.service_point_id, proposal.starts_at),
             message=current.message,
+            contact_phone=current.contact_phone,
             now=now,
         )
         _close_booked(current, appointment, now)

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import Role, company_of, role_of, role_required
+from accounts.access import Role, company_of, profile_phone, role_of, role_required
 from appointments import selectors, services
 from appointments.services import error_message
 from appointments.templatetags.booking import utc_param
@@ -55,6 +55,7 @@ def request_new(request):
         return render(request, "consultations/new.html", {"form": form}, status=400)
     initial = {
         "municipality": MunicipalityField.label_for(company.municipality),
+        "phone": profile_phone(request.user),
         "language": "en" if request.user.language.startswith("en") else "fr",
         "preferred_time": ConsultationRequest.TimeOfDay.ANY,
     }
@@ -193,7 +194,14 @@ def _staff_request(request, uid) -> ConsultationRequest:
     """A request this adviser, manager or administrator may open; 404 for anyone else."""
     consultation = (
         ConsultationRequest.objects.filter(request_selectors.requests_visible_to(request.user), uid=uid)
-        .select_related("topic", "municipality__region", "company", "assigned_advisor__user", "appointment")
+        .select_related(
+            "topic",
+            "municipality__region",
+            "company",
+            "assigned_advisor__user",
+            "appointment",
+            "requested_by__employer_profile",
+        )
         .distinct()
         .first()
     )
@@ -270,6 +278,7 @@ def _handle_page(
         "consultations/handle.html",
         {
             "consultation": consultation,
+            "contact": selectors.contact_of(consultation.requested_by, phone=consultation.contact_phone),
             "search": search,
             "form": form,
             "can_act": can_act,

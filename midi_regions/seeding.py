@@ -339,7 +339,8 @@ def seed_demo_users(password: str, report: SeedReport) -> None:
     _upsert(
         EmployerProfile,
         {"user": employer},
-        {"company": company, "job_title": "Directrice RH"},
+        # A Trois-Rivières number (area code 819) from the 555-01xx range kept for fiction.
+        {"company": company, "job_title": "Directrice RH", "phone": "+18195550101"},
         report,
         "employers",
     )

@@ -67,6 +67,7 @@ def company_data(company: Company, user: User) -> dict:
                 "service_point": a.service_point.host_office if a.service_point else None,
                 "location": a.municipality.name,
                 "message": a.message,
+                "phone": a.contact_phone,
                 "cancellation_reason": a.cancellation_reason,
                 "booked_at": _when(a.created_at),
                 "history": [
@@ -88,6 +89,7 @@ def company_data(company: Company, user: User) -> dict:
                 "preferred_weekdays": r.preferred_weekdays,
                 "preferred_time": r.get_preferred_time_display(),
                 "message": r.message,
+                "phone": r.contact_phone,
                 "proposed_times": [_when(p.starts_at) for p in r.proposals.all()],
                 "appointment": str(r.appointment.uid) if r.appointment else None,
             }

@@ -137,9 +137,15 @@ def close_account(*, user: User, reason: str = "", now: datetime | None = None) 
 
 
 def _blank_texts_written_by(user: User) -> None:
-    """The person's own free text: messages to advisers, requests, reasons they gave."""
-    Appointment.objects.filter(booked_by=user).exclude(message="").update(message="")
-    ConsultationRequest.objects.filter(requested_by=user).exclude(message="").update(message="")
+    """The person's own free text: messages to advisers, requests, reasons they gave; and the
+    numbers they gave to be called at (core.phones)."""
+    Appointment.objects.filter(booked_by=user).filter(~Q(message="") | ~Q(contact_phone="")).update(
+        message="", contact_phone=""
+    )
+    ConsultationRequest.objects.filter(requested_by=user).filter(
+        ~Q(message="") | ~Q(contact_phone="")
+    ).update(message="", contact_phone="")
+    WaitlistEntry.objects.filter(joined_by=user).exclude(contact_phone="").update(contact_phone="")
     cancelled_by_them = AppointmentEvent.objects.filter(
         actor=user, action=AppointmentEvent.Action.CANCELLED
     ).values("appointment_id")
@@ -302,8 +308,8 @@ def purge_expired_personal_details(*, now: datetime | None = None) -> int:
     ended = Q(ends_at__lt=cutoff)
     changed = (
         Appointment.objects.filter(ended)
-        .filter(~Q(message="") | ~Q(cancellation_reason=""))
-        .update(message="", cancellation_reason="")
+        .filter(~Q(message="") | ~Q(cancellation_reason="") | ~Q(contact_phone=""))
+        .update(message="", cancellation_reason="", contact_phone="")
     )
     changed += (
         AppointmentEvent.objects.filter(appointment__ends_at__lt=cutoff).exclude(reason="").update(reason="")
@@ -318,7 +324,9 @@ def purge_expired_personal_details(*, now: datetime | None = None) -> int:
     closed_requests = ConsultationRequest.objects.exclude(
         status__in=ConsultationRequest.OPEN_STATUSES
     ).filter(Q(appointment__ends_at__lt=cutoff) | Q(appointment__isnull=True, updated_at__lt=cutoff))
-    changed += closed_requests.exclude(message="").update(message="")
+    changed += closed_requests.filter(~Q(message="") | ~Q(contact_phone="")).update(
+        message="", contact_phone=""
+    )
     changed += (
         RoutingDecision.objects.filter(request__in=closed_requests.values("pk"))
         .exclude(note="")

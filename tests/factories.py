@@ -142,6 +142,8 @@ class EmployerProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     company = factory.SubFactory(CompanyFactory)
+    # E.164 as the profile form stores it (core.phones); 555-01xx numbers are fictional.
+    phone = factory.Sequence(lambda n: f"+181955501{n % 100:02d}")
 
 
 @dataclass

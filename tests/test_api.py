@@ -254,6 +254,7 @@ def test_employer_files_follows_and_withdraws_a_request(bookable, employer_a, em
         "preferred_weekdays": [0, 2],
         "preferred_time": "morning",
         "message": "Nous recrutons trois soudeurs.",
+        "phone": "819 555-0101",
     }
     response = post(api, reverse("api:request-list"), body)
     assert response.status_code == 201, response.content

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Language
-from appointments.forms import WEEKDAYS, SearchForm
+from appointments.forms import WEEKDAYS, SearchForm, phone_field, require_phone_for_phone_mode
 from appointments.models import TimeOfDay
 from core import dates
 from service_points.forms import MunicipalityField
@@ -15,6 +15,7 @@ class WaitlistForm(forms.Form):
 
     topic = SearchForm.base_fields["topic"]
     mode = SearchForm.base_fields["mode"]
+    phone = phone_field(required=False)
     municipality = MunicipalityField(
         label=_("Where is the company?"),
         help_text=_("Times are offered from the advisers within the distance you choose."),
@@ -52,6 +53,14 @@ class WaitlistForm(forms.Form):
         self.fields["language"].choices = [("", _("French or English"))] + [
             (lang.code, lang.name) for lang in Language.objects.all()
         ]
+        self.fields["phone"].help_text = _(
+            "Needed for a consultation by phone: the adviser calls this number."
+        )
+
+    def clean(self):
+        data = super().clean()
+        require_phone_for_phone_mode(self)
+        return data
 
     def clean_until(self):
         from django.utils import timezone

@@ -62,6 +62,11 @@ class WaitlistEntry(models.Model):
         default=TimeOfDay.ANY,
     )
     until = models.DateField(_("until"), null=True, blank=True)
+    # The number to call if an offer for a phone meeting is booked, E.164 (core.phones); empty for
+    # other modes. db_default: a running older version inserts entries without this column.
+    contact_phone = models.CharField(
+        _("number to call"), max_length=30, blank=True, default="", db_default=""
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
     appointment = models.OneToOneField(
         Appointment,

@@ -74,10 +74,12 @@ class WaitlistData:
     weekdays: list[int]
     time_of_day: str
     until: date | None
+    contact_phone: str = ""  # E.164 (core.phones); the form's `phone`
 
     @classmethod
     def from_cleaned(cls, data: dict) -> "WaitlistData":
-        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+        fields = {name: data.get(name) for name in cls.__dataclass_fields__ if name != "contact_phone"}
+        return cls(**fields, contact_phone=data.get("phone") or "")
 
 
 # --- Joining and leaving -----------------------------------------------------------------------
@@ -98,6 +100,7 @@ def join(*, company: Company, user: User, data: WaitlistData, now: datetime | No
                 weekdays=sorted(set(data.weekdays or [])),
                 time_of_day=data.time_of_day or TimeOfDay.ANY,
                 until=data.until,
+                contact_phone=data.contact_phone or "",
                 created_at=now or timezone.now(),
             )
     except IntegrityError:
@@ -441,6 +444,7 @@ def confirm(*, hold: SlotHold, by: User | None, now: datetime | None = None):
                 mode=entry.mode,
                 location=entry.municipality,
                 choice=services.SlotChoice(current.advisor_id, current.service_point_id, current.starts_at),
+                contact_phone=entry.contact_phone,
                 keep_claim=claim_key(current),
                 now=now,
             )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import Role, company_of, role_required
+from accounts.access import Role, company_of, profile_phone, role_required
 from appointments import services
 from appointments.links import manage_url
 from appointments.models import TimeOfDay
@@ -62,6 +62,7 @@ def waitlist_join(request):
         return render(request, "waitlist/join.html", {"form": form}, status=400)
     initial = {
         "municipality": MunicipalityField.label_for(company.municipality),
+        "phone": profile_phone(request.user),
         "time_of_day": TimeOfDay.ANY,
         "max_distance_km": 100,
     }

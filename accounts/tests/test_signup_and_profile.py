@@ -154,7 +154,7 @@ def test_numbers_typed_in_another_script_are_saved_as_ascii_digits(client_for, n
     profile = EmployerProfile.objects.select_related("company").get(user=new_user)
     assert profile.company.neq == "1143123456"
     assert profile.company.postal_code == "G9A 2G4"
-    assert profile.phone == "819 555-0101"
+    assert profile.phone == "+18195550101"
 
 
 @pytest.mark.parametrize("neq", ["١١٤٣١٢٣٤٥", "１１４３１２３４５６７", "¹¹⁴³¹²³⁴⁵⁶", "①①④③①②③④⑤⑥"])

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from django import template
 
 from appointments.forms import WEEKDAYS
+from core import phones
 
 register = template.Library()
 
@@ -19,3 +20,9 @@ def utc_param(moment: datetime) -> str:
 def weekday_name(index: int) -> str:
     """0 → "Monday", in the active language."""
     return str(dict(WEEKDAYS).get(index, ""))
+
+
+@register.filter
+def phone(value: str) -> str:
+    """A stored number (E.164) as people read it: "819 555-0101"."""
+    return phones.display(value)

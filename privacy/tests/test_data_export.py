@@ -28,6 +28,7 @@ def test_the_file_holds_the_company_its_appointments_and_requests_and_no_one_els
             "language": "fr",
             "preferred_time": "any",
             "message": "Besoin d'un appel",
+            "phone": "819 555-0101",
         },
     )
     response = signed_in(employer_a).get(reverse("accounts:data_export"))

@@ -213,6 +213,7 @@ def test_the_pages(bookable, employer_a, employer_b):
         "max_distance_km": "100",
         "weekdays": ["0", "4"],
         "time_of_day": "morning",
+        "phone": "819 555-0101",
     }
     assert page.post(url, data).status_code == 302
     again = page.post(url, data)
