@@ -28,6 +28,7 @@ from appointments import notifications, reminders
 from appointments.models import Reminder
 from core.emails import build_email
 from tests.booking_helpers import NOW, book
+from tests.test_organisation_name import OLD_NAME
 
 TEMPLATES = Path(settings.BASE_DIR, "templates")
 EMAILS = sorted(
@@ -123,6 +124,9 @@ def problems_of(message, language: str) -> list[str]:
         found.append("no text part")
     if len(html) != 1:
         found.append(f"{len(html)} HTML parts")
+    for where, text in (("subject", message.subject), ("text", message.body), ("HTML", "".join(html))):
+        if old := OLD_NAME.findall(text):
+            found.append(f"the ministry's old name in the {where}: {sorted(set(old))}")
     if language == "fr-ca":
         for where, text in (("subject", message.subject), ("text", message.body)):
             text = text.replace(TOPIC_EN, "")  # the topic's English name is data, not wording
