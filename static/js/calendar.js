@@ -37,7 +37,14 @@
       buttonIcons: false,
       // FullCalendar's words, translated in our catalogue and given by the page: its French pack
       // has "Mon planning" for the list and no French for the list's column headers or the hints.
-      buttonText: { list: el.dataset.listLabel || "List" },
+      buttonText: {
+        prev: el.dataset.prevLabel || "Previous",
+        next: el.dataset.nextLabel || "Next",
+        today: el.dataset.todayLabel || "Today",
+        day: el.dataset.dayLabel || "Day",
+        week: el.dataset.weekLabel || "Week",
+        list: el.dataset.listLabel || "List",
+      },
       timeHint: el.dataset.timeLabel || "Time",
       eventHint: el.dataset.eventLabel || "Event",
       buttonHints: {

@@ -132,6 +132,9 @@ def test_the_calendar_speaks_the_page_language(
     first = page.locator(".fc-col-header-cell .fc-col-header-cell-cushion").first.inner_text().strip()
     assert re.match(monday, first), first
     assert page.locator(".fc-prev-button").get_attribute("title") == previous
+    # The buttons' words come from our catalogue too, capitalised alike ("today" was FullCalendar's).
+    week = page.locator(".fc-timeGridWeek-button").inner_text().strip()
+    assert week == {"fr-ca": "Semaine", "en": "Week"}[language], week
     view = page.locator(".fc-listWeek-button")
     assert view.inner_text().strip() == list_label
     view.click()
