@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from advisors.models import Advisor, TimeOff
 from appointments.models import Appointment, Mode
+from core.organisation import ics_prodid, organisation_acronym
 
-PRODID = "-//MIDI//Conseillers regionaux en immigration//FR"
 # The same UID as the employer's .ics (appointments.notifications.ics_for), so one appointment
 # is one event wherever it lands.
 UID_DOMAIN = "midi-regions"
@@ -84,11 +84,15 @@ def feed_calendar(advisor: Advisor, now: datetime | None = None) -> bytes:
     # The adviser's language, whatever the calendar client sends (usually nothing).
     with translation.override(advisor.user.language):
         calendar = icalendar.Calendar()
-        calendar.add("prodid", PRODID)
+        calendar.add("prodid", ics_prodid())
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
         calendar.add("method", "PUBLISH")
-        calendar.add("x-wr-calname", _("MIDI consultations – %(name)s") % {"name": advisor})
+        calendar.add(
+            "x-wr-calname",
+            _("%(organisation)s consultations – %(name)s")
+            % {"organisation": organisation_acronym(), "name": advisor},
+        )
         calendar.add("x-wr-timezone", settings.TIME_ZONE)
         calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))

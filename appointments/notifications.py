@@ -14,6 +14,7 @@ from appointments.links import manage_url
 from appointments.models import Appointment, Mode
 from appointments.selectors import contact_of
 from core.emails import build_email
+from core.organisation import ics_prodid
 
 EMAILS = "appointments/email/"
 
@@ -58,7 +59,7 @@ CHANGEABLE_EVENTS = ("confirmed", "advisor_confirmed", "rescheduled", "reassigne
 def ics_for(appointment: Appointment, *, method: str = "REQUEST") -> bytes:
     """A one-event calendar: stable UID, SEQUENCE from the appointment, CANCEL when cancelled."""
     calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//MIDI//Conseillers regionaux en immigration//FR")
+    calendar.add("prodid", ics_prodid())
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = icalendar.Event()

@@ -61,6 +61,7 @@ from appointments.checklist import missing_items
 from appointments.links import manage_url
 from appointments.models import Appointment, Reminder
 from appointments.notifications import location_text, recipients
+from core.emails import render_plain
 from core.mailer import DeliveryError, Mail, ReminderMailer
 
 logger = logging.getLogger(__name__)
@@ -262,8 +263,10 @@ def _parts(template: str, language: str) -> tuple:
     """The template rendered once for `language` with every value a slot: (text, (escaped, name), text, …)."""
     key = (template, language)
     if (parts := _cached_parts.get(key)) is None:
+        # A .txt template (the subject, the text part) is plain text: rendered without escaping.
+        render_template = render_plain if template.endswith(".txt") else render_to_string
         with translation.override(language):
-            rendered = render_to_string(template, {"language": language, **{n: _Slot(n) for n in FIELDS}})
+            rendered = render_template(template, {"language": language, **{n: _Slot(n) for n in FIELDS}})
         pieces = _SLOT.split(rendered)
         texts = pieces[0::3]
         if any("\ue000" in t or "\ue001" in t for t in texts) or not set(pieces[2::3]) <= set(FIELDS):

@@ -7,7 +7,19 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+
+
+def render_plain(template_name: str, context: dict) -> str:
+    """A plain-text template (a subject, a text part) rendered without HTML escaping: an
+    apostrophe stays an apostrophe, never `&#x27;` in a mail client's subject line."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
+def render_subject(template_name: str, context: dict) -> str:
+    """The subject line of `template_name`: plain text on one line."""
+    return " ".join(render_plain(template_name, context).split())
 
 
 def build_email(
@@ -15,10 +27,9 @@ def build_email(
 ) -> EmailMultiAlternatives:
     """The email `name` (text with an HTML alternative) for `context`, in the active language;
     its templates are in `folder` (an app's own, e.g. "appointments/email/")."""
-    subject = " ".join(render_to_string(f"{folder}{name}_subject.txt", context).split())
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{folder}{name}.txt", context),
+        subject=render_subject(f"{folder}{name}_subject.txt", context),
+        body=render_plain(f"{folder}{name}.txt", context),
         to=to,
         headers=headers,
     )

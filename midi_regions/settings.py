@@ -105,6 +105,14 @@ MIDDLEWARE = [
 ROOT_URLCONF = "midi_regions.urls"
 WSGI_APPLICATION = "midi_regions.wsgi.application"
 
+# The organisation's names: templates (`{% organisation_name %}`), emails and calendar
+# files read them here (core.organisation), never from their own text (the ministry was renamed in 2019).
+ORGANISATION = {
+    "name_fr": "Ministère de l’Immigration, de la Francisation et de l’Intégration",
+    "name_en": "Ministry of Immigration, Francization and Integration",
+    "acronym": "MIFI",
+}
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -286,7 +294,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "MIDI régions – API",
+    "TITLE": f"{ORGANISATION['acronym']} – Conseillers régionaux – API",
     "DESCRIPTION": _(
         "Book consultations with the Québec immigration ministry's regional advisers. "
         "Authenticate with a personal token (`Authorization: Bearer midi_…`) created in your space."
@@ -349,7 +357,7 @@ SPECTACULAR_SETTINGS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Advisers, managers and administrators must use TOTP (accounts.mfa); off only for the local demo.
 REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=not DEBUG)
-MFA_TOTP_ISSUER = "MIDI – Conseillers régionaux"
+MFA_TOTP_ISSUER = f"{ORGANISATION['acronym']} – Conseillers régionaux"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -392,7 +400,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str(
-    "DEFAULT_FROM_EMAIL", default="MIDI – Conseillers régionaux <no-reply@midi.example>"
+    "DEFAULT_FROM_EMAIL", default=f"{ORGANISATION['acronym']} – Conseillers régionaux <no-reply@midi.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -16,10 +16,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -277,15 +275,7 @@ def send_account_closed_email(*, recipient: Recipient, cancelled: int, withdrawn
         "site_url": settings.SITE_URL,
     }
     with translation.override(recipient.language):
-        subject = " ".join(render_to_string("privacy/email/account_closed_subject.txt", context).split())
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("privacy/email/account_closed.txt", context),
-            to=[recipient.email],
-        )
-        message.attach_alternative(
-            render_to_string("privacy/email/account_closed.html", context), "text/html"
-        )
+        message = build_email("account_closed", context, to=[recipient.email], folder="privacy/email/")
         message.send()
     return 1
 

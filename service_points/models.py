@@ -36,12 +36,12 @@ class Municipality(models.Model):
 
 
 class ServicePoint(models.Model):
-    """A MIDI point of service, hosted in an existing government office."""
+    """A point of service of the ministry, hosted in an existing government office."""
 
     class HostType(models.TextChoices):
         SERVICES_QUEBEC = "services_quebec", _("Services Québec office")
         CLE = "cle", _("Local employment centre (CLE)")
-        MIDI_OFFICE = "midi_office", _("MIDI regional office")
+        MIDI_OFFICE = "midi_office", _("Regional office of the ministry")  # the value predates MIFI
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     host_type = models.CharField(_("host type"), max_length=20, choices=HostType.choices)

@@ -35,6 +35,28 @@
       },
       // Words, not icons: FullCalendar's arrow icons are role="img" elements without a name.
       buttonIcons: false,
+      // FullCalendar's words, translated in our catalogue and given by the page: its French pack
+      // has "Mon planning" for the list and no French for the list's column headers or the hints.
+      buttonText: {
+        prev: el.dataset.prevLabel || "Previous",
+        next: el.dataset.nextLabel || "Next",
+        today: el.dataset.todayLabel || "Today",
+        day: el.dataset.dayLabel || "Day",
+        week: el.dataset.weekLabel || "Week",
+        list: el.dataset.listLabel || "List",
+      },
+      timeHint: el.dataset.timeLabel || "Time",
+      eventHint: el.dataset.eventLabel || "Event",
+      buttonHints: {
+        prev: el.dataset.prevHint || "Previous $0",
+        next: el.dataset.nextHint || "Next $0",
+        today: el.dataset.todayHint || "Today",
+      },
+      viewHint: el.dataset.viewHint || "$0 view",
+      noEventsText: el.dataset.noEvents || "No events to display",
+      // "lun. 30 nov." / "Mon Nov 30": the default (numeric month and day) reads "lun. 11-30" in
+      // fr-CA, whose numeric dates are year-month-day.
+      dayHeaderFormat: { weekday: "short", day: "numeric", month: "short", omitCommas: true },
       initialDate: el.dataset.initialDate || undefined,
       firstDay: 1, // Monday, as the server-rendered week
       headerToolbar: {

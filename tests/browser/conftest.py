@@ -220,3 +220,15 @@ def celery_eager():
         yield app
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def ticking_now():
+    """The tests' clock (Monday 23 November 2026, 10:00 in Québec), moving: the live server runs
+    in this process, so it sees it too."""
+    import time_machine
+
+    from tests.booking_helpers import NOW
+
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller

@@ -13,7 +13,7 @@ except ImportError:
     expect = None
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appointments.models import Appointment, Mode
 from tests import factories
@@ -97,3 +97,48 @@ def test_calendar_without_js(browser, live_url, calendar_data):
     page.get_by_role("link", name=fr("Next week")).click()
     expect(page.get_by_text(fr("No appointment this week."))).to_be_visible()
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "monday", "list_label", "headers", "previous"),
+    [
+        (
+            "fr-ca",
+            r"^lun\. \d{1,2} [a-zéû]+\.?$",
+            "Liste",
+            ["Heure", "Rendez-vous ou disponibilité"],
+            "Période précédente",
+        ),
+        (
+            "en",
+            r"^Mon [A-Z][a-z]{2} \d{1,2}$",
+            "List",
+            ["Time", "Appointment or availability"],
+            "Previous period",
+        ),
+    ],
+)
+def test_the_calendar_speaks_the_page_language(
+    page, live_url, calendar_data, language, monday, list_label, headers, previous
+):
+    """Column headers read "lun. 30 nov." / "Mon Nov 30" (not fr-CA's numeric "lun. 11-30"); the
+    list view is "Liste" (not the pack's "Mon planning"); its column headers and the buttons'
+    hints, read by screen readers, are in the page's language."""
+    page.goto(live_url + "/")
+    log_in(page, page.get_by_role("navigation", name=fr("Main menu")), calendar_data.advisor_a.user)
+    with translation.override(language):
+        page.goto(live_url + reverse("advisors:calendar"))
+    expect(page.locator(".fc-timegrid")).to_be_visible()
+    first = page.locator(".fc-col-header-cell .fc-col-header-cell-cushion").first.inner_text().strip()
+    assert re.match(monday, first), first
+    assert page.locator(".fc-prev-button").get_attribute("title") == previous
+    # The buttons' words come from our catalogue too, capitalised alike ("today" was FullCalendar's).
+    week = page.locator(".fc-timeGridWeek-button").inner_text().strip()
+    assert week == {"fr-ca": "Semaine", "en": "Week"}[language], week
+    view = page.locator(".fc-listWeek-button")
+    assert view.inner_text().strip() == list_label
+    view.click()
+    expect(page.locator(".fc-list-event").first).to_be_visible()
+    columns = page.locator(".fc-list-table thead th[id]").all_inner_texts()
+    assert [text.strip() for text in columns] == headers
+    page.context.problems.assert_clean()

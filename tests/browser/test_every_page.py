@@ -19,22 +19,14 @@ sign-in form itself is one of the anonymous pages. The live server's clock is th
 """
 
 from collections import defaultdict
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.pages import LANGUAGES, Page, html_pages, role, signed_in_client
-from tests.test_authorization_matrix import PEOPLE
+from tests.browser.scans import DESKTOP, OVERFLOW, PHONE, ROLES, SCRIPTED, signed_in_context
+from tests.pages import LANGUAGES, Page, html_pages, signed_in_client
 from tests.test_html_valid import duplicate_titles
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 360, "height": 740}
-ROLES: dict[str, list[str]] = defaultdict(list)
-for _person in PEOPLE:
-    ROLES[role(_person)].append(_person)
 
 RUN_AXE = """async (tags) => {
   const results = await axe.run(document, {
@@ -50,74 +42,10 @@ RUN_AXE = """async (tags) => {
   }));
 }"""
 
-# The elements sticking out on the right, widest first, each with a short CSS path.
-OVERFLOW = """() => {
-  const width = window.innerWidth;
-  const path = (el) => {
-    const parts = [];
-    for (let node = el; node && node.nodeType === 1 && parts.length < 4; node = node.parentElement) {
-      let part = node.tagName.toLowerCase();
-      if (node.id) part += "#" + node.id;
-      else if (node.classList.length) part += "." + [...node.classList].slice(0, 2).join(".");
-      parts.unshift(part);
-    }
-    return parts.join(" > ");
-  };
-  const scrollWidth = document.documentElement.scrollWidth;
-  if (scrollWidth <= width) return null;
-  // What a scrolling wrapper (.table-wrap) holds scrolls there, not the page: left out.
-  const clipped = (el) => {
-    for (let node = el.parentElement; node && node !== document.body; node = node.parentElement) {
-      if (getComputedStyle(node).overflowX !== "visible") return true;
-    }
-    return false;
-  };
-  const wide = [...document.body.querySelectorAll("*")]
-    .filter((el) => !clipped(el))
-    .map((el) => [el, el.getBoundingClientRect().right])
-    .filter(([el, right]) => right > width + 0.5)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
-    .map(([el, right]) => `${path(el)} (right edge ${Math.round(right)} px)`);
-  return {scrollWidth, width, wide};
-}"""
-
-# Parts of a page that our scripts fill after the load event.
-SCRIPTED = "[data-calendar], [data-chart], [hx-trigger*='load'], [hx-trigger*='revealed']"
-
 HEADINGS = """() => ({
   h1: document.querySelectorAll("h1").length,
   title: document.title.trim().replace(/\\s+/g, " "),
 })"""
-
-
-@pytest.fixture
-def ticking_now():
-    """The tests' clock (Monday 23 November 2026, 10:00 in Québec), moving: the live server runs
-    in this process, so it sees it too."""
-    import time_machine
-
-    from tests.booking_helpers import NOW
-
-    with time_machine.travel(NOW, tick=True) as traveller:
-        yield traveller
-
-
-def signed_in_context(browser, live_url, client):
-    """A browser context carrying the Django test client's cookies (the session)."""
-    context = browser.new_context(
-        base_url=live_url, locale="fr-CA", timezone_id="America/Toronto", viewport=DESKTOP
-    )
-    context.set_default_timeout(15_000)
-    context.add_init_script(path=str(AXE))  # before the page's scripts, whatever its CSP says
-    host = urlsplit(live_url).hostname
-    context.add_cookies(
-        [
-            {"name": name, "value": morsel.value, "domain": host, "path": "/"}
-            for name, morsel in client.cookies.items()
-        ]
-    )
-    return context
 
 
 def axe_violations(tab, width: str) -> list[str]:

@@ -14,12 +14,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.test_every_page import (
-    PHONE,
-    axe_violations,
-    signed_in_context,
-)
-from tests.browser.test_every_page import ticking_now as ticking_now  # noqa: PLC0414 (fixture)
+from tests.browser.scans import PHONE, signed_in_context
+from tests.browser.test_every_page import axe_violations
 from tests.pages import signed_in_client
 
 

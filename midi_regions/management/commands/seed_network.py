@@ -6,7 +6,9 @@ from midi_regions.seeding import DEMO_PASSWORD, seed_network
 
 
 class Command(BaseCommand):
-    help = "Load the MIDI regional network idempotently; --demo-users adds sign-in accounts for each role."
+    help = (
+        "Load the ministry's regional network idempotently; --demo-users adds sign-in accounts for each role."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
