@@ -43,7 +43,7 @@ test: messages lint
 # Migrations must be safe while the previous release still serves (core.migration_lint).
 	DEBUG=0 SECRET_KEY=make-test-not-secret $(MANAGE) lint_migrations
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Developers: refresh the French catalogue after changing user-facing text.
 makemessages: install
