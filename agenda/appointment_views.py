@@ -25,7 +25,7 @@ from appointments.forms import CancelForm
 from appointments.models import Appointment
 from appointments.notifications import location_text
 from appointments.services import REASSIGN_MESSAGES
-from appointments.views import _reschedule
+from appointments.views import reschedule_page
 from consultations import routing
 from consultations.forms import ReassignForm
 
@@ -154,7 +154,7 @@ def appointment_reschedule(request, uid):
     """Another free time of the same adviser, as the employer would pick it; the employer is told."""
     appointment = _appointment(request, uid)
     url = reverse("advisors:appointment", args=[appointment.uid])
-    return _reschedule(
+    return reschedule_page(
         request,
         appointment,
         base_url=url,

@@ -321,8 +321,9 @@ def _reschedule_search_form(appointment, start=None):
     return form
 
 
-def _reschedule(request, appointment, *, base_url, template, success=None):
-    """Shared by the logged-in page and the signed link: pick another time with the same adviser."""
+def reschedule_page(request, appointment, *, base_url, template, success=None):
+    """The reschedule step, shared by the employer's page, the signed link and the adviser's page
+    (agenda): pick another time with the same adviser."""
     form = _reschedule_search_form(appointment, request.GET.get("start"))
     if request.method == "POST":
         slot_form = SlotForm(request.POST)
@@ -389,7 +390,7 @@ def _cancel(request, appointment, *, base_url):
 def reschedule(request, uid):
     appointment = _company_appointment(request, uid)
     url = reverse("appointments:detail", args=[appointment.uid])
-    return _reschedule(request, appointment, base_url=url, template="appointments/reschedule.html")
+    return reschedule_page(request, appointment, base_url=url, template="appointments/reschedule.html")
 
 
 @role_required(Role.EMPLOYER)
@@ -428,7 +429,9 @@ def manage(request, token):
             page_extra={"base_url": base_url, "token": token},
         )
     if request.method == "POST" or "reschedule" in request.GET or "start" in request.GET:
-        return _reschedule(request, appointment, base_url=base_url, template="appointments/reschedule.html")
+        return reschedule_page(
+            request, appointment, base_url=base_url, template="appointments/reschedule.html"
+        )
     return render(
         request,
         "appointments/detail.html",
