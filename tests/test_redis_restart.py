@@ -271,6 +271,7 @@ def test_a_booking_while_redis_is_down_succeeds_and_its_email_is_sent_once_redis
                     "point": slot.service_point_id or "",
                     "at": utc_param(slot.start),
                     "key": uuid.uuid4(),
+                    "phone": "819 555-0101",  # a phone consultation asks for the number to call
                 },
             )
             assert booked.status_code == 302, booked.context.get("error")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from appointments.models import Appointment, Mode
 from consultations import routing
 from consultations.models import ConsultationRequest
-from tests.api_client import bearer, booking_body, post
+from tests.clients import bearer, booking_body, post
 from tests.booking_helpers import book_via_web, confirm_url, tuesday
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
