@@ -10,8 +10,8 @@ from django.urls import reverse
 from appointments.models import Appointment, Mode
 from consultations import routing
 from consultations.models import ConsultationRequest
-from tests.clients import bearer, booking_body, post
 from tests.booking_helpers import book_via_web, confirm_url, tuesday
+from tests.clients import bearer, booking_body, post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
