@@ -12,31 +12,29 @@ class AccountsConfig(AppConfig):
         from accounts.mfa import mark_verified
 
         authenticator_added.connect(mark_verified, dispatch_uid="staff-mfa-verified")
-        from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
-        from accounts.backends import forget_all_users, forget_cached_user_of, forget_users
+        from accounts.backends import (
+            forget_all_users,
+            forget_cached_user_of,
+            forget_users,
+            now_and_after_commit,
+        )
         from accounts.models import Company, EmployerProfile, User
         from midi_regions.models import AdministrativeRegion, RegionalDirectorate
         from service_points.models import Municipality
 
-        def now_and_on_commit(forget, *args):
-            # Now, and again once the change is committed: a request in another process that
-            # loaded the user between the two (from the rows as they were) is not kept.
-            forget(*args)
-            transaction.on_commit(lambda: forget(*args))
-
         def user_changed(sender, instance, **kwargs):
             if not kwargs.get("created"):  # nothing cached yet
-                now_and_on_commit(forget_users, [instance.pk])
+                now_and_after_commit(forget_users, [instance.pk])
 
         def company_changed(sender, instance, **kwargs):
             if not kwargs.get("created"):  # a new company has no representatives yet
                 users = EmployerProfile.objects.filter(company=instance).values_list("user_id", flat=True)
-                now_and_on_commit(forget_users, list(users))
+                now_and_after_commit(forget_users, list(users))
 
         def directory_changed(sender, **kwargs):
-            now_and_on_commit(forget_all_users)
+            now_and_after_commit(forget_all_users)
 
         # What a cached signed-in user carries (accounts.backends); other apps add their links
         # with forget_cached_user_of (advisors).

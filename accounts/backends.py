@@ -71,16 +71,21 @@ class AuthenticationBackend(AllauthBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-def forget_cached_user_of(model) -> None:
-    """Forget the cached signed-in user whenever a row of `model` (with a `user` link) changes:
-    now, and again once the change is committed, so a request in another process that loaded the
-    user between the two is not kept."""
+def now_and_after_commit(forget, *args) -> None:
+    """Forget now, and again once the change is committed: a request in another process that
+    loaded the user between the two (from the rows as they were) is not kept."""
     from django.db import transaction
+
+    forget(*args)
+    transaction.on_commit(lambda: forget(*args))
+
+
+def forget_cached_user_of(model) -> None:
+    """Forget the cached signed-in user whenever a row of `model` (with a `user` link) changes."""
     from django.db.models.signals import post_delete, post_save
 
     def link_changed(sender, instance, **kwargs):
-        forget_users([instance.user_id])
-        transaction.on_commit(lambda: forget_users([instance.user_id]))
+        now_and_after_commit(forget_users, [instance.user_id])
 
     for signal in (post_save, post_delete):
         signal.connect(

@@ -114,7 +114,8 @@ def revoke(request, pk: int):
 
 
 def _refused(request, invitation, code):
-    status, message = invitations.InvitationError(code).status, invitations.InvitationError.message_for(code)
+    refusal = invitations.InvitationError
+    status, message = refusal.status_for(code), refusal.message_for(code)
     return render(
         request,
         "accounts/invitation.html",

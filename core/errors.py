@@ -38,6 +38,11 @@ class ServiceError(Exception):
     def message(self) -> str:
         return self.message_for(self.code, **self.display_params())
 
+    @classmethod
+    def status_for(cls, code: str) -> int:
+        """The HTTP status a page or the API answers `code` with."""
+        return cls.statuses.get(code, 409)
+
     @property
     def status(self) -> int:
-        return self.statuses.get(self.code, 409)
+        return self.status_for(self.code)
