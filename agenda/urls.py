@@ -29,6 +29,11 @@ urlpatterns = [
         name="appointment_reschedule",
     ),
     path(
+        _("appointments/<uuid:uid>/reschedule/confirm/"),
+        appointment_views.appointment_reschedule_confirm,
+        name="appointment_reschedule_confirm",
+    ),
+    path(
         _("appointments/<uuid:uid>/reassign/"),
         appointment_views.appointment_reassign,
         name="appointment_reassign",

@@ -10,7 +10,15 @@ urlpatterns = [
     path("", views.appointment_list, name="list"),
     path("<uuid:uid>/", views.detail, name="detail"),
     path(_("<uuid:uid>/reschedule/"), views.reschedule, name="reschedule"),
+    path(_("<uuid:uid>/reschedule/confirm/"), views.reschedule_confirm, name="reschedule_confirm"),
     path(_("<uuid:uid>/cancel/"), views.cancel, name="cancel"),
     path(_("<uuid:uid>/checklist/"), views.checklist_view, name="checklist"),
     path(_("manage/<str:token>/"), views.manage, name="manage"),
+    path(_("manage/<str:token>/reschedule/"), views.manage_reschedule, name="manage_reschedule"),
+    path(
+        _("manage/<str:token>/reschedule/confirm/"),
+        views.manage_reschedule_confirm,
+        name="manage_reschedule_confirm",
+    ),
+    path(_("manage/<str:token>/cancel/"), views.manage_cancel, name="manage_cancel"),
 ]

@@ -28,6 +28,9 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 SAME_PAGE = {
     # The signed link shows the appointment page to whoever holds it (no sign-in needed).
     frozenset({"appointments:detail", "appointments:manage"}),
+    frozenset({"appointments:reschedule", "appointments:manage_reschedule"}),
+    frozenset({"appointments:reschedule_confirm", "appointments:manage_reschedule_confirm"}),
+    frozenset({"appointments:cancel", "appointments:manage_cancel"}),
 }
 
 
