@@ -3,8 +3,6 @@ already fit a request to join (shown before it joins)."""
 
 from datetime import date, datetime, tzinfo
 
-from django.utils import timezone
-
 from appointments import selectors
 from appointments.models import Mode, TimeOfDay, Topic
 from appointments.selectors import SlotGroup
@@ -58,7 +56,7 @@ def free_times_now(
         mode=mode,
         location=municipality,
         language=language or None,
-        now=now or timezone.now(),
+        now=now,
         days_per_group=selectors.SEARCH_WINDOW_DAYS,
     )
     groups = []

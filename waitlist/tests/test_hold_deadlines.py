@@ -70,6 +70,8 @@ def offer_at(network, moment) -> SlotHold:
         # Half an hour before closing on Thursday 24 December: Christmas (Friday) and the weekend
         # do not count; the remaining 1 h 30 runs on Monday 28 December.
         (local_datetime(2026, 12, 24, 16, 0), local_datetime(2026, 12, 28, 10, 0)),
+        # The Fête nationale (Thursday 24 June 2027), a Québec holiday: on to Friday.
+        (local_datetime(2027, 6, 23, 16, 0), local_datetime(2027, 6, 25, 10, 0)),
     ],
     ids=[
         "business-hours",
@@ -80,6 +82,7 @@ def offer_at(network, moment) -> SlotHold:
         "exactly-at-closing",
         "ends-at-closing",
         "christmas",
+        "fete-nationale",
     ],
 )
 def test_an_offer_is_held_for_two_business_hours(bookable, offered_at, held_until):
@@ -92,9 +95,11 @@ def test_an_offer_is_held_for_two_business_hours(bookable, offered_at, held_unti
     assert hold.starts_at >= held_until + timedelta(days=1)
 
 
-def test_christmas_is_a_quebec_holiday_the_hold_skips():
+def test_the_holidays_the_holds_skip_are_quebec_ones():
     assert is_holiday(local_datetime(2026, 12, 25, 12, 0).date())
+    assert is_holiday(local_datetime(2027, 6, 24, 12, 0).date())
     assert not is_holiday(local_datetime(2026, 12, 24, 12, 0).date())
+    assert not is_holiday(local_datetime(2027, 6, 23, 12, 0).date())
 
 
 def test_the_hold_length_stays_a_setting(bookable, settings):
