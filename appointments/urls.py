@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from appointments import views
+from appointments import calendar_views, views
 
 urlpatterns = [
     path(_("book/"), views.book, name="book"),
@@ -13,4 +13,9 @@ urlpatterns = [
     path(_("<uuid:uid>/cancel/"), views.cancel, name="cancel"),
     path(_("<uuid:uid>/checklist/"), views.checklist_view, name="checklist"),
     path(_("manage/<str:token>/"), views.manage, name="manage"),
+    # "Apple / other calendar": the .ics, for the company or the holder of the emailed link.
+    path(_("<uuid:uid>/calendar.ics"), calendar_views.calendar_file, name="calendar_file"),
+    path(
+        _("manage/<str:token>/calendar.ics"), calendar_views.manage_calendar_file, name="manage_calendar_file"
+    ),
 ]
