@@ -296,3 +296,23 @@ def test_the_list_page_reads_the_calendar_links_in_a_fixed_number_of_queries(
     book(office, employer_a, tuesday(14))
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(url)
+
+
+def test_the_confirmation_email_gives_the_reference_the_office_phone_and_the_number_called(
+    office, employer_a
+):
+    appointment = book_in(office, employer_a, Mode.PHONE)
+    (message,) = mail.outbox
+    (html,) = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
+    assert appointment.reference in message.subject
+    for part in (message.body, html):
+        assert OFFICE_PHONE in part and appointment.reference in part
+        assert "819 555-0142" in part
+    assert 'href="tel:+18195550123"' in html
+
+
+def test_the_appointment_page_gives_the_office_phone_and_a_print_button(office, employer_a, client_for):
+    appointment = book(office, employer_a)
+    html = client_for(employer_a).get(reverse("appointments:detail", args=[appointment.uid])).content.decode()
+    assert 'href="tel:+18195550123"' in html and OFFICE_PHONE in html
+    assert "data-print hidden" in html  # shown by static/js/print.js
