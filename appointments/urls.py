@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from appointments import views
+from appointments import calendar_views, views
 
 urlpatterns = [
     path(_("book/"), views.book, name="book"),
@@ -21,4 +21,9 @@ urlpatterns = [
         name="manage_reschedule_confirm",
     ),
     path(_("manage/<str:token>/cancel/"), views.manage_cancel, name="manage_cancel"),
+    # "Apple / other calendar": the .ics, for the company or the holder of the emailed link.
+    path(_("<uuid:uid>/calendar.ics"), calendar_views.calendar_file, name="calendar_file"),
+    path(
+        _("manage/<str:token>/calendar.ics"), calendar_views.manage_calendar_file, name="manage_calendar_file"
+    ),
 ]

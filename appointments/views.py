@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Role, company_of, profile_phone, role_required
 from advisors.models import Advisor
-from appointments import checklist, links, selectors, services
+from appointments import calendar_event, checklist, links, selectors, services
 from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, SearchForm, SlotForm
 from appointments.models import Appointment, Mode
 from appointments.notifications import location_text
@@ -222,6 +222,7 @@ def _company_appointment(request, uid) -> Appointment:
 @role_required(Role.EMPLOYER)
 def appointment_list(request):
     upcoming, past = selectors.upcoming_and_past(company_of(request.user))
+    calendar_event.attach_checklist_names(upcoming)  # the rows' "add to calendar" menus: 1 query
     return render(
         request, "appointments/list.html", {"upcoming": upcoming, "past": past, "now": timezone.now()}
     )

@@ -61,6 +61,8 @@ MATRIX = {
     "advisors:time_off_add": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
     "advisors:time_off_delete": ("time_off", (302, 403, 403, 302, 302, 403, 403, 403)),
     "advisors:appointment": ("appointment", (302, 403, 403, 200, 404, 200, 404, 200)),
+    # Staff find by reference; the search form itself (the lookups: agenda/tests/test_find_by_reference.py).
+    "advisors:find_appointment": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
     "advisors:appointment_action": ("appointment", (302, 403, 403, 302, 404, 403, 403, 403)),
     "advisors:appointment_note": ("appointment", (302, 403, 403, 302, 404, 403, 403, 403)),
     "advisors:appointment_reschedule": ("appointment", (302, 403, 403, 200, 404, 403, 403, 403)),
@@ -87,6 +89,9 @@ MATRIX = {
     "appointments:manage_reschedule": ("manage", ALL_200),
     "appointments:manage_reschedule_confirm": ("manage_choice", ALL_200),
     "appointments:manage_cancel": ("manage", ALL_200),
+    # The .ics for "Apple / other calendar": the company's representatives, or the signed link.
+    "appointments:calendar_file": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
+    "appointments:manage_calendar_file": ("manage", ALL_200),
     "appointments:waitlist": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:waitlist_join": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:waitlist_leave": ("waitlist_entry", (405,) * 8),
