@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import name_order
 from core.i18n import BilingualNameMixin
 
 
@@ -70,7 +71,8 @@ class Advisor(models.Model):
     class Meta:
         verbose_name = _("adviser")
         verbose_name_plural = _("advisers")
-        ordering = ["user__last_name", "user__first_name"]
+        # French order of names (core.collation): "Gélinas" before "Grenier".
+        ordering = name_order("user")
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.email
