@@ -1,8 +1,9 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Company, CompanyInvitation, EmployerProfile, User
+from accounts.models import Company, CompanyInvitation, EmployerProfile, TwoFactorMethod, User
 
 
 @admin.register(User)
@@ -62,3 +63,55 @@ class CompanyAdmin(admin.ModelAdmin):
     list_select_related = ("municipality",)
     autocomplete_fields = ("municipality",)
     inlines = [EmployerProfileInline, CompanyInvitationInline]
+
+
+# allauth's own admin lists "Authenticators" with untranslated columns and shows the secrets.
+admin.site.unregister(Authenticator)
+
+
+class MethodFilter(admin.SimpleListFilter):
+    title = _("method")
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        return Authenticator.Type.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(type=self.value()) if self.value() else queryset
+
+
+@admin.register(TwoFactorMethod)
+class TwoFactorMethodAdmin(admin.ModelAdmin):
+    """Shown and removed, never added or edited here: a person sets up their own method (the MFA
+    pages); an administrator removes the one of someone who lost their phone, who is then asked
+    to set one up again at their next sign-in (accounts.mfa). The secrets are never shown."""
+
+    list_display = ("person", "method", "added", "last_used")
+    list_filter = (MethodFilter,)
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+    fields = ("person", "method", "added", "last_used")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    @admin.display(description=_("person"), ordering="user__email")
+    def person(self, obj):
+        return obj.user
+
+    @admin.display(description=_("method"), ordering="type")
+    def method(self, obj):
+        return obj.get_type_display()
+
+    @admin.display(description=_("added"), ordering="created_at")
+    def added(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -66,7 +66,9 @@ class Advisor(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     # The secret of the personal calendar feed (agenda.feed); regenerating it kills the old URL.
-    feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    feed_token = models.CharField(
+        _("calendar feed secret"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("adviser")
@@ -100,7 +102,9 @@ class WeeklyAvailability(models.Model):
     remote work: phone and video only.
     """
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="weekly_availability")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="weekly_availability"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("to"))
@@ -134,7 +138,9 @@ class AvailabilityException(models.Model):
         OPEN = "open", _("Extra availability")
         CLOSED = "closed", _("Unavailable")
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="availability_exceptions")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     start_time = models.TimeField(_("from"))
@@ -166,7 +172,9 @@ class AvailabilityException(models.Model):
 class TimeOff(models.Model):
     """A period (holidays, training, sick leave) when the adviser takes no appointment."""
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="time_off")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="time_off"
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("to"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -195,7 +203,9 @@ class AvailabilityChange(models.Model):
         ADDED = "added", _("Added")
         REMOVED = "removed", _("Removed")
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="availability_changes")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="availability_changes"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

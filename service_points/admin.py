@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from core.weekly_grid import WeeklyGridInline
 from service_points.models import Municipality, OpeningHours, ServicePoint
 
 
@@ -11,9 +13,12 @@ class MunicipalityAdmin(admin.ModelAdmin):
     list_select_related = ("region",)
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(WeeklyGridInline):
+    """The point's week on one page: Monday to Sunday, each day's opening hours side by side."""
+
     model = OpeningHours
-    extra = 0
+    start_field = "opens"
+    end_field = "closes"
 
 
 @admin.register(ServicePoint)
@@ -38,6 +43,6 @@ class ServicePointAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("host_office",)}
     inlines = [OpeningHoursInline]
 
-    @admin.display(ordering="municipality__region__code")
+    @admin.display(description=_("administrative region"), ordering="municipality__region__code")
     def region(self, obj):
         return obj.municipality.region
