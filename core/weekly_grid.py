@@ -24,7 +24,9 @@ DAYS = range(7)  # Python's weekday numbers: 0 = Monday … 6 = Sunday
 
 
 def _time(value) -> str:
-    return formats.time_format(value, "TIME_FORMAT")
+    """The time as the page's language writes it; on the hour, "13 h" rather than "13 h 00" (OQLF)."""
+    text = formats.time_format(value, "TIME_FORMAT")
+    return text.removesuffix(" h 00") + " h" if text.endswith(" h 00") else text
 
 
 class WeeklyRangeForm(forms.ModelForm):

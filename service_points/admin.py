@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import french
 from core.weekly_grid import WeeklyGridInline
 from service_points.models import Municipality, OpeningHours, ServicePoint
 
@@ -11,6 +12,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
     list_filter = ("region",)
     search_fields = ("name", "geonames_id")
     list_select_related = ("region",)
+    ordering = (french("name").asc(),)
 
 
 class OpeningHoursInline(WeeklyGridInline):
@@ -39,6 +41,8 @@ class ServicePointAdmin(admin.ModelAdmin):
     )
     search_fields = ("host_office", "code", "municipality__name", "postal_code", "street_address")
     list_select_related = ("municipality__region",)
+    # French order of places ("Châteauguay" before "Chibougamau"), no column marked as the sort.
+    ordering = (french("municipality__name").asc(), french("host_office").asc())
     autocomplete_fields = ("municipality",)
     prepopulated_fields = {"code": ("host_office",)}
     inlines = [OpeningHoursInline]

@@ -33,15 +33,13 @@
 
   function start() {
     document.querySelectorAll("[data-weekly-grid]").forEach(function (group) {
-    group.querySelectorAll("[data-weekly-grid-add]").forEach(function (button) {
-      var row = button.closest("tr");
-      var header = row && row.querySelector("th");
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        addRange(group, button.dataset.weeklyGridAdd, header ? header.textContent.trim() : "");
+      group.querySelectorAll("[data-weekly-grid-add]").forEach(function (button) {
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          addRange(group, button.dataset.weeklyGridAdd, button.dataset.dayName || "");
+        });
       });
     });
-  });
   }
 
   // The admin loads its scripts in the page's head: wait for the grid.
