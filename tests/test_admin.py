@@ -98,6 +98,18 @@ def test_the_adviser_list_is_in_french_order(client_for, administrator, network)
     ]
 
 
+def test_the_user_list_sorts_last_names_the_french_way(client_for, administrator):
+    from tests.factories import UserFactory
+
+    for name in ("Grenier", "Gélinas", "Émond", "Ethier"):
+        UserFactory(last_name=name, first_name="Zoé")
+    column = admin.site._registry[type(administrator)].list_display.index("family_name") + 1
+
+    page = client_for(administrator).get(reverse("admin:accounts_user_changelist"), {"q": "Zoé", "o": column})
+
+    assert [u.last_name for u in page.context["cl"].result_list] == ["Émond", "Ethier", "Gélinas", "Grenier"]
+
+
 @pytest.mark.parametrize(
     ("language", "header", "index_title"),
     [
