@@ -1,6 +1,6 @@
-"""An administrator sets a service point's week in the admin, in Chromium: a lunch break on
-Monday, a second range on Saturday added with the page's "Add a range" button (the script), an
-overlap refused beside its range, then everything saved at once."""
+"""The admin in Chromium: an administrator sets a service point's week (a lunch break on Monday,
+a second range on Saturday added with the page's "Add a range" button, an overlap refused beside
+its range, then everything saved at once), and the adviser list fits 1 280 px with long names."""
 
 from datetime import time
 
@@ -20,15 +20,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 
 
-def test_an_administrator_sets_the_week_of_a_service_point(page, live_url):
+def sign_in_to_the_admin(page, next_path: str) -> None:
     administrator = factories.UserFactory(is_staff=True, is_superuser=True)
-    point = factories.ServicePointFactory()
-    OpeningHours.objects.create(service_point=point, weekday=0, opens=time(8, 30), closes=time(16, 30))
-
-    page.goto(f"/admin/login/?next=/admin/service_points/servicepoint/{point.pk}/change/")
+    page.goto(f"/admin/login/?next={next_path}")
     page.locator("input[name=username]").fill(administrator.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("input[type=submit]").click()
+
+
+def test_an_administrator_sets_the_week_of_a_service_point(page, live_url):
+    point = factories.ServicePointFactory()
+    OpeningHours.objects.create(service_point=point, weekday=0, opens=time(8, 30), closes=time(16, 30))
+
+    sign_in_to_the_admin(page, f"/admin/service_points/servicepoint/{point.pk}/change/")
     expect(page.locator("#opening_hours-heading")).to_have_text(fr("opening hours"), ignore_case=True)
 
     monday_from = page.get_by_label("De (lundi)", exact=True)
@@ -68,4 +72,28 @@ def test_an_administrator_sets_the_week_of_a_service_point(page, live_url):
         (5, time(9), time(12)),
         (5, time(13), time(15)),
     ]
+    page.context.problems.assert_clean()
+
+
+def test_the_adviser_list_fits_1280_px(page, live_url):
+    region = factories.RegionFactory(code="11", name_fr="Gaspésie–Îles-de-la-Madeleine")
+    point = factories.ServicePointFactory(
+        municipality=factories.MunicipalityFactory(name="Saint-Jean-sur-Richelieu", region=region)
+    )
+    factories.AdvisorFactory(
+        home_service_point=point,
+        user__first_name="Marie-Ève",
+        user__last_name="Beauchemin-Desrosiers",
+        user__email="marie-eve.beauchemin-desrosiers@midi.example",
+    )
+
+    sign_in_to_the_admin(page, "/admin/advisors/advisor/")
+
+    expect(page.locator("#result_list")).to_contain_text("Beauchemin-Desrosiers")
+    widths = page.evaluate(
+        "() => ({table: document.querySelector('#result_list').scrollWidth,"
+        " room: document.querySelector('.results').clientWidth,"
+        " page: document.documentElement.scrollWidth})"
+    )
+    assert widths["table"] <= widths["room"] and widths["page"] <= 1280, widths
     page.context.problems.assert_clean()
