@@ -24,16 +24,18 @@ class LanguageAdmin(admin.ModelAdmin):
 
 class AdvisorWeekFormSet(WeeklyGridFormSet):
     """The grid's checks, and each block at a point the adviser serves (as agenda.services asks
-    of the adviser's own page): the points as submitted on this page, home point included."""
+    of the adviser's own page): the points as submitted on this page, home point included, so
+    taking a point off the list asks for its blocks to go too."""
 
     def clean(self):
         super().clean()
-        served = {str(pk) for pk in self.data.getlist("service_points")} | {
-            self.data.get("home_service_point")
-        }
+        served = {str(pk) for pk in self.data.getlist("service_points")}
+        served.add(self.data.get("home_service_point"))
         for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
             point = (getattr(form, "cleaned_data", None) or {}).get("service_point")
-            if point is not None and form.has_changed() and str(point.pk) not in served:
+            if point is not None and str(point.pk) not in served:
                 form.add_error(
                     "service_point",
                     _("This adviser does not serve %(point)s: add it to their service points first.")

@@ -350,3 +350,30 @@ def test_an_adviser_block_at_a_point_they_do_not_serve_is_refused(client_for, ad
     assert response.status_code == 200
     assert "ne fait pas partie des points de service de cette fiche" in response.content.decode()
     assert advisor_week.weekly_availability.count() == 1
+
+
+def test_taking_a_point_off_an_advisers_list_asks_for_its_blocks_to_go_too(
+    client_for, administrator, advisor_week
+):
+    other = ServicePointFactory()
+    advisor_week.service_points.add(other)
+    WeeklyAvailability.objects.create(
+        advisor=advisor_week, weekday=4, start_time=time(9), end_time=time(12), service_point=other
+    )
+    url = reverse("admin:advisors_advisor_change", args=[advisor_week.pk])
+    client = client_for(administrator)
+    page = client.get(url)
+    data = admin_form_data(page, inlines=("weekly_availability",))
+    data["service_points"] = [str(advisor_week.home_service_point_id)]
+
+    refused = client.post(url, data)
+
+    assert refused.status_code == 200
+    assert "ne fait pas partie des points de service de cette fiche" in refused.content.decode()
+    assert advisor_week.service_points.filter(pk=other.pk).exists()
+
+    friday = next(d for d in refused.context["inline_admin_formsets"][0].formset.days if d.number == 4)
+    data[friday.ranges[0].delete.html_name] = "on"
+    assert client.post(url, data).status_code == 302
+    assert not advisor_week.weekly_availability.filter(weekday=4).exists()
+    assert not advisor_week.service_points.filter(pk=other.pk).exists()
