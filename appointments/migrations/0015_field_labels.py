@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0011_contact_phone'),
+        ('appointments', '0014_reference_unique'),
     ]
 
     operations = [
