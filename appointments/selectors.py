@@ -19,6 +19,7 @@ from appointments.models import Appointment, Mode, Topic
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
 from core import phones
 from core.business_hours import add_business_days, local_zone
+from core.collation import name_order
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
 
@@ -454,7 +455,7 @@ def reassignment_candidates(*, directorate_ids, topic: Topic, exclude_advisor_id
     ).select_related("user")
     if exclude_advisor_id is not None:
         advisors = advisors.exclude(pk=exclude_advisor_id)
-    return advisors.order_by("user__last_name", "user__first_name", "pk")
+    return advisors.order_by(*name_order("user"), "pk")
 
 
 @dataclass(frozen=True)

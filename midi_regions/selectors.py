@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from advisors.models import Advisor
+from core.collation import french, name_order
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.models import ServicePoint
 
@@ -45,7 +46,7 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
     service_points = list(
         ServicePoint.objects.filter(municipality__region__directorate=directorate, is_active=True)
         .select_related("municipality__region")
-        .order_by("municipality__region__code", "municipality__name", "host_office")
+        .order_by("municipality__region__code", french("municipality__name"), french("host_office"))
     )
     advisors = list(
         Advisor.objects.filter(home_service_point__municipality__region__directorate=directorate)
@@ -55,7 +56,7 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
             "topics",
             Prefetch("service_points", queryset=ServicePoint.objects.select_related("municipality")),
         )
-        .order_by("user__last_name", "user__first_name")
+        .order_by(*name_order("user"))
     )
     return {
         "directorate": directorate,
