@@ -63,3 +63,11 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
         "service_points": service_points,
         "advisors": advisors,
     }
+
+
+def directorates_to_contact() -> QuerySet[RegionalDirectorate]:
+    """Each directorate with its public contact and the regions it covers (2 queries), for
+    "Contact us"."""
+    return RegionalDirectorate.objects.prefetch_related(
+        Prefetch("regions", queryset=AdministrativeRegion.objects.order_by("code"))
+    ).order_by("name_fr")
