@@ -249,7 +249,7 @@ def _premises_address(company, municipality) -> str:
     """Where a visit at the company's premises takes place: the company's address when the search
     is from its municipality, else the municipality searched from (the address would be wrong)."""
     if company.municipality_id == municipality.pk and company.street_address:
-        return f"{company.street_address}, {municipality.name} ({company.postal_code})"
+        return f"{company.street_address}, {municipality.name} (Québec) {company.postal_code}"
     return municipality.name
 
 

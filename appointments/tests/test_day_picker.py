@@ -251,15 +251,21 @@ def test_no_distance_is_shown_for_a_call(client_for, employer_a, bookable, mode)
 
 def test_a_visit_shows_the_companys_address_not_an_office(client_for, employer_a, bookable):
     company = employer_a.employer_profile.company
+    bookable.advisor_b.travel_radius_km = 500
+    bookable.advisor_b.save()
     response = slots_page(client_for(employer_a), bookable, mode=Mode.PREMISES)
 
-    groups = response.context["picker"].groups
-    assert groups
+    assert [group.advisor for group, _slots in response.context["picker"].groups] == [
+        bookable.advisor_a,
+        bookable.advisor_b,
+    ]
     times = html.unescape(response.content.decode()).split('id="day-times"')[1]
-    address = f"{company.street_address}, Trois-Rivières ({company.postal_code})"
-    assert f"À votre entreprise\xa0: {address}" in times
-    assert bookable.point_a.host_office not in times
-    assert "Se déplace depuis Trois-Rivières (0\xa0km)" in times
+    address = f"{company.street_address}, Trois-Rivières (Québec) {company.postal_code}"
+    assert times.count(f"La rencontre a lieu à votre entreprise\xa0: {address}.") == 1
+    assert bookable.point_a.host_office not in times and bookable.point_b.host_office not in times
+    # Where each adviser leaves from; a distance only when it is one.
+    assert "Se déplace depuis Trois-Rivières." in times
+    assert re.search(r"Se déplace depuis Montréal \(1\d\d\xa0km\)\.", times)
 
 
 def test_a_visit_searched_from_elsewhere_does_not_show_the_companys_street(client_for, employer_a, bookable):
@@ -268,8 +274,13 @@ def test_a_visit_searched_from_elsewhere_does_not_show_the_companys_street(clien
     response = slots_page(client_for(employer_a), bookable, mode=Mode.PREMISES, municipality="Montréal")
 
     times = html.unescape(response.content.decode()).split('id="day-times"')[1]
-    assert "À votre entreprise\xa0: Montréal" in times
+    assert "La rencontre a lieu à votre entreprise\xa0: Montréal." in times
     assert employer_a.employer_profile.company.street_address not in times
+
+
+def test_a_point_in_the_same_town_is_less_than_a_kilometre_away(client_for, employer_a, bookable):
+    times = html.unescape(slots_page(client_for(employer_a), bookable).content.decode())
+    assert "moins de 1\xa0km" in times and "0 km" not in times
 
 
 def test_the_topics_limit_is_said_up_front_with_the_appointments_that_count(client_for, employer_a, bookable):
