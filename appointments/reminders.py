@@ -183,6 +183,8 @@ TEMPLATES = {
 # What the reminder templates get, besides `language`: plain strings, computed per message.
 FIELDS = (
     "name",
+    "reference",  # "RV-7K3-Q9M" (appointments.references); "—" for a row not given one yet
+    "reference_suffix",  # " – RV-7K3-Q9M" after the subject, or ""
     "topic",
     "weekday",
     "date",
@@ -214,6 +216,8 @@ def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
     with translation.override(language):
         values = {
             "name": (user and (user.first_name or user.email)) or appointment.company.legal_name,
+            "reference": appointment.reference or "—",
+            "reference_suffix": f" – {appointment.reference}" if appointment.reference else "",
             "topic": appointment.topic.name,
             "weekday": formats.date_format(starts_at, "l"),
             "date": formats.date_format(starts_at, "DATE_FORMAT"),
