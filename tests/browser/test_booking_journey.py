@@ -203,12 +203,12 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     assert appointment.mode == Mode.SERVICE_POINT and appointment.service_point == network.point_a
     assert page.url.endswith(f"/{appointment.uid}/")
 
-    # 3. The confirmation email: an invitation (.ics) and a link to manage without logging in.
+    # 3. The confirmation email: a calendar file to add (.ics) and a link to manage without logging in.
     assert len(mail.outbox) == 1
     confirmation = mail.outbox[0]
     assert confirmation.to == [user.email]
     first_ics = calendar_of(confirmation)
-    assert first_ics["METHOD"] == "REQUEST"
+    assert first_ics["METHOD"] == "PUBLISH"
     uid = str(event_of(first_ics)["UID"])
     assert event_of(first_ics)["SEQUENCE"] == 0
     assert event_of(first_ics).decoded("DTSTART") == appointment.starts_at
@@ -248,7 +248,7 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
 
     assert len(mail.outbox) == 2
     rescheduled = calendar_of(mail.outbox[1])
-    assert rescheduled["METHOD"] == "REQUEST"
+    assert rescheduled["METHOD"] == "PUBLISH"
     assert str(event_of(rescheduled)["UID"]) == uid
     assert event_of(rescheduled)["SEQUENCE"] == 1
     assert event_of(rescheduled).decoded("DTSTART") == moved.starts_at
