@@ -1,6 +1,6 @@
 """Reads for the network overview pages (directorates, regions)."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from advisors.models import Advisor
 from core.collation import french, name_order
@@ -64,3 +64,13 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
         "service_points": service_points,
         "advisors": advisors,
     }
+
+
+def directorates_to_contact() -> QuerySet[RegionalDirectorate]:
+    """Each directorate with its public contact and the regions it covers (2 queries), for
+    "Contact us", in the order of the regions' official codes (01 Bas-Saint-Laurent first)."""
+    return (
+        RegionalDirectorate.objects.annotate(first_region=Min("regions__code"))
+        .prefetch_related(Prefetch("regions", queryset=AdministrativeRegion.objects.order_by("code")))
+        .order_by("first_region", "name_fr")
+    )
