@@ -16,6 +16,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.db import prepare_threshold
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -150,6 +152,18 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # A kept connection is checked before reuse, so one broken by a database restart is replaced.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES:
+    # Django's backend with timestamps read by psycopg's C loader (core/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+    # Server-side prepared statements: a query run DATABASE_PREPARE_THRESHOLD times on a
+    # connection is prepared, so PostgreSQL plans it once (slot search planning cost more than
+    # executing). "off" behind a pooler in transaction mode without prepared-statement support
+    # (docs/architecture.md, 2026-12-07).
+    try:
+        _threshold = prepare_threshold(env.str("DATABASE_PREPARE_THRESHOLD", default="5"))
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from error
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", _threshold)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web process read while the worker writes; the timeout waits for the lock
     # instead of failing with "database is locked" under the embedded runtime. IMMEDIATE

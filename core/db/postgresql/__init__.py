@@ -1,0 +1,1 @@
+"""PostgreSQL backend: Django's, reading timestamps through psycopg's C loaders (base.py)."""
