@@ -1,8 +1,10 @@
 """Reads for booking: which advisers are nearest and qualified, and their earliest free slots.
 
-The number of queries does not depend on the number of advisers or appointments: advisers are
-ranked in Python after one query (a few hundred rows at most), then the calendars of the few
-nearest are loaded with one query per kind of row, over a bounded window.
+The number of queries does not depend on the number of advisers or appointments. The booking
+search (`available_slots`) answers from the catalogue kept in memory (appointments.catalogue:
+1 query to check it is current) and reads only the appointments and claims of the few nearest
+advisers, fresh (1 query a batch). The booking service and routing read the same rows from the
+database (`qualified_candidates`, `load_calendars`), under their locks.
 """
 
 from collections import defaultdict
@@ -10,15 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments import claims, metrics
+from appointments.catalogue import Catalogue, catalogue, kept_catalogue
 from appointments.models import Appointment, Mode, Topic
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
 from core import phones
 from core.business_hours import add_business_days, local_zone
+from core.catalogue import GENERATION_ROW_SQL, current_generation
 from core.collation import name_order
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
@@ -140,6 +145,24 @@ class DayPicker:
     @property
     def last_day(self) -> date:
         return self.days[-1].day if self.days else self.search.window_start
+
+
+class CatalogueChanged(Exception):
+    """The catalogue copy a search started from is not the committed one any more."""
+
+
+@dataclass
+class Trust:
+    """The generation of the catalogue copy a search uses, until a query confirms it (None: the
+    copy was read after the generation, in this search: nothing to confirm)."""
+
+    generation: int | None
+    confirmed: bool = False
+
+    def confirm(self, generation: int | None) -> None:
+        if self.generation is not None and generation != self.generation:
+            raise CatalogueChanged
+        self.confirmed = True
 
 
 def qualified_candidates(
@@ -293,10 +316,8 @@ def load_calendars(
 
     Times other apps claim (appointments.claims: waitlist offers…) count as booked, except the
     claim `keep_claim` (the offer being confirmed)."""
-    tz = local_zone()
     ids = [a.pk for a in advisors]
-    window_from = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    window_to = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    window_from, window_to = calendar_window(start, end)
     weekly = defaultdict(lambda: defaultdict(list))
     for row in WeeklyAvailability.objects.filter(advisor_id__in=ids).values_list(
         "advisor_id", "weekday", "start_time", "end_time", "service_point_id"
@@ -316,20 +337,7 @@ def load_calendars(
         advisor_id__in=ids, ends_at__gt=window_from, starts_at__lt=window_to
     ).values_list("advisor_id", "starts_at", "ends_at"):
         time_off[advisor_id].append((s, e))
-    booked = defaultdict(list)
-    window = {
-        "advisor_id__in": ids,
-        "starts_at__lt": window_to,
-        "starts_at__gte": window_from - timedelta(hours=12),
-    }
-    appointments = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES, **window)
-    # One query for all: UNION ALL keeps an appointment and a claim of the same time apart.
-    for advisor_id, s, e in (
-        appointments.order_by()
-        .values_list("advisor_id", "starts_at", "ends_at")
-        .union(*claims.claimed(now=timezone.now(), keep=keep_claim, **window), all=True)
-    ):
-        booked[advisor_id].append((s, e))
+    booked = booked_times(ids, window_from=window_from, window_to=window_to, keep_claim=keep_claim)
     return {
         a.pk: AdvisorCalendar(
             advisor_id=a.pk,
@@ -344,6 +352,119 @@ def load_calendars(
         )
         for a in advisors
     }
+
+
+def calendar_window(start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants whose rows may touch the days [start, end) (a day either side: zones)."""
+    tz = local_zone()
+    return (
+        datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz),
+    )
+
+
+def booked_times(
+    ids: list[int],
+    *,
+    window_from: datetime,
+    window_to: datetime,
+    keep_claim: str | None = None,
+    trust: Trust | None = None,
+) -> defaultdict[int, list[tuple[datetime, datetime]]]:
+    """Active appointments and claims (waitlist holds…) of these advisers in the window: 1 query.
+
+    Always read from the database: this is what changes with every booking. With `trust` (a
+    search on a catalogue copy), the same query reads the catalogue generation on PostgreSQL (one
+    snapshot: the rows and the generation they go with), and `trust.confirm`s it."""
+    booked = defaultdict(list)
+    window = {
+        "advisor_id__in": ids,
+        "starts_at__lt": window_to,
+        "starts_at__gte": window_from - timedelta(hours=12),
+    }
+    appointments = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES, **window)
+    # One query for all: UNION ALL keeps an appointment and a claim of the same time apart.
+    rows = (
+        appointments.order_by()
+        .values_list("advisor_id", "starts_at", "ends_at")
+        .union(*claims.claimed(now=timezone.now(), keep=keep_claim, **window), all=True)
+    )
+    if trust is not None and trust.generation is not None and connection.vendor == "postgresql":
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # The generation row first (starts_at NULL); PostgreSQL types its NULLs from the rows below.
+            cursor.execute(f"({GENERATION_ROW_SQL}) UNION ALL {sql}", params)
+            rows = cursor.fetchall()
+        generation = None
+        for advisor_id, s, e in rows:
+            if s is None:
+                generation = advisor_id
+            else:
+                booked[advisor_id].append((s, e))
+        trust.confirm(generation)
+        return booked
+    for advisor_id, s, e in rows:
+        booked[advisor_id].append((s, e))
+    if trust is not None and trust.generation is not None:
+        trust.confirm(current_generation())
+    return booked
+
+
+def kept_candidates(
+    kept: Catalogue, *, topic_id: int, language: str | None, advisor_id: int | None, today: date
+) -> list[Candidate]:
+    """`qualified_candidates`, answered from the catalogue in memory (no query)."""
+
+    def build() -> list[Candidate]:
+        candidates: dict[int, Candidate] = {}
+        for a_id, radius, point_id, lat, lon in kept.links:
+            if advisor_id is not None and a_id != advisor_id:
+                continue
+            if topic_id not in kept.topics.get(a_id, ()):
+                continue
+            if language and language not in kept.languages.get(a_id, ()):
+                continue
+            candidate = candidates.get(a_id) or candidates.setdefault(a_id, Candidate(a_id, radius))
+            candidate.points[point_id] = (lat, lon)
+            key = (a_id, point_id)
+            if key in kept.weekly_points or kept.last_opening.get(key, date.min) >= today:
+                candidate.staffed.add(point_id)
+        return list(candidates.values())
+
+    return kept.memo(("candidates", topic_id, language, advisor_id, today), build)
+
+
+def kept_calendars(
+    kept: Catalogue, trust: Trust, ids: list[int], *, start: date, end: date
+) -> dict[int, AdvisorCalendar]:
+    """`load_calendars`, with everything but the appointments and claims from memory: 1 query,
+    which also confirms the catalogue copy (`trust`) or raises CatalogueChanged."""
+    window_from, window_to = calendar_window(start, end)
+    booked = booked_times(ids, window_from=window_from, window_to=window_to, trust=trust)
+    calendars = {}
+    for advisor_id in ids:
+        advisor = kept.advisors[advisor_id]
+        opened = defaultdict(list)
+        closed = defaultdict(list)
+        for day, kind, s, e, point_id in kept.exceptions_between(advisor_id, start, end):
+            if kind == AvailabilityException.Kind.OPEN:
+                opened[day].append(Block(s, e, point_id))
+            else:
+                closed[day].append((s, e))
+        calendars[advisor_id] = AdvisorCalendar(
+            advisor_id=advisor_id,
+            weekly=kept.weekly.get(advisor_id, {}),
+            opened=opened,
+            closed=closed,
+            time_off=[
+                (s, e) for s, e in kept.time_off.get(advisor_id, ()) if e > window_from and s < window_to
+            ],
+            appointments=booked[advisor_id],
+            buffer_before=timedelta(minutes=advisor.buffer_before_minutes),
+            buffer_after=timedelta(minutes=advisor.buffer_after_minutes),
+            max_per_day=advisor.max_appointments_per_day,
+        )
+    return calendars
 
 
 def booking_window(topic: Topic, now: datetime) -> tuple[datetime, datetime]:
@@ -373,16 +494,61 @@ def available_slots(
     the first day that has one before the horizon (two more passes, only for an empty window), so
     the employer never pages through empty weeks.
     `prefer_advisor_id` (continuity: `last_advisor`): that adviser's groups come first, marked
-    `preferred`, when they are within reach (`prefer_advisor`)."""
-    now = now or timezone.now()
+    `preferred`, when they are within reach (`prefer_advisor`).
+
+    Answered from the catalogue kept in memory (appointments.catalogue) and one fresh query per
+    batch of calendars, which also confirms the copy is current; if it is not, the search starts
+    again from a fresh copy."""
+    search = {
+        "topic": topic,
+        "mode": mode,
+        "location": location,
+        "language": language,
+        "from_date": from_date,
+        "now": now or timezone.now(),
+        "groups": groups,
+        "days_per_group": days_per_group,
+        "only_advisor": only_advisor,
+        "prefer_advisor_id": prefer_advisor_id,
+        "skip_empty": skip_empty,
+    }
+    kept = kept_catalogue()
+    if kept is not None:
+        try:
+            return _search(kept[1], Trust(kept[0]), **search)
+        except CatalogueChanged:
+            pass  # another process (or this one) changed the catalogue: read it again
+    return _search(catalogue(), Trust(None), **search)
+
+
+def _search(
+    kept: Catalogue,
+    trust: Trust,
+    *,
+    topic: Topic,
+    mode: str,
+    location: Municipality,
+    language: str | None,
+    from_date: date | None,
+    now: datetime,
+    groups: int,
+    days_per_group: int | None,
+    only_advisor: Advisor | None,
+    prefer_advisor_id: int | None,
+    skip_empty: bool,
+) -> SlotSearch:
     tz = local_zone()
     earliest, latest = booking_window(topic, now)
     horizon_end = latest.astimezone(tz).date() + timedelta(days=1)
     earliest_day = earliest.astimezone(tz).date()
     requested = max(from_date or earliest_day, earliest_day)
     options = ranked_options(
-        qualified_candidates(
-            topic=topic, language=language, advisor_id=only_advisor.pk if only_advisor else None
+        kept_candidates(
+            kept,
+            topic_id=topic.pk,
+            language=language,
+            advisor_id=only_advisor.pk if only_advisor else None,
+            today=timezone.localdate(),
         ),
         mode=mode,
         latitude=location.latitude,
@@ -392,6 +558,8 @@ def available_slots(
 
     def collect(start: date, end: date, per_group: int | None) -> list[SlotGroup]:
         return _collect_groups(
+            kept,
+            trust,
             options,
             days=[start + timedelta(days=n) for n in range((end - start).days)],
             start=start,
@@ -420,12 +588,16 @@ def available_slots(
         last_shown = max(group.days[-1][0] for group in found)
         if all(len(group.days) == days_per_group for group in found):
             next_from = last_shown + timedelta(days=1)
+    if trust.generation is not None and not trust.confirmed:  # nobody to ask: still, is it current?
+        trust.confirm(current_generation())
     return SlotSearch(
         found, start, end, horizon_end, next_from, earliest_day=earliest_day, requested=requested
     )
 
 
 def _collect_groups(
+    kept: Catalogue,
+    trust: Trust,
     options: list[Option],
     *,
     days: list[date],
@@ -439,16 +611,18 @@ def _collect_groups(
 ) -> list[SlotGroup]:
     """The first `groups` options (in their order) with a free slot in [start, end), each with
     its first `days_per_group` days of slots (all of them for None). Calendars are loaded for a
-    batch of the nearest options at a time (4 queries); further batches only if too few had one."""
+    batch of the nearest options at a time (1 query: the rest is in memory); further batches only
+    if too few had one."""
     tz = local_zone()
     found: list[SlotGroup] = []
     batch = groups + 2
     for offset in range(0, len(options), batch):
         chunk = options[offset : offset + batch]
-        hydrate(chunk)
-        calendars = load_calendars(
-            list({o.advisor_id: o.advisor for o in chunk}.values()), start=start, end=end
-        )
+        for option in chunk:
+            option.advisor = kept.advisors[option.advisor_id]
+            option.service_point = kept.points.get(option.service_point_id)
+        ids = list(dict.fromkeys(o.advisor_id for o in chunk))
+        calendars = kept_calendars(kept, trust, ids, start=start, end=end)
         for option in chunk:
             by_day: dict[date, list[Slot]] = {}
             for slot in free_slots(

@@ -25,3 +25,23 @@ class UnsentTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CatalogueGeneration(models.Model):
+    """One row whose `value` changes, in the same transaction, with every change to a table
+    watched by `core.catalogue` (database triggers): processes that keep those tables in memory
+    compare it with the value their copy was read under (core/catalogue.py)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(_("generation"))
+
+    class Meta:
+        db_table = "core_cataloguegeneration"
+        verbose_name = _("catalogue generation")
+        verbose_name_plural = _("catalogue generations")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="core_cataloguegeneration_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.value)
