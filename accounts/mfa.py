@@ -43,7 +43,11 @@ class StaffMFAMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not settings.REQUIRE_STAFF_MFA or not request.user.is_authenticated:
+        # Without a session cookie nobody is signed in: no need to load the session and the user
+        # (~80 µs of every probe and first visit, bench/middleware.py).
+        if not settings.REQUIRE_STAFF_MFA or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        if not request.user.is_authenticated:
             return None
         if request.session.get(SESSION_KEY) or role_of(request.user) not in STAFF:
             return None

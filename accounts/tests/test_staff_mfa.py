@@ -65,3 +65,19 @@ def test_a_session_that_skipped_the_code_is_signed_out(advisor):
     response = client.get(reverse("advisors:me"))
     assert response.status_code == 302 and response["Location"] == reverse("account_login")
     assert "_auth_user_id" not in client.session
+
+
+def test_a_request_without_a_session_cookie_loads_no_session_or_user(settings):
+    """Probes and first visits: nobody can be signed in, so the check costs nothing."""
+    from django.test import RequestFactory
+
+    from accounts.mfa import StaffMFAMiddleware
+
+    class Untouchable:
+        def __getattr__(self, name):
+            raise AssertionError(f"request.user.{name} was read")
+
+    settings.REQUIRE_STAFF_MFA = True
+    request = RequestFactory().get("/healthz")
+    request.user = Untouchable()
+    assert StaffMFAMiddleware(lambda r: None).process_view(request, None, (), {}) is None
