@@ -256,7 +256,7 @@ def main() -> None:
                 failed = True
             rows = [
                 ("before: Django backend, search as it was", before["variants"]["old"]),
-                ("old search on our backend (C loader, prepared)", ours["variants"]["old"]),
+                ("old search on our backend (C loader)", ours["variants"]["old"]),
                 ("new: catalogue in memory", ours["variants"]["new"]),
             ]
             for name, variant in rows:

@@ -155,15 +155,19 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # Django's backend with timestamps read by psycopg's C loader (core/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "core.db.postgresql"
-    # Server-side prepared statements: a query run DATABASE_PREPARE_THRESHOLD times on a
-    # connection is prepared, so PostgreSQL plans it once (slot search planning cost more than
-    # executing). "off" behind a pooler in transaction mode without prepared-statement support
-    # (docs/architecture.md, 2026-12-07).
+    # Server-side prepared statements: with server-side parameter binding on
+    # (DATABASE_SERVER_SIDE_BINDING; Django's default client-side cursor never prepares), a query
+    # run DATABASE_PREPARE_THRESHOLD times on a connection is prepared, so PostgreSQL plans it
+    # once. Off by default; "off" behind a pooler in transaction mode without prepared-statement
+    # support (docs/architecture.md, 2026-12-07).
     try:
         _threshold = prepare_threshold(env.str("DATABASE_PREPARE_THRESHOLD", default="5"))
     except ValueError as error:
         raise ImproperlyConfigured(str(error)) from error
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", _threshold)
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=False)
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web process read while the worker writes; the timeout waits for the lock
     # instead of failing with "database is locked" under the embedded runtime. IMMEDIATE

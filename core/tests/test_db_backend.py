@@ -11,6 +11,7 @@ from psycopg.postgres import types
 from psycopg.pq import Format
 
 from core.db import prepare_threshold
+from core.db.postgresql.base import DatabaseWrapper as OurWrapper
 
 pytestmark = [
     pytest.mark.django_db,
@@ -85,10 +86,23 @@ def test_the_session_stays_in_utc_whatever_the_sites_zone():
     assert value.tzinfo is datetime.UTC and value.hour == 12
 
 
-def test_prepared_statements_are_on_by_default():
+def test_prepared_statements_need_server_side_binding():
+    """Django's default cursor binds parameters client-side and never prepares; with
+    DATABASE_SERVER_SIDE_BINDING a query run `prepare_threshold` times is prepared."""
     assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 5
-    connection.ensure_connection()
-    assert connection.connection.prepare_threshold == 5
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is False
+    options = {**connection.settings_dict["OPTIONS"], "server_side_binding": True, "prepare_threshold": 2}
+    bound = OurWrapper({**connection.settings_dict, "OPTIONS": options}, alias="default")
+    try:
+        with bound.cursor() as cursor:
+            for _ in range(3):
+                cursor.execute("SELECT count(*) FROM advisors_advisor WHERE id > %s", [0])
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%advisors_advisor%"]
+            )
+            assert cursor.fetchone()[0] == 1
+    finally:
+        bound.close()
 
 
 @pytest.mark.parametrize(
