@@ -14,7 +14,7 @@ hydrate, load_calendars): bench/slot_search.py compares both over the whole benc
 """
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -49,6 +49,18 @@ class Catalogue:
             return self._memo[key]
         except KeyError:
             return self._memo.setdefault(key, build())
+
+    def memo_recent(self, key, build, keep: int = 512):
+        """As `memo`, keeping only the `keep` most recently used values (keys without end)."""
+        recent = self._memo.setdefault("recent", OrderedDict())
+        try:
+            recent.move_to_end(key)
+            return recent[key]
+        except KeyError:
+            value = recent[key] = build()
+            while len(recent) > keep:
+                recent.popitem(last=False)
+            return value
 
     def exceptions_between(self, advisor_id: int, start: date, end: date):
         days = self.exception_days.get(advisor_id)

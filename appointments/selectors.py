@@ -542,18 +542,24 @@ def _search(
     horizon_end = latest.astimezone(tz).date() + timedelta(days=1)
     earliest_day = earliest.astimezone(tz).date()
     requested = max(from_date or earliest_day, earliest_day)
-    options = ranked_options(
-        kept_candidates(
-            kept,
-            topic_id=topic.pk,
-            language=language,
-            advisor_id=only_advisor.pk if only_advisor else None,
-            today=timezone.localdate(),
-        ),
-        mode=mode,
-        latitude=location.latitude,
-        longitude=location.longitude,
-    )
+    today = timezone.localdate()
+    advisor_id = only_advisor.pk if only_advisor else None
+
+    def rank() -> list[tuple]:
+        candidates = kept_candidates(
+            kept, topic_id=topic.pk, language=language, advisor_id=advisor_id, today=today
+        )
+        return [
+            (o.advisor_id, o.service_point_id, o.distance_km, o.allowed_points)
+            for o in ranked_options(
+                candidates, mode=mode, latitude=location.latitude, longitude=location.longitude
+            )
+        ]
+
+    # The ranking of a place's options is kept with the catalogue (a few hundred places are
+    # searched from): at 550 advisers it is most of a search's Python time.
+    key = ("ranked", topic.pk, language, advisor_id, today, mode, location.latitude, location.longitude)
+    options = [Option(*row) for row in kept.memo_recent(key, rank)]
     options = prefer_advisor(options, prefer_advisor_id)
 
     def collect(start: date, end: date, per_group: int | None) -> list[SlotGroup]:
