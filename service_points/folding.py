@@ -18,7 +18,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case ASCII words, abbreviations spelled out: "Ste-Anne-des-Monts" → [sainte, anne, des, monts]."""
+    """Lower-case ASCII words, abbreviations spelled out: "Ste-Anne" → ["sainte", "anne"]."""
     ascii_text = unicodedata.normalize("NFKD", (text or "").translate(_LIGATURES))
     ascii_text = "".join(ch for ch in ascii_text if not unicodedata.combining(ch)).lower()
     return [_ABBREVIATIONS.get(word, word) for word in _WORD.findall(ascii_text)]
