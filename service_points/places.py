@@ -15,7 +15,8 @@ from difflib import SequenceMatcher, get_close_matches
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Length
 
 from service_points import gazetteer
 from service_points.folding import fold, words
@@ -167,8 +168,9 @@ def find_places(text: str, *, limit: int = 8, trigrams: bool | None = None) -> P
     """The municipalities that typed text names, best first: a postal code or FSA ("G9A 5S8",
     "g4w5m0", "G4W"), then exact names, names that start with the text, and similar names, by
     official name or alias, with accents, case, hyphens, apostrophes and St/Ste folded
-    (service_points.folding). 2 queries (3 on SQLite for similar names). `trigrams`: PostgreSQL's
-    pg_trgm, by default where the database has it; else difflib over every name (SQLite)."""
+    (service_points.folding). 1 query, 2 more for similar names when no name is exactly the text.
+    `trigrams`: PostgreSQL's pg_trgm, by default where the database has it; else difflib over
+    every name (SQLite)."""
     text = " ".join((text or "").split())[:100]
     compact = text.replace(" ", "").upper()
     if _POSTAL_CODE.match(compact):
@@ -212,54 +214,75 @@ def _places():
 
 
 def _name_candidates(key: str, *, limit: int, trigrams: bool) -> list[PlaceMatch]:
-    """Municipalities and aliases whose key equals, starts with or resembles `key`."""
+    """Municipalities whose key or an alias's equals or starts with `key` (one query on the
+    search_name indexes), and, only when none is exactly `key`, those whose key resembles it."""
     pool = limit * 3
-    if trigrams:
-        near = Q(search_name__startswith=key) | Q(search_name__trigram_similar=key)
-        similarity = TrigramSimilarity("search_name", key)
-        municipalities = list(_places().filter(near).annotate(score=similarity).order_by("-score")[:pool])
-        aliases = list(
-            MunicipalityAlias.objects.filter(near)
-            .annotate(score=similarity)
-            .select_related("municipality__mrc", "municipality__region")
-            .order_by("-score")[:pool]
+    aliases = MunicipalityAlias.objects.filter(municipality=OuterRef("pk"), search_name__startswith=key)
+    rows = list(
+        _places()
+        .filter(
+            Q(search_name__startswith=key)
+            | Q(pk__in=MunicipalityAlias.objects.filter(search_name__startswith=key).values("municipality"))
         )
-    else:
-        municipalities = list(_places().filter(search_name__startswith=key)[:pool])
-        aliases = list(
-            MunicipalityAlias.objects.filter(search_name__startswith=key).select_related(
-                "municipality__mrc", "municipality__region"
-            )[:pool]
+        .annotate(
+            alias_key=Subquery(aliases.order_by(Length("search_name")).values("search_name")[:1]),
+            alias_name=Subquery(aliases.order_by(Length("search_name")).values("name")[:1]),
         )
-        if not any(row.search_name == key for row in [*municipalities, *aliases]):
-            municipalities, aliases = _similar_without_trigrams(key, municipalities, aliases, pool)
+        .order_by("-population")[:pool]
+    )
     matches = []
-    for row, municipality in [(m, m) for m in municipalities] + [(a, a.municipality) for a in aliases]:
-        score = getattr(row, "score", None)
-        if score is None:
-            score = SequenceMatcher(None, key, row.search_name).ratio()
-        rank = EXACT if row.search_name == key else PREFIX if row.search_name.startswith(key) else SIMILAR
-        matches.append(PlaceMatch(municipality, rank, row.name, score))
+    for municipality in rows:
+        if municipality.search_name.startswith(key):
+            matches.append(_match(municipality, municipality.search_name, municipality.name, key))
+        if municipality.alias_key:
+            matches.append(_match(municipality, municipality.alias_key, municipality.alias_name, key))
+    if not any(m.rank == EXACT for m in matches):
+        similar = _similar_by_trigrams if trigrams else _similar_without_trigrams
+        matches += similar(key, {m.municipality.pk for m in matches}, pool)
     return matches
 
 
-def _similar_without_trigrams(key: str, municipalities: list, aliases: list, pool: int):
-    """SQLite has no trigrams: difflib's ratio over every key (about 1 350) finds the similar ones,
-    when no name is exactly the text (the common case costs nothing more)."""
+def _match(municipality: Municipality, search_name: str, name: str, key: str, score: float | None = None):
+    rank = EXACT if search_name == key else PREFIX if search_name.startswith(key) else SIMILAR
+    if score is None:
+        score = SequenceMatcher(None, key, search_name).ratio()
+    return PlaceMatch(municipality, rank, name, score)
+
+
+def _similar_by_trigrams(key: str, seen: set[int], pool: int) -> list[PlaceMatch]:
+    """PostgreSQL: pg_trgm's `%` (similarity above pg_trgm.similarity_threshold, 0.3), most
+    similar first; the GIN indexes of migration 0003 serve it once the table is large enough for
+    the planner to prefer them to reading ~1 100 rows."""
+    similarity = TrigramSimilarity("search_name", key)
+    municipalities = (
+        _places()
+        .filter(search_name__trigram_similar=key)
+        .exclude(pk__in=seen)
+        .annotate(score=similarity)
+        .order_by("-score")[:pool]
+    )
+    aliases = (
+        MunicipalityAlias.objects.filter(search_name__trigram_similar=key)
+        .annotate(score=similarity)
+        .select_related("municipality__mrc", "municipality__region")
+        .order_by("-score")[:pool]
+    )
+    return [_match(m, m.search_name, m.name, key, m.score) for m in municipalities] + [
+        _match(a.municipality, a.search_name, a.name, key, a.score) for a in aliases
+    ]
+
+
+def _similar_without_trigrams(key: str, seen: set[int], pool: int) -> list[PlaceMatch]:
+    """SQLite has no trigrams: difflib's ratio over every key (about 1 350) finds the similar ones."""
     names = dict(Municipality.objects.values_list("search_name", "pk"))
     alias_names = dict(MunicipalityAlias.objects.values_list("search_name", "pk"))
     close = get_close_matches(key, [*names, *alias_names], n=pool, cutoff=SIMILAR_CUTOFF)
-    seen = {m.pk for m in municipalities}
-    extra = [names[n] for n in close if n in names and names[n] not in seen]
-    municipalities += list(_places().filter(pk__in=extra))
-    seen_aliases = {a.pk for a in aliases}
-    extra_aliases = [alias_names[n] for n in close if n in alias_names and alias_names[n] not in seen_aliases]
-    aliases += list(
-        MunicipalityAlias.objects.filter(pk__in=extra_aliases).select_related(
-            "municipality__mrc", "municipality__region"
-        )
-    )
-    return municipalities, aliases
+    municipalities = _places().filter(pk__in=[names[n] for n in close if n in names]).exclude(pk__in=seen)
+    aliases = MunicipalityAlias.objects.filter(pk__in=[alias_names[n] for n in close if n in alias_names])
+    aliases = aliases.select_related("municipality__mrc", "municipality__region")
+    return [_match(m, m.search_name, m.name, key) for m in municipalities] + [
+        _match(a.municipality, a.search_name, a.name, key) for a in aliases
+    ]
 
 
 def municipality_by_api_id(value: int) -> Municipality | None:

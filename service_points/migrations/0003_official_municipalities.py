@@ -36,7 +36,7 @@ def drop_trigram_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('midi_regions', '0004_audit_and_unsent_tasks_moved_out'),
+        ('midi_regions', '0001_initial'),  # the regions; not later ones: undoing those keeps this list
         ('service_points', '0002_host_type_label'),
     ]
 
