@@ -210,11 +210,18 @@ def test_the_form_field_accepts_what_the_search_accepts(gazetteer_loaded):
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("Atlantis", "No municipality matches “Atlantis”; check the spelling or enter your postal code."),
-        ("Saint-Lambert", "Several municipalities are named “Saint-Lambert”: choose yours in the list"),
-        ("Saint-Lamb", "We do not know “Saint-Lamb” as a municipality. Did you mean: "),
-        ("J7V", "The postal code J7V covers several municipalities"),
-        ("G0A", "The postal code G0A covers several municipalities"),
+        (
+            "Atlantis",
+            "Aucune municipalité ne correspond à « Atlantis »; vérifiez l'orthographe ou entrez votre "
+            "code postal.",
+        ),
+        (
+            "Saint-Lambert",
+            "Plusieurs municipalités portent le nom « Saint-Lambert » : choisissez la vôtre dans la liste",
+        ),
+        ("Saint-Lamb", "Vouliez-vous dire : Saint-Lambert — Longueuil, Montérégie; "),
+        ("J7V", "Le code postal J7V couvre plusieurs municipalités"),
+        ("G0A", "Le code postal G0A couvre plusieurs municipalités"),
     ],
 )
 def test_the_form_field_says_why_it_refuses_a_place(gazetteer_loaded, typed, message):
