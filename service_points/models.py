@@ -67,7 +67,9 @@ class Municipality(models.Model):
     # The GeoNames place the coordinates come from, when they do: the API's former ids.
     geonames_id = models.PositiveIntegerField(_("GeoNames id"), unique=True, null=True, blank=True)
     # folding.fold(name), set on save: what service_points.places compares typed text with.
-    search_name = models.CharField(max_length=120, db_index=True, editable=False, db_default="")
+    search_name = models.CharField(
+        _("name for search"), max_length=120, db_index=True, editable=False, db_default=""
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -104,7 +106,7 @@ class MunicipalityAlias(models.Model):
         Municipality, verbose_name=_("municipality"), on_delete=models.CASCADE, related_name="aliases"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    search_name = models.CharField(max_length=120, db_index=True, editable=False)
+    search_name = models.CharField(_("name for search"), max_length=120, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("other name of a municipality")
