@@ -25,6 +25,7 @@ import argparse
 import cProfile
 import io
 import json
+import logging
 import os
 import platform
 import pstats
@@ -44,12 +45,13 @@ os.environ.setdefault("DEBUG", "0")
 import django
 
 django.setup()
+logging.getLogger("midi_regions.access").setLevel(logging.WARNING)  # one line per request otherwise
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Min
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,6 +59,7 @@ from accounts import mfa
 from accounts.models import User
 from appointments.models import Appointment
 from consultations.models import ConsultationRequest
+from dashboards import rollups
 from dashboards.export_views import appointment_rows, csv_chunks
 from dashboards.selectors import Filters
 from midi_regions.models import RegionalDirectorate
@@ -176,25 +179,29 @@ def dashboards(args) -> None:
     print(f"{'page':44} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'first':>8}   queries")
     client = signed_in(directorate.manager)
     url = reverse("midi_regions:dashboard", kwargs={"code": directorate.code})
-    results = {}
-    results["directorate"] = measure_page(client, url, {}, args.loads)
-    print_row(f"{directorate.code}, default period (8 weeks)", results["directorate"])
-    results["directorate year"] = measure_page(client, url, year, args.loads)
-    print_row(f"{directorate.code}, one year", results["directorate year"])
-
     admin_client = signed_in(admin)
     national = reverse("midi_regions:national")
-    results["national"] = measure_page(admin_client, national, {}, args.loads)
-    print_row("national, default period (8 weeks)", results["national"])
-    results["national year"] = measure_page(admin_client, national, year, args.loads)
-    print_row("national, one year", results["national year"])
-
+    pages = [
+        ("directorate", f"{directorate.code}, default period (8 weeks)", client, url, {}),
+        ("directorate year", f"{directorate.code}, one year", client, url, year),
+        ("national", "national, default period (8 weeks)", admin_client, national, {}),
+        ("national year", "national, one year", admin_client, national, year),
+    ]
+    results = {}
+    # Before (every figure from the appointments) and after (closed days from the daily
+    # roll-ups), page by page in one run, so the machine's load weighs on both alike.
+    for key, label, page_client, page_url, params in pages:
+        for variant, enabled in (("live", False), ("roll-ups", True)):
+            with override_settings(DASHBOARD_ROLLUPS=enabled):
+                result = measure_page(page_client, page_url, params, args.loads)
+            results[f"{key} ({variant})"] = result
+            print_row(f"{label}, {variant}", result)
     for label, result in results.items():
         print(f"\nslowest queries of one warm load, {label}:")
         slowest_queries(result)
     if args.explain:
-        for label in ("directorate", "national"):
-            print(f"\n===== EXPLAIN ANALYZE, {label} page, default period")
+        for label in ("directorate (roll-ups)", "national (roll-ups)", "national year (roll-ups)"):
+            print(f"\n===== EXPLAIN ANALYZE, {label}")
             explain(results[label])
     if args.profile:
         profiler = cProfile.Profile()
@@ -323,6 +330,13 @@ def main() -> None:
         f"directorates: {RegionalDirectorate.objects.count()}"
     )
     if not args.no_dashboard:
+        if rollups.available():
+            started = time.perf_counter()
+            closed, refreshed = rollups.advance(), rollups.refresh()
+            print(
+                f"roll-ups brought up to date: {closed} days closed, {refreshed} recomputed in "
+                f"{time.perf_counter() - started:.1f} s (manage.py backfill_dashboard_rollups the first time)"
+            )
         dashboards(args)
     if args.export:
         exports()

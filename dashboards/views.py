@@ -15,7 +15,8 @@ from dashboards import selectors
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
 def dashboard(request, code: str | None = None):
     """A directorate's dashboard (its manager, administrators), or the national one (code None:
-    administrators). 15 queries whatever the volume: scope and filter choices (4), figures (10),
+    administrators). 15 queries whatever the volume (16 unfiltered on PostgreSQL: the roll-ups):
+    scope and filter choices (4), figures (10),
     the menu's inbox count (1)."""
     catalogue = selectors.Catalogue.for_user(request.user, code)
     if catalogue is None:

@@ -199,6 +199,9 @@ if REDIS_URL:
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 if BEAT_LOCK_SECONDS < 3:
     raise ImproperlyConfigured("BEAT_LOCK_SECONDS must be at least 3.")
+# The dashboards read closed days from their daily roll-ups (dashboards.rollups); off: all live.
+DASHBOARD_ROLLUPS = env.bool("DASHBOARD_ROLLUPS", default=True)
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Messages the broker refused after their commit (Redis down) are published again.
     "resend-unsent-tasks": {
@@ -219,6 +222,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "appointments.expire_holds",
         "schedule": 30.0,
         "options": {"expires": 25},
+    },
+    # The dashboards' daily roll-ups: yesterday closed, changed past days recomputed (dashboards.rollups).
+    "refresh-dashboard-rollups": {
+        "task": "dashboards.refresh_rollups",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
