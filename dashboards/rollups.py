@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from appointments.models import Appointment
@@ -57,7 +57,8 @@ def coverage(start: date, end: date) -> Coverage | None:
     """Which leading days of [start, end] the roll-ups can serve (one query), or None."""
     if not available() or timezone.get_current_timezone_name() != settings.TIME_ZONE:
         return None
-    with connection.cursor() as cursor:
+    # The database the page reads (the replica in a `core.replica.replica_reads()` block).
+    with connections[RollupState.objects.db].cursor() as cursor:
         cursor.execute(
             "SELECT computed_through, (SELECT min(day) FROM dashboards_staleday WHERE day >= %s) "
             "FROM dashboards_rollupstate WHERE id = 1",

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -554,7 +554,7 @@ def _employers_served_rolled(
         .order_by()
         .query.sql_with_params()
     )
-    with connection.cursor() as cursor:
+    with connections[appointments.db].cursor() as cursor:
         cursor.execute(
             "SELECT municipality_id, count(*) FROM ("  # noqa: S608 (the live part is Django's SQL)
             " SELECT municipality_id, company_id FROM dashboards_dailyemployer"
