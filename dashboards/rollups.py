@@ -188,4 +188,8 @@ def rebuild() -> int:
                 ") AS days ON CONFLICT (day) DO UPDATE SET version = s.version + 1",
                 [settings.TIME_ZONE, local_midnight(state.computed_through + timedelta(days=1))],
             )
-    return refresh()
+    days = refresh()
+    with connection.cursor() as cursor:
+        # Fresh statistics, so the planner reads the new tables by their day indexes at once.
+        cursor.execute("ANALYZE dashboards_dailytally, dashboards_dailyadvisorload, dashboards_dailyemployer")
+    return days
