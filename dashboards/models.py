@@ -7,9 +7,11 @@ day's rows are always exactly what the live query would count:
 
 - `DailyTally`: appointments by directorate (the adviser's home point's), topic, mode and status;
 - `DailyAdvisorLoad`: appointments by adviser and status, with the hours booked;
-- `DailyEmployer`: the set of (directorate, municipality, company) served that day (an active
-  appointment): distinct employers cannot be summed across days, so the set is kept and the
-  dashboard counts distinct companies over the union of the period's sets.
+- `dashboards_employerdays` (PostgreSQL only, no model: a `datemultirange` column Django has no
+  field for): one row per (directorate, municipality, company) with the days it was served (an
+  active appointment). Distinct employers cannot be summed across days; a company was served in a
+  period when its days overlap the period, so counting them reads one row per company, not one
+  per day (see migration 0003).
 
 `RollupState` holds the watermark: days up to `computed_through` have roll-ups; `StaleDay` lists
 the days among them whose appointments changed since (database triggers mark them in the
@@ -65,14 +67,3 @@ class DailyAdvisorLoad(models.Model):
     class Meta:
         verbose_name = _("daily adviser load")
         indexes = [models.Index(fields=["day", "advisor"], name="rollup_load_day")]
-
-
-class DailyEmployer(models.Model):
-    day = models.DateField(_("day"))
-    directorate = models.ForeignKey("midi_regions.RegionalDirectorate", on_delete=models.CASCADE, null=True)
-    municipality = models.ForeignKey("service_points.Municipality", on_delete=models.CASCADE)
-    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE)
-
-    class Meta:
-        verbose_name = _("employer served on a day")
-        indexes = [models.Index(fields=["day", "directorate"], name="rollup_employer_day")]

@@ -148,7 +148,7 @@ def _compute(days: list[date]) -> None:
         "active": list(Appointment.ACTIVE_STATUSES),
     }
     with connection.cursor() as cursor:
-        for table in ("dashboards_dailytally", "dashboards_dailyadvisorload", "dashboards_dailyemployer"):
+        for table in ("dashboards_dailytally", "dashboards_dailyadvisorload"):
             cursor.execute(f"DELETE FROM {table} WHERE day = ANY(%(days)s::date[])", params)  # noqa: S608
         cursor.execute(
             f"""INSERT INTO dashboards_dailytally (day, directorate_id, topic_id, mode, status, appointments)
@@ -164,10 +164,22 @@ def _compute(days: list[date]) -> None:
                 FROM appointments_appointment a WHERE {where} GROUP BY 1, 2, 3""",  # noqa: S608
             params,
         )
+        # Employers served: these days taken out of every company's days, then put back where an
+        # active appointment says so.
         cursor.execute(
-            f"""INSERT INTO dashboards_dailyemployer (day, directorate_id, municipality_id, company_id)
-                SELECT DISTINCT {day}, r.directorate_id, a.municipality_id, a.company_id
-                {HIERARCHY} WHERE {where} AND a.status = ANY(%(active)s)""",  # noqa: S608
+            """UPDATE dashboards_employerdays SET served = served - d.days
+               FROM (SELECT range_agg(daterange(day, day + 1)) AS days
+                     FROM unnest(%(days)s::date[]) AS day) AS d
+               WHERE served && d.days""",
+            params,
+        )
+        cursor.execute(
+            f"""INSERT INTO dashboards_employerdays AS e (directorate_id, municipality_id, company_id, served)
+                SELECT r.directorate_id, a.municipality_id, a.company_id,
+                       range_agg(daterange({day}, {day} + 1))
+                {HIERARCHY} WHERE {where} AND a.status = ANY(%(active)s) GROUP BY 1, 2, 3
+                ON CONFLICT (directorate_id, municipality_id, company_id)
+                DO UPDATE SET served = e.served + EXCLUDED.served""",  # noqa: S608
             params,
         )
 
@@ -191,5 +203,5 @@ def rebuild() -> int:
     days = refresh()
     with connection.cursor() as cursor:
         # Fresh statistics, so the planner reads the new tables by their day indexes at once.
-        cursor.execute("ANALYZE dashboards_dailytally, dashboards_dailyadvisorload, dashboards_dailyemployer")
+        cursor.execute("ANALYZE dashboards_dailytally, dashboards_dailyadvisorload, dashboards_employerdays")
     return days

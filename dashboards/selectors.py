@@ -546,8 +546,9 @@ def _advisor_rows(filters: Filters, advisors, *, now: datetime) -> dict[int, Adv
 def _employers_served_rolled(
     appointments: QuerySet, filters: Filters, covered: "rollups.Coverage", gazetteer: dict
 ) -> list[dict]:
-    """Employers served, distinct over the rolled-up days' sets and the live days' appointments
-    together (a company served on both sides counts once): one query."""
+    """Employers served, distinct over the companies whose served days overlap the rolled-up days
+    and the live days' appointments together (a company served on both sides counts once): one
+    query, one row per company on the rolled-up side however many days it was served."""
     live_sql, live_params = (
         appointments.filter(status__in=Appointment.ACTIVE_STATUSES)
         .values_list("municipality_id", "company_id")
@@ -557,11 +558,11 @@ def _employers_served_rolled(
     with connections[appointments.db].cursor() as cursor:
         cursor.execute(
             "SELECT municipality_id, count(*) FROM ("  # noqa: S608 (the live part is Django's SQL)
-            " SELECT municipality_id, company_id FROM dashboards_dailyemployer"
-            " WHERE day >= %s AND day < %s AND directorate_id = ANY(%s)"
-            f" UNION SELECT * FROM ({live_sql}) AS live"
+            " SELECT municipality_id, company_id FROM dashboards_employerdays"
+            " WHERE directorate_id = ANY(%s) AND served && daterange(%s, %s)"
+            f" UNION SELECT municipality_id, company_id FROM ({live_sql}) AS live GROUP BY 1, 2"
             ") AS served GROUP BY municipality_id",
-            [covered.start, covered.cut, list(filters.directorates), *live_params],
+            [list(filters.directorates), covered.start, covered.cut, *live_params],
         )
         return _named_served(cursor.fetchall(), gazetteer)
 
