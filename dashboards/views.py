@@ -16,8 +16,8 @@ from dashboards import selectors
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
 def dashboard(request, code: str | None = None):
     """A directorate's dashboard (its manager, administrators), or the national one (code None:
-    administrators). 15 queries whatever the volume (16 unfiltered on PostgreSQL: the roll-ups):
-    scope and filter choices (4), figures (10),
+    administrators). 15 queries whatever the volume (18 when the roll-ups serve closed days:
+    their coverage, rolled tally and adviser loads): scope and filter choices (4), figures (10),
     the menu's inbox count (1)."""
     with replica.replica_reads() as source:
         catalogue = selectors.Catalogue.for_user(request.user, code)
