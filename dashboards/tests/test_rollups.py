@@ -275,3 +275,13 @@ def test_backfill_command_computes_every_closed_day(cast):
         TODAY - timedelta(days=2),
     ]
     assert not StaleDay.objects.exists()
+
+
+def test_the_beat_task_closes_yesterday_and_recomputes_what_changed(cast):
+    from dashboards.tasks import refresh_rollups
+
+    row = create(cast, (0, 0, 0, Mode.PHONE, S.CONFIRMED, -2, 9, 30))
+    assert refresh_rollups() == {"closed": 2, "refreshed": 2}
+    Appointment.objects.filter(pk=row.pk).update(status=S.NO_SHOW)
+    assert refresh_rollups() == {"closed": 0, "refreshed": 1}
+    assert DailyTally.objects.get().status == S.NO_SHOW
