@@ -106,8 +106,11 @@ def places(url: str) -> dict[tuple[str, int], tuple[str, str, str | None]]:
         tables = [
             table
             for (table,) in db.execute(
+                # Tables of rows with an id (the dashboards' roll-ups, keyed otherwise, are
+                # recomputed from the appointments).
                 "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public'"
-                " AND column_name = 'municipality_id'"
+                " AND column_name = 'municipality_id' AND table_name IN (SELECT table_name FROM"
+                " information_schema.columns WHERE table_schema = 'public' AND column_name = 'id')"
             )
         ]
         has_code = db.execute(

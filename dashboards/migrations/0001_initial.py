@@ -54,20 +54,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='DailyEmployer',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.company')),
-                ('directorate', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='midi_regions.regionaldirectorate')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='service_points.municipality')),
-            ],
-            options={
-                'verbose_name': 'employer served on a day',
-                'indexes': [models.Index(fields=['day', 'directorate'], name='rollup_employer_day')],
-            },
-        ),
-        migrations.CreateModel(
             name='DailyTally',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -39,7 +39,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(create, drop),
-        migrations.DeleteModel(
-            name='DailyEmployer',
-        ),
     ]
