@@ -286,7 +286,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "request": {"uid": request.uid},
         "directorate": {"code": network.directorate_a.code},
         "topic": {"code": network.topic.code},
-        "municipality": {"geonames_id": network.municipality_a.geonames_id},
+        "municipality": {"id": int(network.municipality_a.code)},
         "api_token": {"pk": create_token(user=employer_a, name="matrix")[0].pk},
         "invitation": {"pk": invitation.pk},
         "invitation_link": {"token": invitation.token},  # sent to someone none of the people is
@@ -302,7 +302,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "search": f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}&municipality=Trois-Rivi%C3%A8res",
         "api_search": (
             f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}"
-            f"&municipality={network.municipality_a.geonames_id}"
+            f"&municipality={int(network.municipality_a.code)}"
         ),
         "reschedule_choice": new_time,
         "manage_choice": new_time,

@@ -28,7 +28,7 @@ from appointments.models import Appointment, Mode, Topic
 from core import phones
 from core.api import Conflict, IsoDateTimeField, Pagination, query_params
 from core.dates import ApiDateField, ApiDateTimeField
-from service_points.models import Municipality
+from service_points import places as service_point_places
 
 EMPLOYER = allow(Role.EMPLOYER)
 
@@ -40,25 +40,28 @@ APPOINTMENT_UID = OpenApiParameter(
 
 
 class MunicipalityIdField(serializers.IntegerField):
-    """A municipality by its GeoNames id (see /api/v1/municipalities/)."""
+    """A municipality by its id, the geographic code (see /api/v1/municipalities/)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2_147_483_647)
-        kwargs.setdefault("help_text", _("GeoNames id of the company's municipality."))
+        kwargs.setdefault(
+            "help_text",
+            _("Id of the company's municipality: its geographic code (37067 for Trois-Rivières)."),
+        )
         super().__init__(**kwargs)
 
     def run_validation(self, data=serializers.empty):
         value = super().run_validation(data)
         if value is None:
             return value
-        municipality = Municipality.objects.select_related("region").filter(geonames_id=value).first()
+        municipality = service_point_places.municipality_by_api_id(value)
         if municipality is None:
             raise serializers.ValidationError(_("No municipality has this id."))
         return municipality
 
     def to_representation(self, value):
-        return value.geonames_id
+        return service_point_places.api_id(value)
 
 
 class TopicCodeField(serializers.SlugRelatedField):

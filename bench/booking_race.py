@@ -158,7 +158,7 @@ def booking_body(topic, slot, municipality) -> bytes:
         {
             "topic": topic.code,
             "mode": "service_point",
-            "municipality": municipality.geonames_id,
+            "municipality": int(municipality.code),
             "advisor": slot.advisor_id,
             "service_point": slot.service_point_id,
             "starts_at": timezone.localtime(slot.start, local_zone()).isoformat(),

@@ -25,6 +25,7 @@ import argparse
 import cProfile
 import io
 import json
+import logging
 import os
 import platform
 import pstats
@@ -44,17 +45,21 @@ os.environ.setdefault("DEBUG", "0")
 import django
 
 django.setup()
+logging.getLogger("midi_regions.access").setLevel(logging.WARNING)  # one line per request otherwise
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Min
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import mfa
 from accounts.models import User
 from appointments.models import Appointment
 from consultations.models import ConsultationRequest
+from dashboards import rollups
 from dashboards.export_views import appointment_rows, csv_chunks
 from dashboards.selectors import Filters
 from midi_regions.models import RegionalDirectorate
@@ -76,6 +81,18 @@ def rss_mib() -> float:
 def current_rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def signed_in(user: User) -> Client:
+    """A client with `user`'s session, the staff second factor already given: under DEBUG=0
+    (REQUIRE_STAFF_MFA) the middleware otherwise sends a manager or administrator to the TOTP
+    pages (302). The flag is the one `accounts.mfa` keeps in the session once a code was given."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[mfa.SESSION_KEY] = True
+    session.save()
+    return client
 
 
 def busiest_directorate() -> RegionalDirectorate:
@@ -160,29 +177,31 @@ def dashboards(args) -> None:
     )
     print()
     print(f"{'page':44} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'first':>8}   queries")
-    client = Client()
-    client.force_login(directorate.manager)
+    client = signed_in(directorate.manager)
     url = reverse("midi_regions:dashboard", kwargs={"code": directorate.code})
-    results = {}
-    results["directorate"] = measure_page(client, url, {}, args.loads)
-    print_row(f"{directorate.code}, default period (8 weeks)", results["directorate"])
-    results["directorate year"] = measure_page(client, url, year, args.loads)
-    print_row(f"{directorate.code}, one year", results["directorate year"])
-
-    admin_client = Client()
-    admin_client.force_login(admin)
+    admin_client = signed_in(admin)
     national = reverse("midi_regions:national")
-    results["national"] = measure_page(admin_client, national, {}, args.loads)
-    print_row("national, default period (8 weeks)", results["national"])
-    results["national year"] = measure_page(admin_client, national, year, args.loads)
-    print_row("national, one year", results["national year"])
-
+    pages = [
+        ("directorate", f"{directorate.code}, default period (8 weeks)", client, url, {}),
+        ("directorate year", f"{directorate.code}, one year", client, url, year),
+        ("national", "national, default period (8 weeks)", admin_client, national, {}),
+        ("national year", "national, one year", admin_client, national, year),
+    ]
+    results = {}
+    # Before (every figure from the appointments) and after (closed days from the daily
+    # roll-ups), page by page in one run, so the machine's load weighs on both alike.
+    for key, label, page_client, page_url, params in pages:
+        for variant, enabled in (("live", False), ("roll-ups", True)):
+            with override_settings(DASHBOARD_ROLLUPS=enabled):
+                result = measure_page(page_client, page_url, params, args.loads)
+            results[f"{key} ({variant})"] = result
+            print_row(f"{label}, {variant}", result)
     for label, result in results.items():
         print(f"\nslowest queries of one warm load, {label}:")
         slowest_queries(result)
     if args.explain:
-        for label in ("directorate", "national"):
-            print(f"\n===== EXPLAIN ANALYZE, {label} page, default period")
+        for label in ("directorate (roll-ups)", "national (roll-ups)", "national year (roll-ups)"):
+            print(f"\n===== EXPLAIN ANALYZE, {label}")
             explain(results[label])
     if args.profile:
         profiler = cProfile.Profile()
@@ -201,8 +220,7 @@ def export_child(start: str, end: str, direct: bool) -> None:
     row generator and CSV writer called without the view, for periods longer than the form's
     one-year limit."""
     admin = User.objects.get(email=DEMO_ADMIN_EMAIL)
-    client = Client()
-    client.force_login(admin)
+    client = signed_in(admin)
     client.get(reverse("midi_regions:network"))  # the middleware chain, warmed
     before_peak, before_now = rss_mib(), current_rss_mib()
     started = time.perf_counter()
@@ -297,6 +315,11 @@ def main() -> None:
         export_child(*args.export_child, direct=args.direct)
         return
 
+    if not settings.DEBUG:
+        # DEBUG=0 serves static files from the manifest in ./staticfiles (as in production).
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
+        )
     print(f"date: {date.today().isoformat()}  host: {platform.node()}  cpus: {os.cpu_count()}")
     print(
         f"python {platform.python_version()}, django {django.get_version()}, "
@@ -307,6 +330,13 @@ def main() -> None:
         f"directorates: {RegionalDirectorate.objects.count()}"
     )
     if not args.no_dashboard:
+        if rollups.available():
+            started = time.perf_counter()
+            closed, refreshed = rollups.advance(), rollups.refresh()
+            print(
+                f"roll-ups brought up to date: {closed} days closed, {refreshed} recomputed in "
+                f"{time.perf_counter() - started:.1f} s (manage.py backfill_dashboard_rollups the first time)"
+            )
         dashboards(args)
     if args.export:
         exports()

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from accounts.access import Role, role_required
 from appointments.models import Appointment, Mode, Topic
 from consultations.models import ConsultationRequest
+from core import replica
 from core.i18n import localized
 from dashboards.selectors import Catalogue, FilterForm, Filters, filtered_appointments, filtered_requests
 from midi_regions.models import AdministrativeRegion
@@ -126,6 +127,9 @@ def appointment_rows(filters: Filters) -> tuple[list[str], Iterator[list]]:
         )
     )
 
+    # Iterated after the view returns: the database chosen for the export is named here.
+    values = values.using(replica.reading_from())
+
     def rows() -> Iterator[list]:
         for (
             uid,
@@ -207,6 +211,9 @@ def request_rows(filters: Filters) -> tuple[list[str], Iterator[list]]:
         )
     )
 
+    # Iterated after the view returns: the database chosen for the export is named here.
+    values = values.using(replica.reading_from())
+
     def rows() -> Iterator[list]:
         for (
             uid,
@@ -253,15 +260,16 @@ def _error_text(form) -> str:
 
 
 def _export(request, code: str | None, kind: str, build: Callable[[Filters], tuple[list, Iterator]]):
-    catalogue = Catalogue.for_user(request.user, code)  # the dashboard's own access rule
-    if catalogue is None:
-        # Another directorate's data is private: it does not exist for this visitor.
-        raise Http404
-    form = FilterForm(request.GET, catalogue=catalogue)
-    if not form.is_valid():
-        return HttpResponse(_error_text(form), status=400, content_type="text/plain; charset=utf-8")
-    filters = form.filters()
-    header, rows = build(filters)
+    with replica.replica_reads():
+        catalogue = Catalogue.for_user(request.user, code)  # the dashboard's own access rule
+        if catalogue is None:
+            # Another directorate's data is private: it does not exist for this visitor.
+            raise Http404
+        form = FilterForm(request.GET, catalogue=catalogue)
+        if not form.is_valid():
+            return HttpResponse(_error_text(form), status=400, content_type="text/plain; charset=utf-8")
+        filters = form.filters()
+        header, rows = build(filters)
     response = StreamingHttpResponse(csv_chunks(header, rows), content_type="text/csv; charset=utf-8")
     scope = code or gettext("national")
     filename = f"{slugify(kind)}-{scope}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"

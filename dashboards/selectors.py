@@ -8,13 +8,15 @@ aggregate computed by the database; the number of queries does not depend on the
 (see `figures`).
 """
 
+import dataclasses
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db import connection
+from django.conf import settings
+from django.db import connection, connections
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -28,6 +30,8 @@ from consultations.models import ConsultationRequest
 from core import dates
 from core.business_hours import is_holiday
 from core.collation import name_order, person_sort_key
+from dashboards import rollups
+from dashboards.models import DailyAdvisorLoad, DailyTally
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.forms import municipality_names
 from service_points.models import ServicePoint
@@ -291,13 +295,14 @@ def _medians(qs: QuerySet, expression, group: str | None = None) -> dict:
 class AdvisorRow:
     advisor: Advisor
     booked_hours: float = 0.0
+    booked_microseconds: int = 0
     available_hours: float = 0.0
     upcoming: int = 0
     open_requests: int = 0
     overdue_requests: int = 0
     busiest: bool = False
     idlest: bool = False
-    counts: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=lambda: dict.fromkeys(SIDE_BY_SIDE_COUNTS, 0))
 
     @property
     def utilisation(self) -> float | None:
@@ -348,7 +353,9 @@ def _hours(start: time, end: time) -> float:
     return (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
 
 
-def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = None) -> dict:
+def figures(
+    filters: Filters, *, catalogue: Catalogue, now: datetime | None = None, use_rollups: bool | None = None
+) -> dict:
     """Every figure of the dashboard for these filters.
 
     Queries: appointments by week/status/topic/mode (1), per adviser (1), employers served (1),
@@ -356,14 +363,29 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
     per adviser (1), request → appointment median (1); the advisers' availability (3): 10.
     `catalogue` holds the advisers, topics and service points the page already loaded for its
     filters, so they are not read twice.
+
+    Without filters other than the period, the closed days come from the daily roll-ups
+    (`rollups.coverage`, one more query) and only the rest from the appointments: the same
+    figures, from a few rows per day instead of every appointment. `use_rollups=False` reads
+    everything live (the tests compare both); by default `settings.DASHBOARD_ROLLUPS` decides.
     """
     now = now or timezone.now()
-    appointments = filtered_appointments(filters)
+    if use_rollups is None:
+        use_rollups = settings.DASHBOARD_ROLLUPS
+    covered = _coverage(filters) if use_rollups else None
+    live = dataclasses.replace(filters, start=covered.cut) if covered else filters
+    appointments = filtered_appointments(live)
     booked = _tally(appointments, "starts_at")
     advisors = [filters.advisor] if filters.advisor else catalogue.advisors
-    rows = _advisor_rows(filters, advisors, now=now)
+    rows = _advisor_rows(live, advisors, now=now)
     gazetteer = municipality_names()
-    served = _employers_served(appointments, gazetteer)
+    if covered:
+        _add_rolled_tally(booked, filters, covered)
+        _add_rolled_loads(rows, covered)
+        served = _employers_served_rolled(appointments, filters, covered, gazetteer)
+    else:
+        served = _employers_served(appointments, gazetteer)
+    appointments = filtered_appointments(filters)
     lead_times = _medians(
         appointments.filter(service_point__isnull=False), F("starts_at") - F("created_at"), "service_point_id"
     )
@@ -419,6 +441,55 @@ def figures(filters: Filters, *, catalogue: Catalogue, now: datetime | None = No
     }
 
 
+def _coverage(filters: Filters) -> "rollups.Coverage | None":
+    """The roll-ups serve the unfiltered views only: their rows are keyed by directorate, not by
+    employer region, service point, adviser, topic or mode (narrower views read few rows anyway)."""
+    if filters.region or filters.service_point or filters.advisor or filters.topic or filters.mode:
+        return None
+    return rollups.coverage(filters.start, filters.end)
+
+
+def _add_rolled_tally(tally: "Tally", filters: Filters, covered: "rollups.Coverage") -> None:
+    for row in (
+        DailyTally.objects.filter(
+            day__gte=covered.start, day__lt=covered.cut, directorate_id__in=filters.directorates
+        )
+        .values("status", "topic_id", "mode")
+        .annotate(week=TruncWeek("day"), n=Sum("appointments"))
+        .order_by()
+    ):
+        tally.status[row["status"]] += row["n"]
+        tally.topic[row["topic_id"]] += row["n"]
+        tally.mode[row["mode"]] += row["n"]
+        tally.series[_as_date(row["week"])][row["status"]] += row["n"]
+
+
+def _add_rolled_loads(rows: dict[int, "AdvisorRow"], covered: "rollups.Coverage") -> None:
+    """The per-adviser counts and hours of the rolled-up days, added to the live ones."""
+    counted = {
+        "total": set(Appointment.Status),
+        "held": {Appointment.Status.COMPLETED},
+        "cancelled": {Appointment.Status.CANCELLED},
+        "no_show": {Appointment.Status.NO_SHOW},
+    }
+    for advisor_id, status, n, microseconds in (
+        DailyAdvisorLoad.objects.filter(
+            day__gte=covered.start, day__lt=covered.cut, advisor_id__in=list(rows)
+        )
+        .values_list("advisor_id", "status")
+        .annotate(n=Sum("appointments"), booked=Sum("booked_microseconds"))
+        .order_by()
+    ):
+        target = rows[advisor_id]
+        for key, statuses in counted.items():
+            if status in statuses:
+                target.counts[key] += n
+        if status in Appointment.ACTIVE_STATUSES:
+            target.booked_microseconds += microseconds
+    for row in rows.values():
+        row.booked_hours = timedelta(microseconds=row.booked_microseconds).total_seconds() / 3600
+
+
 @dataclass
 class Tally:
     """Rows counted by status, topic and mode, and by week and status (one query)."""
@@ -466,31 +537,65 @@ def _advisor_rows(filters: Filters, advisors, *, now: datetime) -> dict[int, Adv
         .order_by()
     ):
         target = rows[row["advisor_id"]]
+        target.booked_microseconds = (row["booked"] or timedelta()) // timedelta(microseconds=1)
         target.booked_hours = (row["booked"] or timedelta()).total_seconds() / 3600
         target.upcoming = row["upcoming"]
         target.counts = {key: row[key] for key in SIDE_BY_SIDE_COUNTS}
     return rows
 
 
-def _employers_served(appointments: QuerySet, gazetteer: dict) -> list[dict]:
-    """Employers served, by the municipality the company booked from (the appointment's own
-    column: no join to the companies), named from the cached gazetteer (one query)."""
+def _employers_served_rolled(
+    appointments: QuerySet, filters: Filters, covered: "rollups.Coverage", gazetteer: dict
+) -> list[dict]:
+    """Employers served, distinct over the companies whose served days overlap the rolled-up days
+    and the live days' appointments together (a company served on both sides counts once): one
+    query, one row per company on the rolled-up side however many days it was served."""
+    live_sql, live_params = (
+        appointments.filter(status__in=Appointment.ACTIVE_STATUSES)
+        .values_list("municipality_id", "company_id")
+        .order_by()
+        .query.sql_with_params()
+    )
+    with connections[appointments.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT municipality_id, count(*) FROM ("  # noqa: S608 (the live part is Django's SQL)
+            " SELECT municipality_id, company_id FROM dashboards_employerdays"
+            " WHERE directorate_id = ANY(%s) AND served && daterange(%s, %s)"
+            f" UNION SELECT municipality_id, company_id FROM ({live_sql}) AS live GROUP BY 1, 2"
+            ") AS served GROUP BY municipality_id",
+            [list(filters.directorates), covered.start, covered.cut, *live_params],
+        )
+        return _named_served(cursor.fetchall(), gazetteer)
+
+
+def _named_served(counts, gazetteer: dict) -> list[dict]:
     english = (get_language() or "").startswith("en")
     served = []
-    for row in (
-        appointments.filter(status__in=Appointment.ACTIVE_STATUSES)
-        .values("municipality_id")
-        .annotate(companies=Count("company_id", distinct=True))
-        .order_by()
-    ):
-        name, code, region_fr, region_en, _region = gazetteer.get(
-            row["municipality_id"], ("—", "", "—", "—", None)
-        )
+    for municipality_id, companies in counts:
+        name, code, region_fr, region_en, _region = gazetteer.get(municipality_id, ("—", "", "—", "—", None))
         served.append(
-            {"municipality": name, "region_code": code, "region": region_en if english else region_fr, **row}
+            {
+                "municipality": name,
+                "region_code": code,
+                "region": region_en if english else region_fr,
+                "municipality_id": municipality_id,
+                "companies": companies,
+            }
         )
     served.sort(key=lambda row: (row["region_code"], row["municipality"]))
     return served
+
+
+def _employers_served(appointments: QuerySet, gazetteer: dict) -> list[dict]:
+    """Employers served, by the municipality the company booked from (the appointment's own
+    column: no join to the companies), named from the cached gazetteer (one query)."""
+    return _named_served(
+        appointments.filter(status__in=Appointment.ACTIVE_STATUSES)
+        .values_list("municipality_id")
+        .annotate(companies=Count("company_id", distinct=True))
+        .order_by(),
+        gazetteer,
+    )
 
 
 @dataclass

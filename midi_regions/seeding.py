@@ -1,11 +1,10 @@
-"""Builders that load the real network (data/network.json + the gazetteer CSV) idempotently.
+"""Builders that load the real network (data/network.json + the gazetteer files) idempotently.
 
 `seed_network` calls `seed_network()`; tests call the same function, so the demo site and the
-test database share one cast. Every builder upserts by a natural key (codes, GeoNames ids,
+test database share one cast. Every builder upserts by a natural key (codes,
 emails) and only writes what differs, so a second run changes nothing.
 """
 
-import csv
 import json
 from dataclasses import dataclass, field
 from datetime import time
@@ -23,11 +22,12 @@ from advisors.seeding import sync_weekly_availability, weekly_plan
 from appointments.models import Topic
 from core.page_cache import bump_catalogue_version
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
-from service_points.forms import forget_municipality_datalist
-from service_points.models import Municipality, OpeningHours, ServicePoint
+from service_points import gazetteer
+from service_points.folding import fold
+from service_points.forms import forget_gazetteer_names
+from service_points.models import Mrc, Municipality, MunicipalityAlias, OpeningHours, ServicePoint
 
 NETWORK_FILE = Path(settings.BASE_DIR) / "midi_regions" / "data" / "network.json"
-GAZETTEER_FILE = Path(settings.BASE_DIR) / "service_points" / "data" / "quebec_municipalities.csv"
 
 LANGUAGES = [
     ("fr", "Français", "French"),
@@ -112,40 +112,75 @@ def load_network() -> dict:
         return json.load(fh)
 
 
-def load_gazetteer() -> list[dict]:
-    with GAZETTEER_FILE.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def seed_municipalities(
-    regions: dict[str, AdministrativeRegion], report: SeedReport
-) -> dict[int, Municipality]:
-    """Bulk upsert of the gazetteer (~500 rows) in a handful of queries."""
-    existing = {m.geonames_id: m for m in Municipality.objects.all()}
-    to_create, to_update = [], []
-    for row in load_gazetteer():
-        values = {
-            "name": row["name"],
-            "region": regions[row["region_code"]],
-            "latitude": float(row["latitude"]),
-            "longitude": float(row["longitude"]),
-            "population": int(row["population"] or 0),
-        }
-        gid = int(row["geonames_id"])
-        current = existing.get(gid)
+def seed_gazetteer(regions: dict[str, AdministrativeRegion], report: SeedReport) -> dict[str, Municipality]:
+    """Bulk upsert of the official list (~100 MRCs, ~1 100 municipalities, their aliases) by code,
+    in a handful of queries; aliases no longer in the file are removed."""
+    rows = gazetteer.municipality_rows()
+    mrcs = {m.code: m for m in Mrc.objects.all()}
+    for row in rows:
+        values = {"name": row.mrc_name, "region": regions[row.region_code]}
+        current = mrcs.get(row.mrc_code)
         if current is None:
-            to_create.append(Municipality(geonames_id=gid, **values))
+            mrcs[row.mrc_code] = Mrc.objects.create(code=row.mrc_code, **values)
+            report.add("MRCs", created=True)
         elif any(getattr(current, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(current, k, v)
+            current.save()
+            report.add("MRCs", updated=True)
+
+    existing = {m.code: m for m in Municipality.objects.all()}
+    fields = ["name", "designation", "mrc", "region", "latitude", "longitude", "population", "geonames_id"]
+    to_create, to_update = [], []
+    for row in rows:
+        values = {
+            "name": row.name,
+            "designation": row.designation,
+            "mrc": mrcs[row.mrc_code],
+            "region": regions[row.region_code],
+            "latitude": row.latitude,
+            "longitude": row.longitude,
+            "population": row.population,
+            "geonames_id": row.geonames_id,
+        }
+        current = existing.get(row.code)
+        if current is None:
+            to_create.append(Municipality(code=row.code, search_name=fold(row.name), **values))
+        elif any(getattr(current, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(current, k, v)
+            current.search_name = fold(row.name)
             to_update.append(current)
     Municipality.objects.bulk_create(to_create, batch_size=500)
-    Municipality.objects.bulk_update(
-        to_update, ["name", "region", "latitude", "longitude", "population"], batch_size=500
-    )
+    Municipality.objects.bulk_update(to_update, [*fields, "search_name"], batch_size=500)
     report.add("municipalities", created=bool(to_create), n=len(to_create))
     report.add("municipalities", updated=bool(to_update), n=len(to_update))
-    return {m.geonames_id: m for m in Municipality.objects.all()}
+    municipalities = {m.code: m for m in Municipality.objects.all()}
+
+    wanted = {(fold(a.name), municipalities[a.municipality_code].pk): a for a in gazetteer.alias_rows()}
+    current_aliases = {(a.search_name, a.municipality_id): a for a in MunicipalityAlias.objects.all()}
+    stale = [a.pk for key, a in current_aliases.items() if key not in wanted]
+    changed = [
+        a
+        for key, a in current_aliases.items()
+        if key in wanted and (a.name, a.kind) != (wanted[key].name, wanted[key].kind)
+    ]
+    for alias in changed:
+        alias.name, alias.kind = (
+            wanted[(alias.search_name, alias.municipality_id)].name,
+            wanted[(alias.search_name, alias.municipality_id)].kind,
+        )
+    missing = [
+        MunicipalityAlias(name=a.name, kind=a.kind, municipality_id=pk, search_name=key)
+        for (key, pk), a in wanted.items()
+        if (key, pk) not in current_aliases
+    ]
+    MunicipalityAlias.objects.filter(pk__in=stale).delete()
+    MunicipalityAlias.objects.bulk_update(changed, ["name", "kind"])
+    MunicipalityAlias.objects.bulk_create(missing, batch_size=500)
+    if stale or changed or missing:
+        report.add("aliases", updated=bool(stale or changed), created=bool(missing), n=len(missing) or 1)
+    return municipalities
 
 
 def seed_opening_hours(point: ServicePoint, hours: list[dict], report: SeedReport) -> None:
@@ -174,14 +209,14 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
     data = load_network()
     password = make_password(DEMO_PASSWORD) if demo_users else None
     regions = seed_directorates_and_regions(data, report, password=password)
-    municipalities = seed_municipalities(regions, report)
+    municipalities = seed_gazetteer(regions, report)
     languages = seed_languages(report)
     topics = seed_topics(data, report)
     points = seed_service_points(data, municipalities, report)
     seed_advisers(data, points, languages, topics, report, password=password)
     if demo_users:
         seed_demo_users(password, report)
-    forget_municipality_datalist()  # the gazetteer was written in bulk, without signals
+    forget_gazetteer_names()  # the gazetteer was written in bulk, without signals
     bump_catalogue_version()
     forget_all_users()  # users and links were written in bulk too
     return report
@@ -259,12 +294,12 @@ def seed_topics(data: dict, report: SeedReport) -> dict[str, Topic]:
 
 
 def seed_service_points(
-    data: dict, municipalities: dict[int, Municipality], report: SeedReport
+    data: dict, municipalities: dict[str, Municipality], report: SeedReport
 ) -> dict[str, ServicePoint]:
     """The service points, placed at their municipality, with their opening hours."""
     points = {}
     for sp in data["service_points"]:
-        municipality = municipalities[sp["municipality_geonames_id"]]
+        municipality = municipalities[sp["municipality_code"]]
         point = _upsert(
             ServicePoint,
             {"code": sp["code"]},
@@ -330,7 +365,7 @@ def seed_demo_users(password: str, report: SeedReport) -> None:
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
     employer = _upsert_user(DEMO_EMPLOYER_EMAIL, "Julie", "Tremblay", report, password=password)
-    trois_rivieres = Municipality.objects.filter(name="Trois-Rivières").order_by("-population").first()
+    trois_rivieres = Municipality.objects.get(code="37067")
     company = _upsert(
         Company,
         {"neq": "1170000001"},

@@ -168,6 +168,19 @@ if IS_POSTGRES:
     DATABASES["default"]["OPTIONS"].setdefault(
         "server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=False)
     )
+# A PostgreSQL read replica for the managers' dashboards and their exports (core.replica): their
+# reads go there while it is up and at most REPLICA_MAX_LAG_SECONDS behind, checked at most every
+# REPLICA_CHECK_SECONDS per process; the page says how fresh its figures are.
+REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)
+REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # A replica that does not answer must cost a page seconds at most, not the TCP timeout.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web process read while the worker writes; the timeout waits for the lock
     # instead of failing with "database is locked" under the embedded runtime. IMMEDIATE
@@ -226,6 +239,9 @@ if REDIS_URL:
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 if BEAT_LOCK_SECONDS < 3:
     raise ImproperlyConfigured("BEAT_LOCK_SECONDS must be at least 3.")
+# The dashboards read closed days from their daily roll-ups (dashboards.rollups); off: all live.
+DASHBOARD_ROLLUPS = env.bool("DASHBOARD_ROLLUPS", default=True)
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Messages the broker refused after their commit (Redis down) are published again.
     "resend-unsent-tasks": {
@@ -246,6 +262,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "appointments.expire_holds",
         "schedule": 30.0,
         "options": {"expires": 25},
+    },
+    # The dashboards' daily roll-ups: yesterday closed, changed past days recomputed (dashboards.rollups).
+    "refresh-dashboard-rollups": {
+        "task": "dashboards.refresh_rollups",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {

@@ -8,26 +8,48 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
 from core.api import Pagination, query_params
-from service_points import selectors
+from service_points import places, selectors
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="geonames_id", help_text=_("GeoNames id: use it as `municipality`."))
+    id = serializers.SerializerMethodField(
+        help_text=_("The geographic code (37067 for Trois-Rivières): use it as `municipality`.")
+    )
+    mrc = serializers.CharField(
+        source="mrc.name", help_text=_("MRC or equivalent territory."), allow_null=True, default=None
+    )
     region = serializers.CharField(source="region.code", help_text=_("Administrative region code (01–17)."))
+    label = serializers.SerializerMethodField(
+        help_text=_("Name, MRC and region, which tell homonyms apart; the forms accept it as typed.")
+    )
 
     class Meta:
         model = Municipality
-        fields = ["id", "name", "region", "latitude", "longitude"]
+        fields = ["id", "name", "designation", "mrc", "region", "label", "latitude", "longitude"]
         extra_kwargs = {
             "latitude": {"help_text": _("Degrees (WGS 84).")},
             "longitude": {"help_text": _("Degrees (WGS 84).")},
         }
 
+    def get_id(self, municipality) -> int:
+        return places.api_id(municipality)
+
+    def get_label(self, municipality) -> str:
+        return places.place_label(municipality)
+
 
 class MunicipalityQuery(serializers.Serializer):
-    search = serializers.CharField(required=False, max_length=100, help_text=_("Start of the name."))
+    search = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=_(
+            "What a person typed: a name with or without accents, hyphens or St/Ste, a former "
+            "town or borough (Sainte-Foy, Hull), an English name, a postal code or FSA. Best "
+            "matches first."
+        ),
+    )
     region = serializers.RegexField(
         r"^(0[1-9]|1[0-7])$", required=False, help_text=_("Administrative region code (01–17).")
     )
@@ -94,7 +116,7 @@ class ServicePointSerializer(serializers.ModelSerializer):
 
 class ServicePointQuery(serializers.Serializer):
     near = serializers.IntegerField(
-        required=False, min_value=1, help_text=_("GeoNames id of a municipality: nearest points first.")
+        required=False, min_value=1, help_text=_("A municipality's id: nearest points first.")
     )
     max_km = serializers.IntegerField(
         required=False,
@@ -107,7 +129,7 @@ class ServicePointQuery(serializers.Serializer):
     )
 
     def validate_near(self, value):
-        municipality = Municipality.objects.filter(geonames_id=value).first()
+        municipality = places.municipality_by_api_id(value)
         if municipality is None:
             raise serializers.ValidationError(_("No municipality has this id."))
         return municipality
@@ -119,7 +141,12 @@ class ServicePointQuery(serializers.Serializer):
 
 
 @extend_schema(
-    tags=["network"], description=_("The gazetteer: every Québec municipality with its GeoNames id.")
+    tags=["network"],
+    description=_(
+        "Québec's municipalities (the official list, MAMH), each with its geographic code as id, "
+        "its MRC and region. Ids of the GeoNames gazetteer used before are still accepted where "
+        "the place is a municipality."
+    ),
 )
 @extend_schema_view(
     list=extend_schema(summary=_("Search the municipalities")),
@@ -127,10 +154,7 @@ class ServicePointQuery(serializers.Serializer):
         summary=_("Get a municipality"),
         parameters=[
             OpenApiParameter(
-                "geonames_id",
-                OpenApiTypes.INT,
-                OpenApiParameter.PATH,
-                description=_("The municipality's GeoNames id."),
+                "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The municipality's id.")
             )
         ],
     ),
@@ -139,24 +163,33 @@ class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     serializer_class = MunicipalitySerializer
     pagination_class = Pagination
-    lookup_field = "geonames_id"
+    lookup_url_kwarg = "id"
     lookup_value_regex = r"\d{1,10}"
 
     @extend_schema(parameters=[MunicipalityQuery])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        query = MunicipalityQuery(data=query_params(request))
+        query.is_valid(raise_exception=True)
+        region = query.validated_data.get("region")
+        if search := query.validated_data.get("search", "").strip():
+            rows = [m.municipality for m in places.find_places(search, limit=20).matches]
+            if region:
+                rows = [m for m in rows if m.region.code == region]
+        else:
+            rows = self.get_queryset()
+            if region:
+                rows = rows.filter(region__code=region)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def get_object(self):
+        municipality = places.municipality_by_api_id(int(self.kwargs["id"]))
+        if municipality is None:
+            raise NotFound
+        return municipality
 
     def get_queryset(self):
-        rows = Municipality.objects.select_related("region").order_by("name", "geonames_id")
-        if self.action != "list":
-            return rows
-        query = MunicipalityQuery(data=query_params(self.request))
-        query.is_valid(raise_exception=True)
-        if search := query.validated_data.get("search"):
-            rows = rows.filter(name__istartswith=search.strip())
-        if region := query.validated_data.get("region"):
-            rows = rows.filter(region__code=region)
-        return rows
+        return Municipality.objects.select_related("mrc", "region").order_by("name", "code")
 
 
 @extend_schema(

@@ -11,15 +11,15 @@ class ServicePointsConfig(AppConfig):
 
         from core.page_cache import watch_catalogue
         from midi_regions.models import AdministrativeRegion
-        from service_points.forms import forget_municipality_datalist
+        from service_points.forms import forget_gazetteer_names
         from service_points.models import Municipality
 
         watch_catalogue(Municipality)  # what cached pages show of the catalogue
 
         for model in (Municipality, AdministrativeRegion):
             post_save.connect(
-                forget_municipality_datalist, sender=model, dispatch_uid=f"datalist-{model.__name__}"
+                forget_gazetteer_names, sender=model, dispatch_uid=f"gazetteer-names-{model.__name__}"
             )
             post_delete.connect(
-                forget_municipality_datalist, sender=model, dispatch_uid=f"datalist-del-{model.__name__}"
+                forget_gazetteer_names, sender=model, dispatch_uid=f"gazetteer-names-del-{model.__name__}"
             )

@@ -1,13 +1,12 @@
-"""Form fields for picking a municipality from the gazetteer, and the postal code field."""
+"""Form fields: the place a person types (a municipality, forgivingly), and the postal code."""
 
 from django import forms
-from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from service_points import places
 from service_points.models import Municipality
 from service_points.validators import normalize_postal_code, validate_postal_code
 
@@ -32,88 +31,97 @@ class PostalCodeField(forms.CharField):
         return value
 
 
-class MunicipalityField(forms.CharField):
-    """A text box with a <datalist> of the gazetteer; the text must name exactly one municipality.
+class PlaceInput(forms.TextInput):
+    """A text box with its own <datalist> of suggestions: those of the typed text when the form
+    comes back (an error names them too), then as the person types (static/js/places.js asks the
+    API's municipality search)."""
 
-    Names shared by several places carry their region: "Sainte-Marie (Chaudière-Appalaches)".
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        attrs = context["widget"]["attrs"]
+        attrs["list"] = f"{attrs.get('id') or name}-suggestions"
+        attrs["data-place-search"] = reverse("api:municipality-list")
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        text = value if isinstance(value, str) else ""
+        labels = [m.label for m in places.find_places(text).matches] if text.strip() else []
+        list_id = f"{(attrs or {}).get('id') or name}-suggestions"
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>',
+            super().render(name, value, attrs, renderer),
+            list_id,
+            format_html_join("", '<option value="{}"></option>', ((label,) for label in labels)),
+        )
+
+
+class MunicipalityField(forms.CharField):
+    """The place a person types, read as forgivingly as the directory reads it
+    (service_points.places.find_places): a municipality, a former town or borough, an English
+    name, a postal code. The text must name one municipality; otherwise the error names the
+    suggestions, which the widget also offers.
     """
 
-    widget = forms.TextInput(attrs={"list": "municipality-list", "autocomplete": "off"})
+    widget = PlaceInput
     default_error_messages = {
-        "unknown": _("We do not know this municipality. Choose one from the list."),
+        "unknown": _("No municipality matches “%(text)s”; check the spelling or enter your postal code."),
+        "suggest": _("We do not know “%(text)s” as a municipality. Did you mean: %(suggestions)s?"),
         "ambiguous": _(
-            "Several municipalities have this name. Choose the one with its region from the list."
+            "Several municipalities are named “%(text)s”: choose yours in the list (%(suggestions)s)."
+        ),
+        "shared_postal_code": _(
+            "The postal code %(text)s covers several municipalities: enter the name of yours."
         ),
     }
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
     @staticmethod
     def label_for(municipality: Municipality, *, ambiguous: bool | None = None) -> str:
+        """The text the field shows for a municipality: its name, with its MRC and region when
+        another municipality has the same name."""
         if ambiguous is None:
-            ambiguous = Municipality.objects.filter(name=municipality.name).count() > 1
-        return f"{municipality.name} ({municipality.region.name})" if ambiguous else municipality.name
+            ambiguous = Municipality.objects.filter(search_name=municipality.search_name).count() > 1
+        return places.place_label(municipality) if ambiguous else municipality.name
 
     def clean(self, value):
         text = " ".join(super().clean(value).split())
-        name = text.split(" (")[0]
-        candidates = list(Municipality.objects.select_related("region").filter(name__iexact=name))
-        if not candidates:
-            # SQLite folds case for ASCII only ("île" vs "Île"): compare in Python instead.
-            candidates = [
-                m
-                for m in Municipality.objects.select_related("region")
-                if m.name.casefold() == name.casefold()
-            ]
-        if len(candidates) == 1 and text.casefold() in (
-            candidates[0].name.casefold(),
-            self.label_for(candidates[0], ambiguous=True).casefold(),
-        ):
-            return candidates[0]
-        for municipality in candidates:
-            if self.label_for(municipality, ambiguous=True).casefold() == text.casefold():
-                return municipality
-        if len(candidates) > 1:
-            raise forms.ValidationError(self.error_messages["ambiguous"], code="ambiguous")
-        raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
-
-
-DATALIST_CACHE_KEY = "gazetteer:datalist:v1:{}"  # per language: region names are translated
-DATALIST_CACHE_SECONDS = 600
-
-
-def municipality_choices() -> list[str]:
-    """The labels offered in the datalist, in alphabetical order."""
-    municipalities = list(Municipality.objects.select_related("region").order_by("name"))
-    counts: dict[str, int] = {}
-    for m in municipalities:
-        counts[m.name] = counts.get(m.name, 0) + 1
-    return [MunicipalityField.label_for(m, ambiguous=counts[m.name] > 1) for m in municipalities]
-
-
-def municipality_datalist() -> str:
-    """The gazetteer's <datalist>, rendered once and cached (500 options weigh on every page).
-
-    Saving or deleting a municipality or a region clears it (signals in apps.py); a change made
-    by another process with a per-process cache (embedded mode) shows within ten minutes.
-    """
-    key = DATALIST_CACHE_KEY.format(get_language())
-    html = cache.get(key)
-    if html is None:
-        html = format_html(
-            '<datalist id="municipality-list">{}</datalist>',
-            format_html_join(
-                "", '<option value="{}"></option>', ((label,) for label in municipality_choices())
-            ),
+        results = places.find_places(text)
+        chosen = results.chosen
+        if chosen is not None:
+            area = chosen.postal_area
+            if area is not None and area.is_fsa and area.share < SHARED_POSTAL_AREA:
+                raise forms.ValidationError(
+                    self.error_messages["shared_postal_code"],
+                    code="shared_postal_code",
+                    params={"text": text},
+                )
+            return chosen.municipality
+        if not results.matches:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"text": text})
+        suggestions = "; ".join(m.label for m in results.matches[:5])
+        code = "ambiguous" if results.homonyms else "suggest"
+        raise forms.ValidationError(
+            self.error_messages[code], code=code, params={"text": text, "suggestions": suggestions}
         )
-        cache.set(key, str(html), DATALIST_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - built by format_html from escaped labels
 
 
-GAZETTEER_NAMES_KEY = "gazetteer:names:v2"
+# An FSA names a municipality in the forms only if this share of its postal codes lie there
+# (G9A: all of them are in Trois-Rivières; J7V: half in Vaudreuil-Dorion, half elsewhere).
+SHARED_POSTAL_AREA = 0.8
+
+GAZETTEER_NAMES_KEY = "gazetteer:names:v3"
+GAZETTEER_CACHE_SECONDS = 600
 
 
 def municipality_names() -> dict[int, tuple[str, str, str, str, int]]:
     """{municipality id: (name, region code, region name fr, region name en, region id)} for the
-    whole gazetteer, cached like the datalist (the dashboards name and scope ids without a query)."""
+    whole gazetteer, cached (the dashboards name and scope ids without a query)."""
     names = cache.get(GAZETTEER_NAMES_KEY)
     if names is None:
         names = {
@@ -122,11 +130,12 @@ def municipality_names() -> dict[int, tuple[str, str, str, str, int]]:
                 "pk", "name", "region__code", "region__name_fr", "region__name_en", "region_id"
             )
         }
-        cache.set(GAZETTEER_NAMES_KEY, names, DATALIST_CACHE_SECONDS)
+        cache.set(GAZETTEER_NAMES_KEY, names, GAZETTEER_CACHE_SECONDS)
     return names
 
 
-def forget_municipality_datalist(**_kwargs) -> None:
-    cache.delete_many(
-        [GAZETTEER_NAMES_KEY, *(DATALIST_CACHE_KEY.format(code) for code, _name in settings.LANGUAGES)]
-    )
+def forget_gazetteer_names(**_kwargs) -> None:
+    """Saving or deleting a municipality or region drops the cached names (signals in apps.py; the
+    seed calls it after its bulk writes). A per-process cache sees another process's change within
+    ten minutes."""
+    cache.delete_many([GAZETTEER_NAMES_KEY, places.HOMONYMS_KEY])

@@ -1,21 +1,60 @@
 """The municipalities gazetteer and the service points hosted in Services Québec offices."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from midi_regions.models import AdministrativeRegion
+from service_points.folding import fold
 from service_points.validators import validate_postal_code
 
 LATITUDE = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE = [MinValueValidator(-180), MaxValueValidator(180)]
 
 
-class Municipality(models.Model):
-    """A Québec place from GeoNames (CC BY 4.0); see service_points/data/README.md."""
+class Mrc(models.Model):
+    """A regional county municipality (MRC) or an equivalent territory (a city or agglomeration that
+    is its own, such as Montréal, Québec, Lévis or La Tuque), with the MRNF's code."""
 
-    geonames_id = models.PositiveIntegerField(_("GeoNames id"), unique=True)
+    code = models.CharField(_("code"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    region = models.ForeignKey(
+        AdministrativeRegion,
+        verbose_name=_("administrative region"),
+        on_delete=models.PROTECT,
+        related_name="mrcs",
+    )
+
+    class Meta:
+        verbose_name = _("MRC or equivalent territory")
+        verbose_name_plural = _("MRCs and equivalent territories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    """A municipality of Québec's official list (MAMH, CC BY 4.0); see service_points/data/SOURCE.md."""
+
+    # Null only on the GeoNames rows that predate the official list, which migration 0004 replaced;
+    # a check constraint (0005) forbids it since.
+    code = models.CharField(
+        _("geographic code"),
+        max_length=5,
+        unique=True,
+        null=True,
+        validators=[RegexValidator(r"^[0-9]{5}$", _("Enter the five-digit geographic code."))],
+    )
     name = models.CharField(_("name"), max_length=120, db_index=True)
+    designation = models.CharField(_("designation"), max_length=60, blank=True, db_default="")
+    mrc = models.ForeignKey(
+        Mrc,
+        verbose_name=_("MRC or equivalent territory"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="municipalities",
+    )
     region = models.ForeignKey(
         AdministrativeRegion,
         verbose_name=_("administrative region"),
@@ -25,14 +64,66 @@ class Municipality(models.Model):
     latitude = models.FloatField(_("latitude"), validators=LATITUDE)
     longitude = models.FloatField(_("longitude"), validators=LONGITUDE)
     population = models.PositiveIntegerField(_("population"), default=0)
+    # The GeoNames place the coordinates come from, when they do: the API's former ids.
+    geonames_id = models.PositiveIntegerField(_("GeoNames id"), unique=True, null=True, blank=True)
+    # folding.fold(name), set on save: what service_points.places compares typed text with.
+    search_name = models.CharField(
+        _("name for search"), max_length=120, db_index=True, editable=False, db_default=""
+    )
 
     class Meta:
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
-        ordering = ["name"]
+        ordering = ["name", "code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code__isnull=False), name="municipality_has_code"),
+            models.CheckConstraint(condition=models.Q(mrc__isnull=False), name="municipality_has_mrc"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+
+class MunicipalityAlias(models.Model):
+    """Another name people use for a municipality: a former town (Sainte-Foy), a borough or sector
+    (Ahuntsic-Cartierville), a former name (Asbestos) or an English name (Quebec City)."""
+
+    class Kind(models.TextChoices):
+        FORMER = "former", _("former municipality")
+        SECTOR = "sector", _("borough or sector")
+        RENAMED = "renamed", _("former name")
+        ENGLISH = "english", _("English name")
+
+    name = models.CharField(_("name"), max_length=120)
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    search_name = models.CharField(_("name for search"), max_length=120, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("other name of a municipality")
+        verbose_name_plural = _("other names of municipalities")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["search_name", "municipality"], name="alias_unique_per_municipality"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.municipality_id and self.municipality.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)
 
 
 class ServicePoint(models.Model):

@@ -1,4 +1,4 @@
-"""Reads for the public directory of service points."""
+"""Reads: the public directory of service points, and finding the place a person typed."""
 
 from dataclasses import dataclass, field
 
@@ -7,7 +7,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from advisors.models import Advisor, Language
 from core.collation import french
 from midi_regions.models import AdministrativeRegion
+from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
+from service_points.places import PlaceMatch, PlaceResults, find_places
 
 
 def service_points_with_details() -> QuerySet[ServicePoint]:
@@ -42,17 +44,45 @@ class RegionGroup:
         return sum(len(points) for points in self.municipalities.values())
 
 
-def service_point_directory(*, region_code: str = "", query: str = "") -> list[RegionGroup]:
-    """Service points grouped by region then municipality, filtered by region and free text."""
+@dataclass
+class Directory:
+    """The directory's answer: points grouped by region then municipality; for a typed place, the
+    place it names (or the suggestions to pick from) and the nearest points with their distance."""
+
+    groups: list[RegionGroup]
+    places: PlaceResults | None = None
+    nearby: list["NearbyPoint"] = field(default_factory=list)
+
+    @property
+    def place(self) -> PlaceMatch | None:
+        return self.places.chosen if self.places else None
+
+    @property
+    def suggestions(self) -> list[PlaceMatch]:
+        return self.places.matches if self.places and self.place is None else []
+
+    @property
+    def result_count(self) -> int:
+        return sum(g.service_point_count for g in self.groups)
+
+
+NEARBY_COUNT = 3
+
+
+def service_point_directory(*, region_code: str = "", query: str = "") -> Directory:
+    """Service points grouped by region then municipality, filtered by region and by what was
+    typed: a place (find_places: its points, and the nearest others with their distance) or an
+    office's name."""
     points = service_points_with_details()
     if region_code:
         points = points.filter(municipality__region__code=region_code)
+    places = find_places(query) if query else None
+    place = places.chosen if places else None
     if query:
-        points = points.filter(
-            Q(municipality__name__icontains=query)
-            | Q(host_office__icontains=query)
-            | Q(postal_code__icontains=query)
-        )
+        wanted = Q(host_office__icontains=query)
+        if place is not None:
+            wanted |= Q(municipality=place.municipality)
+        points = points.filter(wanted)
     groups: dict[str, RegionGroup] = {}
     order = ("municipality__region__code", french("municipality__name"), french("host_office"))
     for point in points.order_by(*order):
@@ -60,7 +90,14 @@ def service_point_directory(*, region_code: str = "", query: str = "") -> list[R
         region = point.municipality.region
         group = groups.setdefault(region.code, RegionGroup(region=region))
         group.municipalities.setdefault(point.municipality, []).append(point)
-    return list(groups.values())
+    directory = Directory(list(groups.values()), places)
+    if place is not None:
+        shown = {p.pk for g in directory.groups for ps in g.municipalities.values() for p in ps}
+        nearest = nearest_service_points(
+            latitude=place.latitude, longitude=place.longitude, limit=NEARBY_COUNT + len(shown)
+        )
+        directory.nearby = [n for n in nearest if n.point.pk not in shown][:NEARBY_COUNT]
+    return directory
 
 
 def service_point_by_code(code: str) -> ServicePoint:
@@ -68,3 +105,18 @@ def service_point_by_code(code: str) -> ServicePoint:
     point = service_points_with_details().get(code=code)
     point.languages = advisor_languages(point)
     return point
+
+
+@dataclass(frozen=True)
+class NearbyPoint:
+    point: ServicePoint
+    distance_km: float
+
+
+def nearest_service_points(*, latitude: float, longitude: float, limit: int = 3) -> list[NearbyPoint]:
+    """The active service points nearest a position, as the crow flies (4 queries)."""
+    points = list(service_points_with_details())
+    for point in points:
+        point.languages = advisor_languages(point)
+    nearby = [NearbyPoint(p, great_circle_km(latitude, longitude, p.latitude, p.longitude)) for p in points]
+    return sorted(nearby, key=lambda n: (n.distance_km, n.point.host_office))[:limit]

@@ -14,17 +14,11 @@ def directory(request):
     regions = list(AdministrativeRegion.objects.all())
     if region_code and region_code not in {r.code for r in regions}:
         region_code = ""
-    groups = selectors.service_point_directory(region_code=region_code, query=query)
+    found = selectors.service_point_directory(region_code=region_code, query=query)
     return render(
         request,
         "service_points/directory.html",
-        {
-            "groups": groups,
-            "regions": regions,
-            "region_code": region_code,
-            "query": query,
-            "result_count": sum(g.service_point_count for g in groups),
-        },
+        {"directory": found, "regions": regions, "region_code": region_code, "query": query},
     )
 
 

@@ -30,7 +30,7 @@ def booking_body(network, at, **extra):
     return {
         "topic": network.topic.code,
         "mode": Mode.SERVICE_POINT,
-        "municipality": network.municipality_a.geonames_id,
+        "municipality": int(network.municipality_a.code),
         "advisor": network.advisor_a.pk,
         "service_point": network.point_a.pk,
         "starts_at": at.isoformat(),

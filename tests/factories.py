@@ -10,7 +10,7 @@ from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
 from appointments.models import Topic
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
-from service_points.models import Municipality, OpeningHours, ServicePoint
+from service_points.models import Mrc, Municipality, OpeningHours, ServicePoint
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -50,14 +50,26 @@ class RegionFactory(factory.django.DjangoModelFactory):
     directorate = factory.SubFactory(DirectorateFactory)
 
 
+class MrcFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mrc
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"T{n % 100:02d}")  # real MRC codes are digits
+    name = factory.Sequence(lambda n: f"MRC {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
 class MunicipalityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Municipality
-        django_get_or_create = ("geonames_id",)
+        django_get_or_create = ("code",)
 
-    geonames_id = factory.Sequence(lambda n: 9_000_000 + n)
+    # No geographic code starts with 00 (region codes start at 01): never a real municipality's.
+    code = factory.Sequence(lambda n: f"00{n % 1000:03d}")
     name = factory.Sequence(lambda n: f"Municipalité {n}")
     region = factory.SubFactory(RegionFactory)
+    mrc = factory.SubFactory(MrcFactory, region=factory.SelfAttribute("..region"))
     latitude = 46.35
     longitude = -72.55
     population = 1000
@@ -168,15 +180,17 @@ def small_network() -> SmallNetwork:
     region_a = RegionFactory(code="04", name_fr="Mauricie", name_en="Mauricie", directorate=directorate_a)
     region_b = RegionFactory(code="06", name_fr="Montréal", name_en="Montréal", directorate=directorate_b)
     municipality_a = MunicipalityFactory(
-        geonames_id=6169141,
+        code="37067",
         name="Trois-Rivières",
+        mrc=MrcFactory(code="371", name="Trois-Rivières", region=region_a),
         region=region_a,
         latitude=46.35006,
         longitude=-72.54912,
     )
     municipality_b = MunicipalityFactory(
-        geonames_id=6077243,
+        code="66023",
         name="Montréal",
+        mrc=MrcFactory(code="66", name="Montréal", region=region_b),
         region=region_b,
         latitude=45.50884,
         longitude=-73.58781,

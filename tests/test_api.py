@@ -114,7 +114,7 @@ def test_employer_searches_books_reschedules_and_cancels(bookable, employer_a, m
         {
             "topic": network.topic.code,
             "mode": Mode.SERVICE_POINT,
-            "municipality": network.municipality_a.geonames_id,
+            "municipality": int(network.municipality_a.code),
         },
     )
     assert search.status_code == 200
@@ -249,7 +249,7 @@ def test_employer_files_follows_and_withdraws_a_request(bookable, employer_a, em
     body = {
         "topic": network.topic.code,
         "mode": Mode.PHONE,
-        "municipality": network.municipality_a.geonames_id,
+        "municipality": int(network.municipality_a.code),
         "language": "fr",
         "preferred_weekdays": [0, 2],
         "preferred_time": "morning",
@@ -333,13 +333,13 @@ def test_manager_caseload_matches_the_dashboard(world):
 def test_service_points_by_distance(bookable):
     network = bookable
     api = Client()
-    near_a = api.get(reverse("api:service-point-list"), {"near": network.municipality_a.geonames_id}).json()
+    near_a = api.get(reverse("api:service-point-list"), {"near": int(network.municipality_a.code)}).json()
     codes = [row["code"] for row in near_a["results"]]
     assert codes[0] == network.point_a.code and network.point_b.code in codes
     distances = [row["distance_km"] for row in near_a["results"]]
     assert distances == sorted(distances)
     close = api.get(
-        reverse("api:service-point-list"), {"near": network.municipality_a.geonames_id, "max_km": 20}
+        reverse("api:service-point-list"), {"near": int(network.municipality_a.code), "max_km": 20}
     )
     assert [row["code"] for row in close.json()["results"]] == [network.point_a.code]
     for params in ({"near": 1}, {"max_km": 10}, {"near": "x"}, {"region": "99"}):

@@ -50,7 +50,7 @@ def test_api_conforms_to_its_schema_for_every_role(live_server, world, settings)
     real_ids = {
         "uid": str(args["appointment"]["uid"]),
         "code": args["directorate"]["code"],
-        "geonames_id": args["municipality"]["geonames_id"],
+        "id": args["municipality"]["id"],
     }
     request_uid = str(args["request"]["uid"])
     headers = [

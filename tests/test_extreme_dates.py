@@ -59,7 +59,7 @@ def test_booking_and_moving_through_the_api_refuse_a_time_outside_the_window(wor
     body = {
         "topic": bookable.topic.code,
         "mode": Mode.SERVICE_POINT,
-        "municipality": bookable.municipality_a.geonames_id,
+        "municipality": int(bookable.municipality_a.code),
         "advisor": bookable.advisor_a.pk,
         "service_point": bookable.point_a.pk,
         "starts_at": moment,

@@ -43,7 +43,10 @@ def test_directory_filters_by_region_and_text(client, network):
     html = client.get(reverse("service_points:directory"), {"region": "04"}).content.decode()
     assert network.point_a.host_office in html and network.point_b.host_office not in html
     html = client.get(reverse("service_points:directory"), {"q": "montr"}).content.decode()
-    assert network.point_b.host_office in html and network.point_a.host_office not in html
+    found, _sep, nearby = html.partition('id="nearby-title"')
+    assert network.point_b.host_office in found and network.point_a.host_office not in found
+    # The other points follow, nearest first, with their distance as the crow flies.
+    assert network.point_a.host_office in nearby and "km à vol d'oiseau" in nearby
     # An unknown region is ignored, not an error.
     assert client.get(reverse("service_points:directory"), {"region": "99"}).status_code == 200
 

@@ -6,6 +6,10 @@ filled (scripts/make_upgrade_fixture.sh). `manage.py migrate` of this code must 
 and every table (same oid, not rewritten), give the moved models' content types their new app
 labels under the same ids, leave nothing to makemigrations; and the way back to 7768b6a's
 migrations must give 7768b6a its database again, from which the upgrade runs once more.
+
+Issue 27 replaced the GeoNames gazetteer by Québec's official list (service_points 0004): every
+row that names a municipality is pointed at the official one, so `municipality_id` is left out of
+the rows compared, and `places` checks instead that each row's place is still the same place.
 """
 
 import gzip
@@ -64,7 +68,7 @@ def snapshot(url: str, columns_of: dict | None = None) -> dict:
         count = {table: db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
         md5 = {}
         for table in TABLES + BY_CONTENT_TYPE:
-            columns = (columns_of or tables)[table][2]
+            columns = [c for c in (columns_of or tables)[table][2] if c != "municipality_id"]
             row = "ROW({})::text".format(", ".join(f'"{column}"' for column in columns))
             sql = f"SELECT md5(coalesce(string_agg({row}, E'\\n' ORDER BY {row}), '')) FROM \"{table}\""
             md5[table] = db.execute(sql).fetchone()[0]
@@ -92,6 +96,48 @@ def kept(now: dict, then: dict) -> None:
     assert {t: n for t, n in now["count"].items() if t in then["count"] and n < then["count"][t]} == {}
     assert now["md5"] == then["md5"]
     assert now["permissions"] >= then["permissions"]
+
+
+def places(url: str) -> dict[tuple[str, int], tuple[str, str, str | None]]:
+    """{(table, id): (municipality name, region code, geographic code)} of every row that names a
+    municipality."""
+    found = {}
+    with psycopg.connect(conninfo(url)) as db:
+        tables = [
+            table
+            for (table,) in db.execute(
+                # Tables of rows with an id (the dashboards' roll-ups, keyed otherwise, are
+                # recomputed from the appointments).
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public'"
+                " AND column_name = 'municipality_id' AND table_name IN (SELECT table_name FROM"
+                " information_schema.columns WHERE table_schema = 'public' AND column_name = 'id')"
+            )
+        ]
+        has_code = db.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'service_points_municipality'"
+            " AND column_name = 'code'"
+        ).fetchone()
+        code = "m.code" if has_code else "NULL"
+        for table in tables:
+            rows = db.execute(
+                f'SELECT t.id, m.name, r.code, {code} FROM "{table}" t'
+                " JOIN service_points_municipality m ON m.id = t.municipality_id"
+                " JOIN midi_regions_administrativeregion r ON r.id = m.region_id"
+            )
+            found.update({(table, pk): (name, region, geo) for pk, name, region, geo in rows})
+    return found
+
+
+def same_places(now: dict, then: dict) -> None:
+    """Every row that named a municipality names one of the official list, in the same region,
+    by the same name (folded) unless the old one was a borough, a former town or a census tract."""
+    from service_points.folding import fold
+
+    now = {key: place for key, place in now.items() if key[0] != "service_points_municipalityalias"}
+    assert now.keys() == then.keys()
+    moved = {key: (then[key], now[key]) for key in then if fold(then[key][0]) != fold(now[key][0])}
+    assert all(geo is not None for _name, _region, geo in now.values())
+    assert {key: (old[1], new[1]) for key, (old, new) in moved.items() if old[1] != new[1]} == {}
 
 
 def manage(url: str, *args: str) -> str:
@@ -161,6 +207,8 @@ def test_the_moved_models_describe_the_tables_they_kept():
 def test_a_database_of_7768b6a_migrates_forward_and_back_without_losing_a_row(old_database):
     url = old_database
     before = snapshot(url)
+    places_before = places(url)
+    assert places_before  # companies, appointments, requests and service points name places
     assert {t: before["count"][t] for t in TABLES + ["django_admin_log"] if not before["count"][t]} == {}
     ids = {label: pk for pk, label in before["content_types"].items()}
     moved_ids = {ids[old]: new for old, new in MOVED.items()}
@@ -169,6 +217,7 @@ def test_a_database_of_7768b6a_migrates_forward_and_back_without_losing_a_row(ol
 
     upgraded = snapshot(url, columns_of=before["tables"])
     kept(upgraded, before)
+    same_places(places(url), places_before)
     # The moved models' content types carry the new labels under the same ids, so permissions
     # and admin history follow them; nothing else changed label, and no old label came back.
     assert {pk: upgraded["content_types"][pk] for pk in before["content_types"]} == {

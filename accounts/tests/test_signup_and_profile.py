@@ -60,7 +60,7 @@ def test_signup_verification_login_and_profile(client, network):
         ("neq", "11431234AB", "exactement 10 chiffres"),
         ("postal_code", "12345", "code postal canadien valide"),
         ("postal_code", "G9A 5D9", "code postal canadien valide"),
-        ("municipality", "Atlantis", "Choisissez-en une dans la liste"),
+        ("municipality", "Atlantis", "Aucune municipalité ne correspond à « Atlantis »"),
     ],
 )
 def test_bad_input_is_rejected_in_french_and_nothing_is_saved(
@@ -132,7 +132,7 @@ def test_ambiguous_municipality_names_need_their_region(client_for, new_user, ne
         valid_profile(network.municipality_a, municipality="Sainte-Marie"),
     )
     assert response.status_code == 400
-    assert "Plusieurs municipalités" in response.content.decode()
+    assert "Plusieurs municipalités portent le nom" in response.content.decode()
     response = client.post(
         reverse("accounts:profile"),
         valid_profile(network.municipality_a, municipality="sainte-marie (Montréal)"),

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         ("appointments", "0015_field_labels"),
         ("core", "0003_catalogue_generation"),
         ("advisors", "0006_field_labels"),
-        ("service_points", "0003_field_labels"),
+        ("service_points", "0007_search_name_label"),
         ("accounts", "0005_two_factor_method_names"),
     ]
 

@@ -130,7 +130,7 @@ def test_the_api_search_puts_the_last_adviser_first(client_for, employer_a, met_
         {
             "topic": bookable.topic.code,
             "mode": Mode.SERVICE_POINT,
-            "municipality": bookable.municipality_a.geonames_id,
+            "municipality": int(bookable.municipality_a.code),
         },
     )
     assert response.status_code == 200

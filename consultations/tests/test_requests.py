@@ -204,7 +204,7 @@ def test_a_bad_request_form_is_400_and_saves_nothing(client_for, employer_a, boo
     response = file_request(client_for(employer_a), bookable, municipality="Atlantide", message="")
     assert response.status_code == 400
     assert not ConsultationRequest.objects.exists()
-    assert "Nous ne connaissons pas cette municipalité" in response.content.decode()
+    assert "Aucune municipalité ne correspond à « Atlantide »" in response.content.decode()
 
 
 def test_only_employers_file_requests(client_for, advisor, bookable):

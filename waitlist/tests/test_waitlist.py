@@ -258,7 +258,7 @@ def test_upcoming_limit_on_every_booking_path(bookable, employer_a, advisor):
     body = {
         "topic": bookable.topic.code,
         "mode": Mode.SERVICE_POINT,
-        "municipality": bookable.municipality_a.geonames_id,
+        "municipality": int(bookable.municipality_a.code),
         "advisor": bookable.advisor_a.pk,
         "service_point": bookable.point_a.pk,
         "starts_at": tuesday(14).isoformat(),

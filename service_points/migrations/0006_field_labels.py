@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('service_points', '0002_host_type_label'),
+        ('service_points', '0005_municipality_code_and_mrc_required'),
     ]
 
     operations = [
