@@ -60,7 +60,9 @@ def display(value: str) -> str:
     else:
         text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if extension:
-        text = f"{text}, {_('ext.')} {extension}"
+        # Outside the f-string, where makemessages finds it.
+        label = _("ext.")
+        text = f"{text}, {label} {extension}"
     return text
 
 
