@@ -30,6 +30,16 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class GrammaticalGender(models.TextChoices):
+    """How French sentences about a person agree: « votre conseillère a confirmé », « le plus chargé »;
+    not specified, they are written in neutral (epicene) words. Set for staff, who are named in
+    sentences shown to others (accounts.grammar)."""
+
+    FEMININE = "f", _("Feminine (conseillère, directrice)")
+    MASCULINE = "m", _("Masculine (conseiller, directeur)")
+    UNSPECIFIED = "", _("Not specified (neutral wording)")
+
+
 class User(AbstractUser):
     """A person who signs in with an email address. Roles come from profile links (accounts.access)."""
 
@@ -40,6 +50,17 @@ class User(AbstractUser):
         max_length=8,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
+    )
+    grammatical_gender = models.CharField(
+        _("grammatical gender in French"),
+        max_length=1,
+        choices=GrammaticalGender.choices,
+        default=GrammaticalGender.UNSPECIFIED,
+        blank=True,
+        help_text=_(
+            "How French sentences that name this person agree (« votre conseillère », « votre conseiller »). "
+            "Not specified: neutral wording."
+        ),
     )
 
     USERNAME_FIELD = "email"

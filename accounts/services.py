@@ -41,3 +41,14 @@ def save_employer_profile(*, user: User, data: dict) -> EmployerProfile:
         profile.save(update_fields=["job_title", "phone"])
     forget_role(user)
     return profile
+
+
+@transaction.atomic
+def save_staff_profile(*, user: User, data: dict) -> User:
+    """Save a staff member's names, language and grammatical gender from a cleaned StaffProfileForm."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    fields = ["first_name", "last_name", "language", "grammatical_gender"]
+    for name in fields:
+        setattr(user, name, data[name])
+    user.save(update_fields=fields)
+    return user

@@ -54,13 +54,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
 from appointments import metrics
 from appointments.checklist import missing_items
 from appointments.links import manage_url
 from appointments.models import Appointment, Reminder
 from appointments.notifications import location_text, recipients
+from core import typography
 from core.emails import render_plain
 from core.mailer import DeliveryError, Mail, ReminderMailer
 
@@ -184,8 +185,7 @@ TEMPLATES = {
 FIELDS = (
     "name",
     "topic",
-    "weekday",
-    "date",
+    "day",
     "start_time",
     "end_time",
     "when",
@@ -215,11 +215,10 @@ def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
         values = {
             "name": (user and (user.first_name or user.email)) or appointment.company.legal_name,
             "topic": appointment.topic.name,
-            "weekday": formats.date_format(starts_at, "l"),
-            "date": formats.date_format(starts_at, "DATE_FORMAT"),
-            "start_time": formats.time_format(starts_at, "TIME_FORMAT"),
-            "end_time": formats.time_format(ends_at, "TIME_FORMAT"),
-            "when": formats.date_format(starts_at, "DATETIME_FORMAT"),
+            "day": typography.format_date(starts_at, "WEEKDAY_DATE_FORMAT"),
+            "start_time": typography.format_time(starts_at),
+            "end_time": typography.format_time(ends_at),
+            "when": typography.format_datetime(starts_at),
             "mode": appointment.get_mode_display(),
             "location": location_text(appointment),
             "adviser": appointment.advisor,

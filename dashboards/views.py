@@ -5,10 +5,10 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import Role, role_required
+from core.typography import format_date
 from dashboards import selectors
 
 
@@ -55,7 +55,7 @@ def _charts(figures: dict) -> dict:
     weeks = figures["weeks"]
     return {
         "chart_weeks": {
-            "labels": [date_format(w["week"], "j M") for w in weeks],
+            "labels": [format_date(w["week"], "SHORT_DAY_FORMAT") for w in weeks],
             "datasets": [
                 {"label": str(label), "data": [w[key] for w in weeks], "key": key}
                 for key, label in (

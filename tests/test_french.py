@@ -96,7 +96,7 @@ def test_times_read_the_quebec_way():
 
 def test_dates_read_the_quebec_way():
     assert render('{{ day|date:"DATE_FORMAT" }}', day=date(2026, 11, 24)) == "24 novembre 2026"
-    assert render("{{ day|date }}", day=date(2026, 11, 1)) == "1 novembre 2026"
+    assert render("{{ day|date }}", day=date(2026, 11, 1)) == "1er novembre 2026"
     aware = datetime(2026, 11, 24, 14, 30, tzinfo=TZ)
     assert render('{{ at|date:"DATETIME_FORMAT" }}', at=aware) == "24 novembre 2026, 14 h 30"
     assert render('{{ at|date:"SHORT_DATE_FORMAT" }}', at=aware) == "2026-11-24"

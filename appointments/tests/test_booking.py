@@ -306,7 +306,7 @@ def test_the_adviser_sees_the_same_local_time_as_the_employer(client_for, employ
     employer_page = client_for(employer_a).get(reverse("appointments:list")).content.decode()
     advisor_page = client_for(advisor).get(reverse("advisors:me")).content.decode()
     for page in (employer_page, advisor_page):
-        assert "24 novembre 2026, 13 h 00" in page
+        assert "24 novembre 2026, 13 h" in page and "13 h 00" not in page
     assert employer_a.employer_profile.company.legal_name in advisor_page
     # The other adviser's page does not show it.
     assert (

@@ -277,7 +277,7 @@ def test_the_requests_file_has_its_own_columns(data, manager, client_for):
         "2026-11-03 15:00",
         "2026-11-10 09:00",
     ]
-    assert assigned[2] == "En attente du conseiller"
+    assert assigned[2] == "En attente d’une réponse"
     assert assigned[9:11] == ["2", "2026-11-21 08:15"]
 
 
