@@ -40,6 +40,14 @@ class GrammaticalGender(models.TextChoices):
     UNSPECIFIED = "", _("Not specified (neutral wording)")
 
 
+class CsvSeparator(models.TextChoices):
+    """How the columns of a downloaded CSV file are separated. Excel set up in French (Canada)
+    expects semicolons and puts a comma-separated file in column A; in English, commas."""
+
+    SEMICOLON = ";", _("Semicolon (;) for Excel in French")
+    COMMA = ",", _("Comma (,) for Excel in English and other software")
+
+
 class User(AbstractUser):
     """A person who signs in with an email address. Roles come from profile links (accounts.access)."""
 
@@ -61,6 +69,11 @@ class User(AbstractUser):
             "How French sentences that name this person agree (« votre conseillère », « votre conseiller »). "
             "Not specified: neutral wording."
         ),
+    )
+
+    # The separator last chosen for the dashboard's CSV exports; empty: by the page's language.
+    csv_separator = models.CharField(
+        _("CSV separator"), max_length=1, choices=CsvSeparator.choices, blank=True, default=""
     )
 
     USERNAME_FIELD = "email"

@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from accounts.access import forget_role
-from accounts.models import Company, EmployerProfile, User
+from accounts.models import Company, CsvSeparator, EmployerProfile, User
 
 
 @transaction.atomic
@@ -52,3 +52,10 @@ def save_staff_profile(*, user: User, data: dict) -> User:
         setattr(user, name, data[name])
     user.save(update_fields=fields)
     return user
+
+
+def remember_csv_separator(*, user: User, separator: CsvSeparator) -> None:
+    """Keep the separator a manager chose for CSV exports, for the next ones (a no-op if unchanged)."""
+    if user.csv_separator != separator:
+        user.csv_separator = separator
+        user.save(update_fields=["csv_separator"])  # the signed-in user cache forgets it (post_save)

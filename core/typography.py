@@ -101,6 +101,16 @@ def de(name: str) -> str:
     return f"d’{name}" if elides(name) else f"de {name}"
 
 
+def with_colon(label: str) -> str:
+    """A label before what it introduces: « Municipalité : » (a non-breaking space before the colon
+    in French), "Municipality:"; a label that ends in ? ! or : is left as it is (« …discuter? »,
+    never « …discuter?: »)."""
+    label = str(label).rstrip()
+    if not label or label[-1] in "?!:":
+        return label
+    return f"{label}\xa0:" if is_french() else f"{label}:"
+
+
 def language_name(code: str) -> str:
     """The language `code` ("fr", "fr-ca", "en", "es"…) named in the active language: « Français »,
     "English" (Django's names). Unknown codes are returned as they are."""

@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.access import Role, role_required
+from accounts.models import CsvSeparator
 from core.typography import format_date
 from dashboards import selectors
+from dashboards.export_views import default_separator
 
 
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
@@ -33,6 +35,9 @@ def dashboard(request, code: str | None = None):
         figures=figures,
         side_by_side=figures["by_directorate"] if code is None else None,
         export_urls=_export_urls(code),
+        filter_params=list(filters.query().items()),
+        separators=CsvSeparator.choices,
+        separator=default_separator(request.user),
         **_charts(figures),
     )
     return render(request, "dashboards/dashboard.html", context)

@@ -111,7 +111,7 @@ def test_employer_cannot_book_a_slot_taken_meanwhile(client_for, employer_a, emp
     book_via_web(client_for(employer_b), bookable, tuesday(10, 30))
     response = book_via_web(client_for(employer_a), bookable, tuesday(10, 30))
     assert response.status_code == 409
-    assert "vient d'être réservée" in html.unescape(response.content.decode())
+    assert "vient d’être réservée" in html.unescape(response.content.decode())
     assert response.context["search"].groups, "the employer is offered the next free times"
     assert Appointment.objects.count() == 1
 

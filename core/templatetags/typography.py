@@ -52,6 +52,12 @@ def de(name):
 
 
 @register.filter(is_safe=False)
+def with_colon(label):
+    """{{ field.label|with_colon }} {{ error }}: « Municipalité : … », never « discuter?: … »."""
+    return typography.with_colon(label)
+
+
+@register.filter(is_safe=False)
 def language_name(code):
     """A language code named in the active language: {{ request.language|language_name }} → « Français »."""
     return typography.language_name(str(code)) if code else ""
