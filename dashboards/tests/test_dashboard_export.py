@@ -481,9 +481,11 @@ def test_an_unknown_separator_is_refused_with_a_reason(data, manager, client_for
 
 
 def test_the_dashboard_offers_both_separators_with_the_filters(data, manager, client_for):
-    page = client_for(manager).get(
-        reverse("midi_regions:dashboard", kwargs={"code": "mauricie"}), PERIOD
-    ).content.decode()
+    page = (
+        client_for(manager)
+        .get(reverse("midi_regions:dashboard", kwargs={"code": "mauricie"}), PERIOD)
+        .content.decode()
+    )
     assert re.search(r'name="separator" value=";"\s*checked', page)
     assert 'name="separator" value=","' in page
     assert f'name="start" value="{PERIOD["start"]}"' in page
