@@ -62,7 +62,7 @@ from appointments.links import manage_url
 from appointments.models import Appointment, Reminder
 from appointments.notifications import location_text, recipients
 from core import typography
-from core.emails import render_plain
+from core.emails import one_line, render_plain
 from core.mailer import DeliveryError, Mail, ReminderMailer
 
 logger = logging.getLogger(__name__)
@@ -301,7 +301,7 @@ def reminder_email(reminder: Reminder) -> Mail:
     language = reminder_language(reminder)
     values = reminder_context(reminder, language)
     return Mail(
-        subject=" ".join(render(TEMPLATES["subject"], language, values).split()),
+        subject=one_line(render(TEMPLATES["subject"], language, values)),
         text=render(TEMPLATES["text"], language, values),
         html=render(TEMPLATES["html"], language, values),
         to=[person.email for person in recipients(reminder.appointment)],

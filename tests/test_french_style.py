@@ -7,10 +7,10 @@ Checked here, so it does not come back:
 - the French catalogue: no "e-mail", no space (ordinary or non-breaking) before ? ! or ;, an
   ordinary space never before :, curly apostrophes only, no abbreviated doublet (« conseiller(ère) »,
   « (e) »), no « 13 h 00 », no « 1 décembre », none of the calques and France-French words below;
-- the templates: no "e-mail" or abbreviated doublet, and no date written with a format of its own
-  (`|date:"j F Y"`): dates go through the named formats, so each language writes them its way
-  ("December 3, 2026", « 3 décembre 2026 ») — nor does Python code call Django's formatting around
-  core.typography;
+- the templates: no "e-mail", abbreviated doublet or language shown by its code ("FR"), and no
+  date written with a format of its own (`|date:"j F Y"`): dates go through the named formats, so
+  each language writes them its way ("December 3, 2026", « 3 décembre 2026 ») — nor does Python
+  code call Django's formatting around core.typography;
 - the helpers pages and emails use, rendered on the cases that matter: the first of the month
   (« 1er »), a time on the hour (« 13 h »), a company or a town starting with a vowel (« d’Usinage »);
 - every page each person sees in French (tests/pages.py), as text.
@@ -109,6 +109,7 @@ def test_the_rules_catch_what_the_pages_used_to_say():
 TEMPLATE_RULES = [
     ("e-mail", re.compile(r"\be-mails?\b", re.IGNORECASE), "email (English), courriel (French)"),
     ("abbreviated doublet", re.compile(r"\w\((e|es|ère|ères|rice|trice)\)"), "both words, or neutral words"),
+    ("language code shown", re.compile(r"(\.code|language)\|upper\b"), "its name: |language_label"),
 ]
 # A date written with a format of its own (day of the month, weekday or month name): English
 # would read "3 December 2026" beside "December 3, 2026". Machine formats (Y-m-d, c) are fine.
@@ -119,7 +120,7 @@ def template_files() -> list[Path]:
     return sorted(path for path in TEMPLATES.rglob("*") if path.suffix in {".html", ".txt"})
 
 
-def test_templates_write_no_e_mail_nor_abbreviated_doublet():
+def test_templates_write_no_e_mail_nor_abbreviated_doublet_nor_language_code():
     wrong = [
         f"{path.relative_to(TEMPLATES)}: {fault}"
         for path in template_files()
@@ -250,9 +251,10 @@ def test_labels_before_errors_take_no_colon_after_a_question():
 
 
 def test_languages_are_named_not_coded():
-    assert render("{{ code|language_name }}", "fr-ca", code="fr") == "Français"
-    assert render("{{ code|language_name }}", "fr-ca", code="en") == "Anglais"
-    assert render("{{ code|language_name }}", "en", code="fr") == "French"
+    assert render("{% load i18n %}{{ code|language_label }}", "fr-ca", code="fr") == "Français"
+    assert render("{{ code|language_label }}", "fr-ca", code="en") == "Anglais"
+    assert render("{{ code|language_label }}", "en", code="fr") == "French"
+    assert render("{{ code|language_label }}", "en", code="xx") == "xx"
 
 
 # --- Every page, as each person sees it in French ---------------------------------------------
@@ -260,8 +262,15 @@ def test_languages_are_named_not_coded():
 PAGE_RULES = [rule for rule in FRENCH_RULES if rule[0] != "ordinary space before :"]
 
 
+INLINE = "a|abbr|b|em|i|label|small|span|strong|time"
+
+
 def visible_text(html: bytes) -> str:
+    """The page as read: no script or style; code (field names of the API reference) as one
+    neutral character; inline tags gone without a trace, other tags as a space."""
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", html.decode(), flags=re.DOTALL)
+    text = re.sub(r"<(code|pre|kbd|samp)\b.*?</\1>", "§", text, flags=re.DOTALL)
+    text = re.sub(rf"</?({INLINE})\b[^>]*>", "", text)
     text = re.sub(r"<[^>]+>", " ", text)
     return french_text(" ".join(unescape(text).split()))
 

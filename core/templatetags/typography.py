@@ -58,6 +58,8 @@ def with_colon(label):
 
 
 @register.filter(is_safe=False)
-def language_name(code):
-    """A language code named in the active language: {{ request.language|language_name }} → « Français »."""
+def language_label(code):
+    """A language code named in the active language: {{ request.language|language_label }} →
+    « Français »; an unknown code as it is. (Django's i18n `language_name` names it in English
+    and fails on an unknown code; a template that loads i18n would hide a filter of that name.)"""
     return typography.language_name(str(code)) if code else ""
