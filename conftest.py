@@ -226,6 +226,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from agenda.feed import ensure_feed_token
     from appointments import links
     from appointments.models import Mode
+    from appointments.templatetags.booking import utc_param
     from consultations.models import ConsultationRequest
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
@@ -291,7 +292,11 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "invitation_link": {"token": invitation.token},  # sent to someone none of the people is
         "waitlist_entry": {"uid": waiting.uid},
         "offer": {"token": offer_token(held)},
+        # The confirmation step of a new time (Tuesday 14:00, free), signed in and by the link.
+        "reschedule_choice": {"uid": appointment.uid},
+        "manage_choice": {"token": links.manage_token(appointment)},
     }
+    new_time = f"?advisor={network.advisor_a.pk}&point={network.point_a.pk}&at={utc_param(tuesday(14))}"
     query = {
         "week": "?start=2026-11-23&end=2026-11-30",
         "search": f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}&municipality=Trois-Rivi%C3%A8res",
@@ -299,6 +304,8 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
             f"?topic={network.topic.code}&mode={Mode.SERVICE_POINT}"
             f"&municipality={network.municipality_a.geonames_id}"
         ),
+        "reschedule_choice": new_time,
+        "manage_choice": new_time,
     }
     people = {
         "anonymous": None,

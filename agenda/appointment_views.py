@@ -25,12 +25,12 @@ from appointments.forms import CancelForm
 from appointments.models import Appointment
 from appointments.notifications import location_text
 from appointments.services import REASSIGN_MESSAGES
-from appointments.views import reschedule_page
+from appointments.views import ManageUrls, reschedule_confirm_page, reschedule_page
 from consultations import routing
 from consultations.forms import ReassignForm
 
 DONE = {
-    "confirm": gettext_lazy("Confirmed. The employer is told."),
+    "confirm": gettext_lazy("Your attendance is confirmed. The employer is told."),
     "cancel": gettext_lazy("The appointment is cancelled. The employer is told, with your reason."),
     Appointment.Status.COMPLETED: gettext_lazy("Marked completed."),
     Appointment.Status.NO_SHOW: gettext_lazy("Marked as a no-show. The employer is told."),
@@ -149,16 +149,31 @@ def appointment_note(request, uid):
     return redirect(reverse("advisors:appointment", args=[uid]) + "#notes")
 
 
+def _manage_urls(appointment) -> ManageUrls:
+    uid = [appointment.uid]
+    return ManageUrls(
+        detail=reverse("advisors:appointment", args=uid),
+        reschedule=reverse("advisors:appointment_reschedule", args=uid),
+        reschedule_confirm=reverse("advisors:appointment_reschedule_confirm", args=uid),
+    )
+
+
 @role_required(Role.ADVISOR)
 def appointment_reschedule(request, uid):
-    """Another free time of the same adviser, as the employer would pick it; the employer is told."""
+    """Another free time of the same adviser, as the employer would pick it (then confirmed)."""
     appointment = _appointment(request, uid)
-    url = reverse("advisors:appointment", args=[appointment.uid])
-    return reschedule_page(
+    return reschedule_page(request, appointment, urls=_manage_urls(appointment), viewer="advisor")
+
+
+@role_required(Role.ADVISOR)
+def appointment_reschedule_confirm(request, uid):
+    """The appointment now and at the chosen time; the POST moves it and the employer is told."""
+    appointment = _appointment(request, uid)
+    return reschedule_confirm_page(
         request,
         appointment,
-        base_url=url,
-        template="appointments/reschedule.html",
+        urls=_manage_urls(appointment),
+        viewer="advisor",
         success=_("The appointment has a new time. The employer gets an updated calendar file."),
     )
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import AvailabilityException, Weekday
+from appointments import references
 from core import dates
 
 
@@ -13,6 +14,32 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write the note first.")},
     )
+
+
+class FindAppointmentForm(forms.Form):
+    """A reference number as a person types it or reads it out: any case, dashes or not."""
+
+    reference = forms.CharField(
+        label=_("Reference number"),
+        help_text=_("For example RV-7K3-Q9M: upper or lower case, with or without the dashes."),
+        max_length=40,
+        error_messages={"required": _("Enter the appointment's reference number.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_reference(self) -> str:
+        reference = references.normalize(self.cleaned_data["reference"])
+        if reference is None:
+            raise forms.ValidationError(
+                _(
+                    "A reference number is RV followed by six letters and digits, for example "
+                    "RV-7K3-Q9M (it has no O, I, L, U, 0 or 1)."
+                ),
+                code="invalid_reference",
+            )
+        return reference
 
 
 class _PointChoiceMixin:

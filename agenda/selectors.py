@@ -25,9 +25,9 @@ def upcoming_appointments(
     )
 
 
-def appointment_for(user, uid) -> Appointment | None:
-    """One appointment as its adviser, or the manager of that adviser's directorate, may open it:
-    None for anyone else (the views answer 404, so another adviser learns nothing)."""
+def _visible_to(user) -> QuerySet[Appointment]:
+    """The appointments `user` may open on the staff pages: an adviser their own, a manager those
+    of their directorate's advisers, an administrator all; nothing for anyone else."""
     base = Appointment.objects.select_related(
         "advisor__user",
         "topic",
@@ -38,13 +38,23 @@ def appointment_for(user, uid) -> Appointment | None:
     )
     role = role_of(user)
     if role == Role.ADVISOR:
-        return base.filter(uid=uid, advisor=user.advisor).first()
+        return base.filter(advisor=user.advisor)
     if role in (Role.MANAGER, Role.ADMINISTRATOR):
         directorates = directorates_visible_to(user)
-        return base.filter(
-            uid=uid, advisor__home_service_point__municipality__region__directorate__in=directorates
-        ).first()
-    return None
+        return base.filter(advisor__home_service_point__municipality__region__directorate__in=directorates)
+    return base.none()
+
+
+def appointment_for(user, uid) -> Appointment | None:
+    """One appointment as its adviser, or the manager of that adviser's directorate, may open it:
+    None for anyone else (the views answer 404, so another adviser learns nothing)."""
+    return _visible_to(user).filter(uid=uid).first()
+
+
+def find_by_reference(user, reference: str) -> Appointment | None:
+    """The appointment with this reference ("RV-7K3-Q9M", as appointments.references.normalize
+    writes it) among those `user` may open, or None: another directorate's is not found."""
+    return _visible_to(user).filter(reference=reference).first()
 
 
 def company_history(appointment: Appointment, *, limit: int = 50) -> QuerySet[Appointment]:

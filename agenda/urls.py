@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from agenda import appointment_views, availability_views, calendar_views, views
+from agenda import appointment_views, availability_views, calendar_views, find_views, views
 
 urlpatterns = [
     path("", views.me, name="me"),
@@ -18,6 +18,7 @@ urlpatterns = [
         availability_views.delete_time_off,
         name="time_off_delete",
     ),
+    path(_("appointments/find/"), find_views.find_appointment, name="find_appointment"),
     path(_("appointments/<uuid:uid>/"), appointment_views.appointment, name="appointment"),
     path(
         _("appointments/<uuid:uid>/action/"), appointment_views.appointment_action, name="appointment_action"
@@ -27,6 +28,11 @@ urlpatterns = [
         _("appointments/<uuid:uid>/reschedule/"),
         appointment_views.appointment_reschedule,
         name="appointment_reschedule",
+    ),
+    path(
+        _("appointments/<uuid:uid>/reschedule/confirm/"),
+        appointment_views.appointment_reschedule_confirm,
+        name="appointment_reschedule_confirm",
     ),
     path(
         _("appointments/<uuid:uid>/reassign/"),

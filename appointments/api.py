@@ -291,11 +291,20 @@ class AppointmentSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text=_("The number the adviser calls, in E.164 (+18195550101); empty if none was given."),
     )
+    reference = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "The reference number people read out (RV-7K3-Q9M), shown on the confirmation and in the "
+            "emails; null only for an appointment booked during an upgrade, until it is given one."
+        ),
+    )
 
     class Meta:
         model = Appointment
         fields = [
             "uid",
+            "reference",
             "topic",
             "mode",
             "status",

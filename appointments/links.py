@@ -38,7 +38,13 @@ def appointment_for_token(token: str) -> Appointment | None:
         return None
     return (
         Appointment.objects.select_related(
-            "advisor__user", "topic", "service_point__municipality", "municipality", "company"
+            "advisor__user",
+            "advisor__home_service_point",
+            "topic",
+            "service_point__municipality",
+            "municipality",
+            "company",
+            "booked_by__employer_profile",
         )
         .filter(uid=data["uid"])
         .first()

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments import references
 from appointments.constraints import advisor_times_never_overlap
 from core.i18n import BilingualNameMixin, localized
 
@@ -106,6 +107,11 @@ class Appointment(models.Model):
     ACTIVE_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW)
 
     uid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    # What people read out and search by ("RV-7K3-Q9M", appointments.references), given on the
+    # first save. Nullable: a running older version inserts rows without it (migrations 0012–0014).
+    reference = models.CharField(
+        _("reference"), max_length=references.MAX_LENGTH, null=True, blank=True, editable=False
+    )
     advisor = models.ForeignKey(
         "advisors.Advisor", verbose_name=_("adviser"), on_delete=models.PROTECT, related_name="appointments"
     )
@@ -188,10 +194,22 @@ class Appointment(models.Model):
                 condition=models.Q(idempotency_key__isnull=False),
                 name="appt_idempotency_key_per_company",
             ),
+            # Staff find an appointment by its reference (agenda.selectors.find_by_reference).
+            # Partial, as the rows of an older version have none; built concurrently by 0014.
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=models.Q(reference__isnull=False),
+                name=references.CONSTRAINT,
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.topic} – {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.reference:
+            self.reference = references.unused_reference(Appointment)
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -1,9 +1,6 @@
 """Emails to employers about their appointments, with an iCalendar (.ics) attachment; and the
 short note to each adviser when the manager reassigns an appointment."""
 
-from datetime import UTC, datetime
-
-import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -12,11 +9,11 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.grammar import Agreeing, agree
 from advisors.models import Advisor
+from appointments import calendar_event, checklist
 from appointments.links import manage_url
-from appointments.models import Appointment, Mode
-from appointments.selectors import contact_of
+from appointments.models import Appointment
+from appointments.selectors import contact_of, location_text
 from core.emails import build_email
-from core.organisation import ics_prodid
 
 EMAILS = "appointments/email/"
 
@@ -92,41 +89,15 @@ EVENTS = {
 }
 # Events after which the employer can still reschedule or cancel from the email.
 CHANGEABLE_EVENTS = ("confirmed", "advisor_confirmed", "rescheduled", "reassigned")
+# Events whose email carries the .ics: those a calendar must apply. A consultation held or missed
+# changes nothing there (and a PUBLISH would put back an event the person had deleted).
+CALENDAR_EVENTS = (*CHANGEABLE_EVENTS, "cancelled")
 
 
-def ics_for(appointment: Appointment, *, method: str = "REQUEST") -> bytes:
-    """A one-event calendar: stable UID, SEQUENCE from the appointment, CANCEL when cancelled."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", ics_prodid())
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
-    event = icalendar.Event()
-    event.add("uid", f"{appointment.uid}@midi-regions")
-    event.add("sequence", appointment.sequence)
-    event.add("dtstamp", datetime.now(UTC))
-    event.add("dtstart", appointment.starts_at.astimezone(UTC))
-    event.add("dtend", appointment.ends_at.astimezone(UTC))
-    event.add("summary", f"{appointment.topic.name} – {appointment.advisor}")
-    event.add("location", location_text(appointment))
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = icalendar.vCalAddress(f"mailto:{appointment.advisor.user.email}")
-    organizer.params["cn"] = icalendar.vText(str(appointment.advisor))
-    event["organizer"] = organizer
-    calendar.add_component(event)
-    return calendar.to_ical()
-
-
-def location_text(appointment: Appointment) -> str:
-    point = appointment.service_point
-    if appointment.mode == Mode.SERVICE_POINT and point:
-        return (
-            f"{point.host_office}, {point.street_address}, "
-            f"{point.municipality.name} (Québec) {point.postal_code}"
-        )
-    if appointment.mode == Mode.PREMISES:
-        company = appointment.company
-        return f"{company.legal_name}, {company.street_address}, {appointment.municipality.name}"
-    return str(appointment.get_mode_display())
+def ics_for(appointment: Appointment, *, link: str | None = None) -> bytes:
+    """The appointment's .ics as it stands, in the active language: PUBLISH, or CANCEL once
+    cancelled (appointments.calendar_event). `link`: the manage link, in the reader's language."""
+    return calendar_event.ics(calendar_event.event_of(appointment, link=link))
 
 
 def recipients(appointment: Appointment) -> list:
@@ -136,27 +107,34 @@ def recipients(appointment: Appointment) -> list:
     return [p.user for p in appointment.company.representatives.select_related("user") if p.user.is_active]
 
 
-def attach_ics(message, ics: bytes, *, method: str) -> None:
-    """Attach the .ics as text/calendar with its METHOD (Outlook reads it from the header).
-    Django adds the message's charset to a text attachment itself: naming it here too declared it
-    twice (`charset="utf-8"; charset="utf-8"`, issue 18), which strict clients may refuse."""
-    message.attach("rendez-vous.ics", ics, f"text/calendar; method={method}")
+def attach_ics(message, event: calendar_event.CalendarEvent) -> None:
+    """Attach the event's .ics as text/calendar with its METHOD (Outlook reads it from the
+    header). Django adds the message's charset to a text attachment itself: naming it here too
+    declared it twice (`charset="utf-8"; charset="utf-8"`, issue 18), which strict clients may
+    refuse."""
+    method = calendar_event.method_of(event)
+    message.attach("rendez-vous.ics", calendar_event.ics(event), f"text/calendar; method={method}")
 
 
 def send_appointment_email(*, appointment_id: int, event: str, sequence: int) -> int:
     """Send the email for one event; returns how many were sent. Stale events are skipped."""
     appointment = Appointment.objects.select_related(
-        "advisor__user", "topic", "service_point__municipality", "municipality", "company", "booked_by"
+        "advisor__user",
+        "advisor__home_service_point",
+        "topic",
+        "service_point__municipality",
+        "municipality",
+        "company",
+        "booked_by__employer_profile",
     ).get(pk=appointment_id)
     if appointment.sequence != sequence:
         # A later change already sent (or will send) a newer version of this appointment.
         return 0
-    method = "CANCEL" if event == "cancelled" else "REQUEST"
+    entries = checklist.checklist(appointment)
     sent = 0
     for user in recipients(appointment):
         with translation.override(user.language):
-            # In the recipient's language too: the SUMMARY names the topic, LOCATION may name the mode.
-            ics = ics_for(appointment, method=method)
+            link = manage_url(appointment, language=user.language)
             context = {
                 "appointment": appointment,
                 "event": event,
@@ -165,11 +143,16 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
                 "changeable": event in CHANGEABLE_EVENTS,
                 "user": user,
                 "location": location_text(appointment),
-                "manage_url": manage_url(appointment, language=user.language),
+                "office": calendar_event.office_of(appointment),
+                "phone_to_call": calendar_event.phone_to_call(appointment),
+                "manage_url": link,
                 "site_url": settings.SITE_URL,
             }
             message = build_email("appointment", context, to=[user.email], folder=EMAILS)
-            attach_ics(message, ics, method=method)
+            if event in CALENDAR_EVENTS:
+                # In the recipient's language too: the SUMMARY and DESCRIPTION are words.
+                items = [entry.name for entry in entries]  # in the recipient's language
+                attach_ics(message, calendar_event.event_of(appointment, link=link, items=items))
             message.send()
             sent += 1
     return sent

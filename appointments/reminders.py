@@ -184,6 +184,8 @@ TEMPLATES = {
 # What the reminder templates get, besides `language`: plain strings, computed per message.
 FIELDS = (
     "name",
+    "reference",  # "RV-7K3-Q9M" (appointments.references); "—" for a row not given one yet
+    "reference_suffix",  # " – RV-7K3-Q9M" after the subject, or ""
     "topic",
     "day",
     "start_time",
@@ -214,6 +216,8 @@ def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
     with translation.override(language):
         values = {
             "name": (user and (user.first_name or user.email)) or appointment.company.legal_name,
+            "reference": appointment.reference or "—",
+            "reference_suffix": f" – {appointment.reference}" if appointment.reference else "",
             "topic": appointment.topic.name,
             "day": typography.format_date(starts_at, "WEEKDAY_DATE_FORMAT"),
             "start_time": typography.format_time(starts_at),

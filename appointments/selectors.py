@@ -420,9 +420,16 @@ def find_free_slot(
 
 
 def company_appointments(company) -> QuerySet[Appointment]:
-    """A company's appointments with what the list page shows: 1 query."""
+    """A company's appointments with what the list and appointment pages show (the office to
+    call, the number the adviser calls, the calendar links): 1 query."""
     return Appointment.objects.filter(company=company).select_related(
-        "advisor__user", "topic", "service_point__municipality", "municipality"
+        "advisor__user",
+        "advisor__home_service_point",
+        "topic",
+        "service_point__municipality",
+        "municipality",
+        "company",
+        "booked_by__employer_profile",
     )
 
 
@@ -488,3 +495,17 @@ def contact_of(person, *, phone: str = "") -> Contact | None:
         phone=phone,
         language=person.language,
     )
+
+
+def location_text(appointment: Appointment) -> str:
+    """Where the meeting is held, as one line: the point's or the company's address, else the mode."""
+    point = appointment.service_point
+    if appointment.mode == Mode.SERVICE_POINT and point:
+        return (
+            f"{point.host_office}, {point.street_address}, "
+            f"{point.municipality.name} (Québec) {point.postal_code}"
+        )
+    if appointment.mode == Mode.PREMISES:
+        company = appointment.company
+        return f"{company.legal_name}, {company.street_address}, {appointment.municipality.name}"
+    return str(appointment.get_mode_display())

@@ -1,7 +1,9 @@
 """Employer pages: book (search → pick → confirm), my appointments, reschedule and cancel,
 and the same actions from the signed link in the emails, without logging in."""
 
+import copy
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Role, company_of, profile_phone, role_required
 from advisors.models import Advisor
-from appointments import checklist, links, selectors, services
+from appointments import calendar_event, checklist, links, selectors, services
 from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, SearchForm, SlotForm
 from appointments.models import Appointment, Mode
 from appointments.notifications import location_text
@@ -21,6 +23,7 @@ from appointments.templatetags.booking import utc_param
 from core.page_cache import cached_page
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
+from service_points.models import ServicePoint
 
 
 def _slot_search(form, *, advisor=None, from_date=None, company=None):
@@ -219,6 +222,7 @@ def _company_appointment(request, uid) -> Appointment:
 @role_required(Role.EMPLOYER)
 def appointment_list(request):
     upcoming, past = selectors.upcoming_and_past(company_of(request.user))
+    calendar_event.attach_checklist_names(upcoming)  # the rows' "add to calendar" menus: 1 query
     return render(
         request, "appointments/list.html", {"upcoming": upcoming, "past": past, "now": timezone.now()}
     )
@@ -293,19 +297,62 @@ def checklist_view(request, uid):
     return _tick(request, appointment, base_url=base_url, by=request.user)
 
 
-def _manage_context(appointment, **extra):
-    changeable = appointment.status == Appointment.Status.CONFIRMED and appointment.starts_at > timezone.now()
+# Changing an appointment ---------------------------------------------------------------------------
+# Rescheduling and cancelling each end on a confirmation page that shows what changes (GET, nothing
+# written); only its POST calls the service, which checks everything again under its locks. The
+# steps are shared by the employer's pages, the emailed link (no session) and, for rescheduling, the
+# adviser's page (agenda): `ManageUrls` says where each step lives for whoever is acting.
+
+
+@dataclass(frozen=True)
+class ManageUrls:
+    """The pages of one appointment for the person acting on it."""
+
+    detail: str
+    reschedule: str
+    reschedule_confirm: str
+    cancel: str = ""  # the adviser cancels on their own appointment page
+
+    @classmethod
+    def for_company(cls, appointment: Appointment) -> "ManageUrls":
+        uid = [appointment.uid]
+        return cls(
+            detail=reverse("appointments:detail", args=uid),
+            reschedule=reverse("appointments:reschedule", args=uid),
+            reschedule_confirm=reverse("appointments:reschedule_confirm", args=uid),
+            cancel=reverse("appointments:cancel", args=uid),
+        )
+
+    @classmethod
+    def for_link(cls, token: str) -> "ManageUrls":
+        return cls(
+            detail=reverse("appointments:manage", args=[token]),
+            reschedule=reverse("appointments:manage_reschedule", args=[token]),
+            reschedule_confirm=reverse("appointments:manage_reschedule_confirm", args=[token]),
+            cancel=reverse("appointments:manage_cancel", args=[token]),
+        )
+
+
+def is_changeable(appointment: Appointment) -> bool:
+    """Upcoming and not cancelled: it may still be moved or cancelled."""
+    return appointment.status == Appointment.Status.CONFIRMED and appointment.starts_at > timezone.now()
+
+
+def _manage_context(appointment, *, urls: ManageUrls | None = None, **extra):
     return {
         "appointment": appointment,
-        "changeable": changeable,
-        "location": _location(appointment),
-        "cancel_form": CancelForm(),
+        "changeable": is_changeable(appointment),
+        "location": location_text(appointment),
+        "urls": urls or ManageUrls.for_company(appointment),
         **extra,
     }
 
 
-def _location(appointment):
-    return location_text(appointment)
+def _not_changeable(request, urls: ManageUrls):
+    """Cancelled, started or over meanwhile (another tab, a colleague, the adviser): say so on the
+    appointment page instead of offering a change that would be refused."""
+    messages.error(request, services.error_message(services.NOT_CHANGEABLE))
+    return redirect(urls.detail)
 
 
 def _reschedule_search_form(appointment, start=None):
@@ -321,84 +368,161 @@ def _reschedule_search_form(appointment, start=None):
     return form
 
 
-def reschedule_page(request, appointment, *, base_url, template, success=None):
-    """The reschedule step, shared by the employer's page, the signed link and the adviser's page
-    (agenda): pick another time with the same adviser."""
-    form = _reschedule_search_form(appointment, request.GET.get("start"))
+def _reschedule_choices(request, appointment, *, urls, viewer, error=None, status=200, start=None):
+    """The same adviser's free times, each a link to the confirmation step; with `error`, why the
+    time chosen could not be taken."""
+    form = _reschedule_search_form(appointment, start)
+    if not form.is_valid():  # a `start` that is not a date, or a topic withdrawn since
+        raise Http404
+    search = _slot_search(form, advisor=appointment.advisor)
+    context = _slots_context(
+        form,
+        search,
+        **_manage_context(appointment, urls=urls),
+        viewer=viewer,
+        error=services.error_message(error) if error else None,
+    )
+    if search.next_from:
+        context["more_url"] = f"{urls.reschedule}?{urlencode({'start': search.next_from.isoformat()})}"
+    return render(request, "appointments/reschedule.html", context, status=status)
+
+
+def reschedule_page(request, appointment, *, urls: ManageUrls, viewer: str = "employer"):
+    """Rescheduling, step 1 (employer's page, emailed link, adviser's page): pick another time of the
+    same adviser. Nothing changes here; `viewer` ("employer" or "advisor") words the page."""
     if request.method == "POST":
-        slot_form = SlotForm(request.POST)
-        if not slot_form.is_valid():
-            return _unavailable(
-                request,
-                form,
-                services.SLOT_UNAVAILABLE,
-                advisor=appointment.advisor,
-                template=template,
-                extra=_manage_context(appointment, base_url=base_url),
-            )
-        choice = slot_form.cleaned_data
+        # A time picked on a page served before the confirmation step existed: show it to confirm.
+        return reschedule_confirm_page(request, appointment, urls=urls, viewer=viewer, review=True)
+    if not is_changeable(appointment):
+        return _not_changeable(request, urls)
+    return _reschedule_choices(request, appointment, urls=urls, viewer=viewer, start=request.GET.get("start"))
+
+
+def reschedule_confirm_page(
+    request, appointment, *, urls: ManageUrls, viewer: str = "employer", success=None, review=False
+):
+    """Rescheduling, step 2: the appointment now and at the chosen time (GET, nothing written); the
+    POST moves it through the service, which checks the time again (taken meanwhile: the free times
+    with the reason, 409). `review` shows the step for a POST that is not this step's own."""
+    if not is_changeable(appointment):
+        return _not_changeable(request, urls)
+    posted = request.method == "POST" and not review
+    slot_form = SlotForm(request.POST if request.method == "POST" else request.GET)
+    if not slot_form.is_valid():
+        return _reschedule_choices(
+            request, appointment, urls=urls, viewer=viewer, error=services.SLOT_UNAVAILABLE, status=400
+        )
+    choice = slot_form.cleaned_data
+    slot_choice = services.SlotChoice(choice["advisor"], choice.get("point"), choice["at"])
+    if posted:
         try:
             services.reschedule_appointment(
                 appointment=appointment,
-                choice=services.SlotChoice(choice["advisor"], choice.get("point"), choice["at"]),
+                choice=slot_choice,
                 by=request.user if request.user.is_authenticated else None,
             )
         except services.BookingError as error:
             appointment.refresh_from_db()
-            return _unavailable(
-                request,
-                form,
-                error,
-                advisor=appointment.advisor,
-                template=template,
-                extra=_manage_context(appointment, base_url=base_url),
+            if error.code == services.NOT_CHANGEABLE:
+                return _not_changeable(request, urls)
+            return _reschedule_choices(
+                request, appointment, urls=urls, viewer=viewer, error=error, status=409
             )
-        messages.success(
-            request, success or _("Your appointment has a new time. An updated calendar file is on its way.")
+        if success is None:
+            success = _("Your appointment has a new time. An updated calendar file is on its way.")
+        messages.success(request, success)
+        return redirect(urls.detail)
+
+    slot = None
+    if slot_choice.advisor_id == appointment.advisor_id:
+        slot = selectors.find_free_slot(
+            advisor=appointment.advisor,
+            topic=appointment.topic,
+            mode=appointment.mode,
+            location=appointment.municipality,
+            service_point_id=slot_choice.service_point_id,
+            starts_at=slot_choice.starts_at,
         )
-        return redirect(base_url)
-    if not form.is_valid():
-        raise Http404
-    search = _slot_search(form, advisor=appointment.advisor)
-    context = _slots_context(form, search, **_manage_context(appointment, base_url=base_url))
-    if search.next_from:
-        context["more_url"] = f"{request.path}?{urlencode({'start': search.next_from.isoformat()})}"
-    return render(request, template, context)
+    if slot is None:
+        return _reschedule_choices(
+            request, appointment, urls=urls, viewer=viewer, error=services.SLOT_UNAVAILABLE, status=409
+        )
+    # The appointment as it will be: same adviser, mode and company, the new time and place.
+    after = copy.copy(appointment)
+    after.starts_at, after.ends_at = slot.start, slot.end
+    if slot.service_point_id != appointment.service_point_id:
+        points = ServicePoint.objects.select_related("municipality")
+        after.service_point = points.filter(pk=slot.service_point_id).first()  # None: by phone
+    form = SlotForm(
+        initial={
+            "advisor": appointment.advisor_id,
+            "point": slot.service_point_id,
+            "at": utc_param(slot.start),
+        }
+    )
+    context = _manage_context(
+        appointment,
+        urls=urls,
+        viewer=viewer,
+        after=after,
+        after_location=location_text(after),
+        form=form,
+        changed={
+            "date": timezone.localdate(after.starts_at) != timezone.localdate(appointment.starts_at),
+            "time": timezone.localtime(after.starts_at).time()
+            != timezone.localtime(appointment.starts_at).time(),
+            "place": appointment.mode == Mode.SERVICE_POINT
+            and after.service_point_id != appointment.service_point_id,
+        },
+    )
+    return render(request, "appointments/reschedule_confirm.html", context)
 
 
-def _cancel(request, appointment, *, base_url):
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request, "appointments/detail.html", _manage_context(appointment, cancel_form=form), status=400
-        )
-    try:
-        services.cancel_appointment(
-            appointment=appointment,
-            by=request.user if request.user.is_authenticated else None,
-            reason=form.cleaned_data["reason"],
-        )
-    except services.BookingError as error:
-        messages.error(request, services.error_message(error))
-        return redirect(base_url)
-    messages.success(request, _("Your appointment is cancelled. The time is free for another company."))
-    return redirect(base_url)
+def cancel_page(request, appointment, *, urls: ManageUrls):
+    """Cancelling: what is cancelled and what follows, an optional reason (GET, nothing written);
+    the POST of that page, marked `confirmed`, cancels through the service."""
+    if not is_changeable(appointment):
+        return _not_changeable(request, urls)
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    # Without the mark, the POST came from a page served before the confirmation step (a one-tap
+    # cancel form): show this step with the reason typed, and change nothing.
+    if request.method == "POST" and request.POST.get("confirmed") and form.is_valid():
+        try:
+            services.cancel_appointment(
+                appointment=appointment,
+                by=request.user if request.user.is_authenticated else None,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.BookingError as error:
+            messages.error(request, services.error_message(error))
+            return redirect(urls.detail)
+        messages.success(request, _("Your appointment is cancelled. The time is free for another company."))
+        return redirect(urls.detail)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "appointments/cancel.html", _manage_context(appointment, urls=urls, form=form), status=status
+    )
 
 
 @role_required(Role.EMPLOYER)
 @limit_posts("booking")
 def reschedule(request, uid):
     appointment = _company_appointment(request, uid)
-    url = reverse("appointments:detail", args=[appointment.uid])
-    return reschedule_page(request, appointment, base_url=url, template="appointments/reschedule.html")
+    return reschedule_page(request, appointment, urls=ManageUrls.for_company(appointment))
 
 
 @role_required(Role.EMPLOYER)
+@limit_posts("booking")
+def reschedule_confirm(request, uid):
+    appointment = _company_appointment(request, uid)
+    return reschedule_confirm_page(request, appointment, urls=ManageUrls.for_company(appointment))
+
+
+@role_required(Role.EMPLOYER)
+@limit_posts("booking")
 def cancel(request, uid):
     appointment = _company_appointment(request, uid)
-    if request.method != "POST":
-        return redirect("appointments:detail", uid=uid)
-    return _cancel(request, appointment, base_url=reverse("appointments:detail", args=[appointment.uid]))
+    return cancel_page(request, appointment, urls=ManageUrls.for_company(appointment))
 
 
 def _appointment_from_link(request, token):
@@ -416,26 +540,46 @@ def manage(request, token):
     appointment, error = _appointment_from_link(request, token)
     if error:
         return error
-    base_url = reverse("appointments:manage", args=[token])
-    if request.method == "POST" and request.POST.get("action") == "cancel":
-        return _cancel(request, appointment, base_url=base_url)
+    urls = ManageUrls.for_link(token)
     if request.method == "POST" and request.POST.get("action") == "checklist":
         # The link holder acts for the company, as for cancelling (by=None).
         return _tick(
             request,
             appointment,
-            base_url=base_url,
+            base_url=urls.detail,
             by=None,
-            page_extra={"base_url": base_url, "token": token},
+            page_extra={"urls": urls, "token": token},
         )
-    if request.method == "POST" or "reschedule" in request.GET or "start" in request.GET:
-        return reschedule_page(
-            request, appointment, base_url=base_url, template="appointments/reschedule.html"
-        )
+    # The forms of pages served before the confirmation steps posted here: confirm first.
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        return cancel_page(request, appointment, urls=urls)
+    if request.method == "POST":
+        return reschedule_page(request, appointment, urls=urls)
+    if "reschedule" in request.GET or "start" in request.GET:  # the former address of step 1
+        start = request.GET.get("start")
+        return redirect(f"{urls.reschedule}?{urlencode({'start': start})}" if start else urls.reschedule)
     return render(
         request,
         "appointments/detail.html",
         _manage_context(
-            appointment, base_url=base_url, token=token, **_checklist_context(appointment, action=base_url)
+            appointment, urls=urls, token=token, **_checklist_context(appointment, action=urls.detail)
         ),
     )
+
+
+@limit_posts("booking")
+def manage_reschedule(request, token):
+    appointment, error = _appointment_from_link(request, token)
+    return error or reschedule_page(request, appointment, urls=ManageUrls.for_link(token))
+
+
+@limit_posts("booking")
+def manage_reschedule_confirm(request, token):
+    appointment, error = _appointment_from_link(request, token)
+    return error or reschedule_confirm_page(request, appointment, urls=ManageUrls.for_link(token))
+
+
+@limit_posts("booking")
+def manage_cancel(request, token):
+    appointment, error = _appointment_from_link(request, token)
+    return error or cancel_page(request, appointment, urls=ManageUrls.for_link(token))

@@ -283,10 +283,14 @@ RATE_LIMITS = {
 # side by side (PostgreSQL). 0 goes back to the queue (bench/booking_race.py compares both).
 BOOKING_FAST_REFUSAL = env.bool("BOOKING_FAST_REFUSAL", default=True)
 
-# Waitlist (waitlist.services): how long a freed time is held for the employer it is offered to.
+# Waitlist (waitlist.services): how long a freed time is held for the employer it is offered to,
+# in business minutes (BUSINESS_HOURS, Monday–Friday, Québec holidays excluded): 120 offered at
+# 22:22 on a weekday runs to 10:30 the next business morning.
 WAITLIST_HOLD_MINUTES = env.int("WAITLIST_HOLD_MINUTES", default=120)
-if not 5 <= WAITLIST_HOLD_MINUTES <= 7 * 24 * 60:
-    raise ImproperlyConfigured("WAITLIST_HOLD_MINUTES must be between 5 minutes and 7 days.")
+if not 5 <= WAITLIST_HOLD_MINUTES <= 5 * 8 * 60:
+    raise ImproperlyConfigured(
+        "WAITLIST_HOLD_MINUTES must be between 5 and 2400 business minutes (a business week)."
+    )
 
 # The API (core.api): tokens or the browser session, JSON only, every call throttled.
 API_RATE_LIMITS = {

@@ -24,8 +24,9 @@ from django.utils.translation import gettext
 from accounts.access import Role, role_of
 from accounts.models import ApiToken, Company, CompanyInvitation, EmployerProfile, User
 from accounts.selectors import has_other_active_representatives
-from appointments import notifications
+from appointments import calendar_event, notifications
 from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Reminder
+from appointments.selectors import location_text
 from appointments.services import BookingError, cancel_appointment
 from audit.role_changes import forget_person
 from consultations.models import ConsultationRequest, RoutingDecision
@@ -237,11 +238,15 @@ def send_cancellation_email(*, appointment_id: int, sequence: int, recipient: Re
     """The usual cancellation email (appointments.notifications), with its .ics CANCEL, to the
     address the closed account had. Skipped if the appointment changed since."""
     appointment = Appointment.objects.select_related(
-        "advisor__user", "topic", "service_point__municipality", "municipality", "company"
+        "advisor__user",
+        "advisor__home_service_point",
+        "topic",
+        "service_point__municipality",
+        "municipality",
+        "company",
     ).get(pk=appointment_id)
     if appointment.sequence != sequence or appointment.status != Appointment.Status.CANCELLED:
         return 0
-    ics = notifications.ics_for(appointment, method="CANCEL")
     # The templates greet `user`: an unsaved stand-in carrying what they read.
     person = User(email=recipient.email, first_name=recipient.first_name, language=recipient.language)
     with translation.override(recipient.language):
@@ -253,12 +258,13 @@ def send_cancellation_email(*, appointment_id: int, sequence: int, recipient: Re
             "headline": headline,
             "changeable": False,
             "user": person,
-            "location": notifications.location_text(appointment),
+            "location": location_text(appointment),
+            "office": calendar_event.office_of(appointment),
             "manage_url": "",
             "site_url": settings.SITE_URL,
         }
         message = build_email("appointment", context, to=[recipient.email], folder=APPOINTMENT_EMAILS)
-        notifications.attach_ics(message, ics, method="CANCEL")
+        notifications.attach_ics(message, calendar_event.event_of(appointment))
         message.send()
     return 1
 

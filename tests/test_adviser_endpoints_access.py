@@ -60,6 +60,7 @@ def endpoints(rows):
         ("post", reverse("advisors:appointment_action", args=[uid]), True),
         ("post", reverse("advisors:appointment_note", args=[uid]), True),
         ("get", reverse("advisors:appointment_reschedule", args=[uid]), True),
+        ("post", reverse("advisors:appointment_reschedule_confirm", args=[uid]), True),
         ("post", reverse("advisors:regenerate_feed"), False),
         ("get", reverse("appointments:handle", args=[req]), True),
         ("post", reverse("appointments:decline", args=[req]), True),

@@ -62,9 +62,15 @@ MATRIX = {
     "advisors:time_off_add": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
     "advisors:time_off_delete": ("time_off", (302, 403, 403, 302, 302, 403, 403, 403)),
     "advisors:appointment": ("appointment", (302, 403, 403, 200, 404, 200, 404, 200)),
+    # Staff find by reference; the search form itself (the lookups: agenda/tests/test_find_by_reference.py).
+    "advisors:find_appointment": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
     "advisors:appointment_action": ("appointment", (302, 403, 403, 302, 404, 403, 403, 403)),
     "advisors:appointment_note": ("appointment", (302, 403, 403, 302, 404, 403, 403, 403)),
     "advisors:appointment_reschedule": ("appointment", (302, 403, 403, 200, 404, 403, 403, 403)),
+    "advisors:appointment_reschedule_confirm": (
+        "reschedule_choice",
+        (302, 403, 403, 200, 404, 403, 403, 403),
+    ),
     "advisors:appointment_reassign": ("appointment", (302, 403, 403, 403, 403, 302, 404, 302)),
     "advisors:regenerate_feed": (None, (302, 403, 403, 405, 405, 403, 403, 403)),
     "advisors:calendar": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
@@ -75,10 +81,18 @@ MATRIX = {
     "appointments:confirm": ("search", (302, 400, 400, 403, 403, 403, 403, 403)),
     "appointments:list": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:detail": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
+    # Moving and cancelling: GET shows the confirmation step (before → after), only its POST acts.
     "appointments:reschedule": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
-    "appointments:cancel": ("appointment", (302, 302, 404, 403, 403, 403, 403, 403)),
+    "appointments:reschedule_confirm": ("reschedule_choice", (302, 200, 404, 403, 403, 403, 403, 403)),
+    "appointments:cancel": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
     "appointments:checklist": ("appointment", (302, 302, 404, 403, 403, 403, 403, 403)),  # POST
     "appointments:manage": ("manage", ALL_200),  # the signed link is the credential
+    "appointments:manage_reschedule": ("manage", ALL_200),
+    "appointments:manage_reschedule_confirm": ("manage_choice", ALL_200),
+    "appointments:manage_cancel": ("manage", ALL_200),
+    # The .ics for "Apple / other calendar": the company's representatives, or the signed link.
+    "appointments:calendar_file": ("appointment", (302, 200, 404, 403, 403, 403, 403, 403)),
+    "appointments:manage_calendar_file": ("manage", ALL_200),
     "appointments:waitlist": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:waitlist_join": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:waitlist_leave": ("waitlist_entry", (405,) * 8),

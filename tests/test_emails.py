@@ -7,7 +7,8 @@ a company "Boulangerie l'Épi d'or inc." — in both languages:
 - the subject is plain text: no HTML entity (`d&#x27;immigration`), no markup, one line;
 - the French message has no English sentence left in it;
 - there is a text part and an HTML part;
-- an .ics attachment, where the sender adds one, parses.
+- an .ics attachment, where the sender adds one, parses (icalendar and vobject);
+- the confirmation and the reminder name the appointment's reference in their subject.
 
 A new email template without a context here fails: its name is not in CONTEXTS.
 """
@@ -20,6 +21,7 @@ from types import SimpleNamespace
 import icalendar
 import pytest
 import time_machine
+import vobject
 from django.conf import settings
 from django.core import mail
 from django.utils import translation
@@ -137,8 +139,10 @@ def problems_of(message, language: str) -> list[str]:
                 found.append(f"English in the French {where}: {sorted(set(words))}")
     for name, content, _mimetype in message.attachments:
         if name.endswith(".ics"):
+            text = content.decode() if isinstance(content, bytes) else content
             try:
-                icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+                icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
+                vobject.readOne(text).vevent.dtstart.value  # noqa: B018 (reading it is the check)
             except Exception as error:  # noqa: BLE001 (any parse failure is the finding)
                 found.append(f"{name} does not parse: {error}")
     return found
@@ -174,3 +178,6 @@ def test_the_confirmation_and_the_reminder_as_sent_read_right(
     sent = reminders.reminder_message(reminder)
     wrong += problems_of(sent, language)
     assert wrong == [], "\n".join(wrong)
+    for message in (confirmation, sent):
+        assert message.subject.endswith(f" – {appointment.reference}"), message.subject
+        assert appointment.reference in message.body

@@ -150,9 +150,12 @@ def test_emails_and_calendar_files_follow_the_employer(
     topic = getattr(bookable.topic, topic_field)
 
     (confirmation,) = mail.outbox
-    assert confirmation.subject == f"{words('Appointment confirmed')} – {when}"
+    assert confirmation.subject == f"{words('Appointment confirmed')} – {when} – {appointment.reference}"
     assert words("Your consultation with a regional immigration adviser is confirmed.") in confirmation.body
-    assert summary_of(confirmation) == f"{topic} – {bookable.advisor_a}"
+    assert summary_of(confirmation) == words("Consultation: %(topic)s (%(organisation)s)") % {
+        "topic": topic,
+        "organisation": settings.ORGANISATION["acronym"],
+    }
 
     reminder = Reminder.objects.filter(appointment=appointment).earliest("scheduled_at")
     with translation.override(other):

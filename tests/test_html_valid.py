@@ -3,7 +3,8 @@
 html5lib implements the WHATWG parsing algorithm and records every parse error a strict parser
 (`HTMLParser(strict=True)`) would raise on; here all of them are collected, with their position,
 rather than the first only. On top of the parse: no two elements share an `id`, one `<h1>`, and a
-non-empty `<title>` that no other page of the same person and language has.
+non-empty `<title>` that no other page of the same person and language has; the ministry named as
+it is called today (tests/test_organisation_name.py).
 
 The page list is tests/pages.py's (the authorization matrix's 200s and allauth's pages, kept when
 they answer text/html). The browser-side checks (axe-core, 360 px) are in
@@ -17,6 +18,7 @@ import pytest
 
 from tests.pages import LANGUAGES, html_pages, signed_in_client
 from tests.test_authorization_matrix import PEOPLE
+from tests.test_organisation_name import organisation_name_problems
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
 
@@ -26,6 +28,9 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 SAME_PAGE = {
     # The signed link shows the appointment page to whoever holds it (no sign-in needed).
     frozenset({"appointments:detail", "appointments:manage"}),
+    frozenset({"appointments:reschedule", "appointments:manage_reschedule"}),
+    frozenset({"appointments:reschedule_confirm", "appointments:manage_reschedule_confirm"}),
+    frozenset({"appointments:cancel", "appointments:manage_cancel"}),
 }
 
 
@@ -60,7 +65,7 @@ def duplicate_titles(titles: dict[str, set[str]]) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_is_valid_html_with_one_h1_and_a_unique_title(world, language):
+def test_every_page_is_valid_html_with_one_h1_a_unique_title_and_the_ministrys_name(world, language):
     wrong = []
     for person in PEOPLE:
         pages = html_pages(signed_in_client(person, world), person, world, language)
@@ -68,6 +73,7 @@ def test_every_page_is_valid_html_with_one_h1_and_a_unique_title(world, language
         titles = defaultdict(set)
         for page, html in pages:
             problems, title = problems_of(html)
+            problems += organisation_name_problems(html, language)
             titles[title].add(page.name)
             wrong += [f"{person} {page}: {problem}" for problem in problems]
         wrong += [f"{person}: {duplicate}" for duplicate in duplicate_titles(titles)]

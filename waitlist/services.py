@@ -4,11 +4,14 @@ An employer for whom no time suits joins the waitlist for a topic, a mode and an
 days and times they can make. When a time frees up (a cancellation, a move, new hours, time
 off removed, a lapsed offer) `offer_freed_time` runs for that adviser (Celery, after commit):
 with the adviser's row locked, it walks the waiting entries in line order and holds the first
-free time that fits each, for `settings.WAITLIST_HOLD_MINUTES`. The employer gets an email with
-a signed link; confirming books through `services.book_appointment` (limits included), which
-alone may use the held time. A hold that is not confirmed in time lapses (`expire_holds`, beat
-every 30 s) and the time goes to the next in line; the lapsed employer keeps their place but is
-not offered that same time again.
+free time that fits each, for `settings.WAITLIST_HOLD_MINUTES` counted in business hours
+(core.business_hours: an offer made at 22:22 or on a Friday evening runs from the next opening;
+weekends and Québec holidays do not count). Only times the employer can still book when the
+hold ends are offered (the topic's minimum notice counted from then), so an offer can be
+confirmed until its last minute. The employer gets an email with a signed link; confirming books
+through `services.book_appointment` (limits included), which alone may use the held time. A hold
+that is not confirmed in time lapses (`expire_holds`, beat every 30 s) and the time goes to the
+next in line; the lapsed employer keeps their place but is not offered that same time again.
 
 Guarantees: the adviser lock serialises offers and bookings of one adviser; an entry holds at
 most one offer (unique constraint on active holds per entry); two active holds never overlap
@@ -32,13 +35,14 @@ from advisors.models import Advisor
 from appointments import selectors, services
 from appointments.models import Mode, TimeOfDay, Topic
 from appointments.slots import Slot, free_slots
-from core.business_hours import local_zone
+from core.business_hours import add_business_hours, local_zone
 from core.emails import build_email
 from core.errors import ServiceError
 from core.queue import enqueue
 from core.signed_tokens import signed_fields
 from service_points.models import Municipality
 from waitlist.models import SlotHold, WaitlistEntry
+from waitlist.selectors import fits_preferences
 
 ALREADY_WAITING = "already_waiting"  # the company is already in line for this topic and mode (409)
 OFFER_GONE = "offer_gone"  # lapsed, declined, confirmed or left (410)
@@ -225,16 +229,15 @@ def _waiting_for(advisor: Advisor, today: date) -> list[_Waiting]:
 
 
 def _fits_time(entry: _Waiting, slot: Slot, tz) -> bool:
-    local = slot.start.astimezone(tz)
-    if entry.until and local.date() > entry.until:
-        return False
-    if entry.weekdays and local.weekday() not in entry.weekdays:
-        return False
-    if entry.time_of_day == TimeOfDay.MORNING:
-        return local.hour < 12
-    if entry.time_of_day == TimeOfDay.AFTERNOON:
-        return local.hour >= 12
-    return True
+    return fits_preferences(
+        slot.start, weekdays=entry.weekdays, time_of_day=entry.time_of_day, until=entry.until, tz=tz
+    )
+
+
+def hold_deadline(offered_at: datetime) -> datetime:
+    """When an offer made at `offered_at` lapses: settings.WAITLIST_HOLD_MINUTES of business hours
+    later (evenings, weekends and Québec holidays do not count; core.business_hours)."""
+    return add_business_hours(offered_at, settings.WAITLIST_HOLD_MINUTES / 60)
 
 
 class _Matcher:
@@ -243,6 +246,7 @@ class _Matcher:
 
     def __init__(self, advisor: Advisor, now: datetime, start: datetime | None, end: datetime | None):
         self.advisor, self.now, self.start, self.end = advisor, now, start, end
+        self.deadline = hold_deadline(now)
         self.tz = local_zone()
         first = now.astimezone(self.tz).date()
         if start and end:
@@ -279,7 +283,10 @@ class _Matcher:
 
     def slots(self, topic: Topic) -> list[Slot]:
         if topic.pk not in self._slots:
-            earliest, latest = selectors.booking_window(topic, self.now)
+            # The minimum notice counted from the end of the hold: an offered time can still be
+            # booked at the hold's last minute (and so starts after it).
+            earliest = selectors.booking_window(topic, self.deadline)[0]
+            latest = selectors.booking_window(topic, self.now)[1]
             found = free_slots(
                 self.calendar,
                 duration=timedelta(minutes=topic.duration_minutes),
@@ -336,7 +343,7 @@ def offer_freed_time(
             slot = matcher.first_fit(entry, refused.get(entry.pk, set()))
             if slot is None:
                 continue
-            hold = _hold(entry, slot, now)
+            hold = _hold(entry, slot, now, matcher.deadline)
             if hold is None:
                 continue
             matcher.taken.append((slot.start, slot.end))
@@ -346,14 +353,13 @@ def offer_freed_time(
     return offered
 
 
-def _hold(entry: _Waiting, slot: Slot, now: datetime) -> SlotHold | None:
+def _hold(entry: _Waiting, slot: Slot, now: datetime, expires: datetime) -> SlotHold | None:
     # The conditional update takes the entry: a concurrent run for another adviser that got
     # there first leaves 0 rows, and this entry is skipped.
     if not WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
         status=WaitlistEntry.Status.OFFERED, updated_at=now
     ):
         return None
-    expires = min(now + timedelta(minutes=settings.WAITLIST_HOLD_MINUTES), slot.start)
     try:
         with transaction.atomic():
             hold = SlotHold.objects.create(

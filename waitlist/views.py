@@ -1,6 +1,8 @@
 """The waitlist in the browser: join it from the results page, see your place in line, leave
 it; and the offer page the emailed link opens (confirm or decline the held time)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,13 +13,14 @@ from django.views.decorators.http import require_POST
 from accounts.access import Role, company_of, profile_phone, role_required
 from appointments import services
 from appointments.links import manage_url
-from appointments.models import TimeOfDay
+from appointments.models import Mode, TimeOfDay
 from appointments.services import error_message
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 from waitlist import services as waitlist
 from waitlist.forms import WaitlistForm
 from waitlist.models import WaitlistEntry
+from waitlist.selectors import free_times_now, is_in_line
 
 
 @role_required(Role.EMPLOYER)
@@ -41,16 +44,31 @@ def waitlist_list(request):
 @role_required(Role.EMPLOYER)
 @limit_posts("request")
 def waitlist_join(request):
+    """The form; sent, it first shows the free times that already fit (book one, or join anyway
+    with `join_anyway`), and joins straight away when there are none."""
     company = company_of(request.user)
     if request.method == "POST":
         form = WaitlistForm(request.POST)
         if form.is_valid():
-            try:
-                waitlist.join(
-                    company=company,
-                    user=request.user,
-                    data=waitlist.WaitlistData.from_cleaned(form.cleaned_data),
+            data = waitlist.WaitlistData.from_cleaned(form.cleaned_data)
+            # Already in line for this: joining says so at once, free times or not.
+            if "join_anyway" not in request.POST and not is_in_line(
+                company=company, topic=data.topic, mode=data.mode
+            ):
+                groups = free_times_now(
+                    topic=data.topic,
+                    mode=data.mode,
+                    municipality=data.municipality,
+                    max_distance_km=data.max_distance_km,
+                    language=data.language,
+                    weekdays=data.weekdays,
+                    time_of_day=data.time_of_day,
+                    until=data.until,
                 )
+                if groups:
+                    return render(request, "waitlist/free_now.html", _free_now_context(form, data, groups))
+            try:
+                waitlist.join(company=company, user=request.user, data=data)
             except waitlist.WaitlistError as error:
                 form.add_error(None, error.message)
                 return render(request, "waitlist/join.html", {"form": form}, status=409)
@@ -70,6 +88,25 @@ def waitlist_join(request):
         if request.GET.get(name):
             initial[name] = request.GET[name]
     return render(request, "waitlist/join.html", {"form": WaitlistForm(initial=initial)})
+
+
+def _free_now_context(form, data, groups) -> dict:
+    # The booking flow's search parameters (appointments.forms.SearchForm.query): each time
+    # links to its confirm step, and "all free times" to its results page.
+    query = {
+        "topic": data.topic.code,
+        "mode": data.mode,
+        "municipality": MunicipalityField.label_for(data.municipality),
+    }
+    if data.language:
+        query["language"] = data.language
+    return {
+        "form": form,
+        "data": data,
+        "groups": groups,
+        "base_query": urlencode(query),
+        "mode_label": Mode(data.mode).label,
+    }
 
 
 @require_POST

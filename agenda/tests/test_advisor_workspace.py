@@ -145,13 +145,19 @@ def test_the_adviser_moves_the_appointment_and_the_trail_keeps_both_times(
     client_for, booked, advisor, employer_a
 ):
     url = reverse("advisors:appointment_reschedule", kwargs={"uid": booked.uid})
+    confirm_url = reverse("advisors:appointment_reschedule_confirm", kwargs={"uid": booked.uid})
     client = client_for(advisor)
-    assert client.get(url).status_code == 200
+    times = client.get(url)
+    assert times.status_code == 200 and f"{confirm_url}?advisor={booked.advisor_id}" in times.content.decode()
     new_time = tuesday(14)
-    response = client.post(
-        url,
-        {"advisor": booked.advisor_id, "point": booked.service_point_id, "at": utc_param(new_time)},
-    )
+    picked = {"advisor": booked.advisor_id, "point": booked.service_point_id, "at": utc_param(new_time)}
+    # The step shows the appointment now and after, in the adviser's words, and changes nothing.
+    step = client.get(confirm_url, picked)
+    assert step.status_code == 200 and "L'entreprise reçoit un courriel" in step.content.decode()
+    booked.refresh_from_db()
+    assert booked.starts_at == tuesday(10, 30) and booked.sequence == 0 and not mail.outbox
+
+    response = client.post(confirm_url, picked)
     assert response.status_code == 302 and response["Location"] == page_url(booked)
     booked.refresh_from_db()
     assert booked.starts_at == new_time and booked.sequence == 1
@@ -161,6 +167,58 @@ def test_the_adviser_moves_the_appointment_and_the_trail_keeps_both_times(
     )
     (message,) = mail.outbox
     assert message.to == [employer_a.email] and ics_of(message)["SEQUENCE"] == 1
+
+
+def test_only_the_actions_that_fit_the_status_are_offered(client_for, booked, advisor):
+    """The booking is confirmed when made: the adviser confirms their attendance, once; a cancelled
+    appointment offers nothing; a past one offers its outcome only."""
+
+    def buttons():
+        page = client_for(advisor).get(page_url(booked))
+        return {
+            name
+            for name, label in (
+                ("attendance", "Confirmer ma présence"),
+                ("reschedule", "Choisir une autre plage horaire"),
+                ("cancel", "Annuler le rendez-vous"),
+                ("completed", "Marquer comme tenu"),
+                ("no_show", "Marquer comme manqué"),
+            )
+            if label in page.content.decode()
+        }, page.content.decode()
+
+    offered, page = buttons()
+    assert offered == {"attendance", "reschedule", "cancel"}
+    assert "Confirmer le rendez-vous" not in page  # never "confirm" next to the "Confirmé" badge
+
+    services.confirm_appointment(appointment=booked, by=advisor)
+    offered, page = buttons()
+    assert offered == {"reschedule", "cancel"} and "Vous avez confirmé votre présence le" in page
+
+    with time_machine.travel(tuesday(10, 45), tick=False):
+        assert buttons()[0] == {"completed", "no_show"}
+        services.record_outcome(appointment=booked, by=advisor, status=Appointment.Status.COMPLETED)
+        offered, page = buttons()
+        assert offered == {"no_show"} and "Vous avez confirmé votre présence" not in page
+
+
+def test_a_cancelled_appointment_offers_no_action(client_for, booked, advisor):
+    services.cancel_appointment(appointment=booked, by=advisor, reason="")
+    page = client_for(advisor).get(page_url(booked))
+    assert page.context["can_confirm"] is False and page.context["can_change"] is False
+    assert page.context["can_record_outcome"] is False
+    assert reverse("advisors:appointment_action", kwargs={"uid": booked.uid}) not in page.content.decode()
+
+
+def test_only_the_appointments_adviser_moves_it(client_for, booked, other_advisor, manager, employer_a):
+    url = reverse("advisors:appointment_reschedule_confirm", kwargs={"uid": booked.uid})
+    picked = {"advisor": booked.advisor_id, "point": booked.service_point_id, "at": utc_param(tuesday(14))}
+    assert client_for(other_advisor).get(url, picked).status_code == 404
+    assert client_for(other_advisor).post(url, picked).status_code == 404
+    assert client_for(manager).post(url, picked).status_code == 403
+    assert client_for(employer_a).post(url, picked).status_code == 403
+    booked.refresh_from_db()
+    assert booked.starts_at == tuesday(10, 30) and booked.sequence == 0 and not mail.outbox
 
 
 def test_notes_are_saved_and_an_empty_one_is_refused(client_for, booked, advisor):

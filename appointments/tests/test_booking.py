@@ -201,11 +201,12 @@ def test_reschedule_and_cancel_from_the_signed_link_without_logging_in(
     page = client.get(url)
     assert page.status_code == 200 and "10 h 30" in page.content.decode()
 
-    choices = client.get(url, {"reschedule": 1})
+    token = links.manage_token(appointment)
+    choices = client.get(reverse("appointments:manage_reschedule", args=[token]))
     assert choices.status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url,
+            reverse("appointments:manage_reschedule_confirm", args=[token]),
             {"advisor": bookable.advisor_a.pk, "point": bookable.point_a.pk, "at": utc_param(tuesday(14, 0))},
         )
     assert response.status_code == 302 and response.url == url
@@ -223,8 +224,9 @@ def test_reschedule_and_cancel_from_the_signed_link_without_logging_in(
         starts_at=tuesday(10, 30),
     )
 
+    cancel_url = reverse("appointments:manage_cancel", args=[token])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"action": "cancel", "reason": "Plus nécessaire"})
+        response = client.post(cancel_url, {"confirmed": "1", "reason": "Plus nécessaire"})
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert (
@@ -235,7 +237,7 @@ def test_reschedule_and_cancel_from_the_signed_link_without_logging_in(
     assert str(cancelled["METHOD"]) == "CANCEL"
     assert int(cancelled.walk("VEVENT")[0]["SEQUENCE"]) == 2
     # Cancelling twice is refused politely.
-    again = client.post(url, {"action": "cancel"}, follow=True)
+    again = client.post(cancel_url, {"confirmed": "1"}, follow=True)
     assert again.status_code == 200 and Appointment.objects.get().status == Appointment.Status.CANCELLED
 
 

@@ -211,6 +211,8 @@ def test_a_phone_waitlist_entry_needs_a_number(client_for, employer_a, bookable)
     response = client.post(reverse("appointments:waitlist_join"), data)
     assert response.status_code == 400 and response.context["form"].errors["phone"]
     assert (
-        client.post(reverse("appointments:waitlist_join"), {**data, "phone": "819 555-0101"}).status_code
+        client.post(
+            reverse("appointments:waitlist_join"), {**data, "phone": "819 555-0101", "join_anyway": "1"}
+        ).status_code
         == 302
     )

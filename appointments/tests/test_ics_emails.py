@@ -1,12 +1,13 @@
-"""The .ics attached to every appointment email declares its type once: text/calendar, its
-METHOD, one charset (issue 18: `charset="utf-8"; charset="utf-8"`, which strict clients refuse)."""
+"""The .ics attached to the appointment emails declares its type once: text/calendar, its METHOD,
+one charset (issue 18: `charset="utf-8"; charset="utf-8"`, which strict clients refuse). Emails
+that change nothing in a calendar (held, missed) carry none."""
 
 import email
 
 import pytest
 from django.core import mail
 
-from appointments import notifications
+from appointments import notifications, services
 from privacy import services as privacy
 from tests.booking_helpers import book
 
@@ -27,16 +28,29 @@ def assert_one_charset(part, method: str):
     assert f"METHOD:{method}" in part.get_payload(decode=True).decode("utf-8")
 
 
-@pytest.mark.parametrize("event", sorted(notifications.EVENTS))
+@pytest.mark.parametrize("event", sorted(notifications.CALENDAR_EVENTS))
 def test_every_appointment_email_declares_the_calendar_charset_once(bookable, employer_a, event):
     appointment = book(bookable, employer_a)
+    if event == "cancelled":
+        appointment = services.cancel_appointment(appointment=appointment, by=employer_a)
     mail.outbox.clear()
     assert notifications.send_appointment_email(
         appointment_id=appointment.pk, event=event, sequence=appointment.sequence
     )
     (message,) = mail.outbox
     (part,) = calendar_parts(message)
-    assert_one_charset(part, "CANCEL" if event == "cancelled" else "REQUEST")
+    assert_one_charset(part, "CANCEL" if event == "cancelled" else "PUBLISH")
+
+
+@pytest.mark.parametrize("event", sorted(set(notifications.EVENTS) - set(notifications.CALENDAR_EVENTS)))
+def test_an_email_that_changes_nothing_in_a_calendar_carries_no_ics(bookable, employer_a, event):
+    appointment = book(bookable, employer_a)
+    mail.outbox.clear()
+    assert notifications.send_appointment_email(
+        appointment_id=appointment.pk, event=event, sequence=appointment.sequence
+    )
+    (message,) = mail.outbox
+    assert calendar_parts(message) == []
 
 
 def test_the_cancellation_after_an_account_closure_declares_it_once(bookable, employer_a):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from accounts.models import Company
+from appointments import references
 from appointments.models import Appointment, Mode
 from core.business_hours import local_zone
 
@@ -156,6 +157,13 @@ class _Placer:
     companies: list[tuple]
     by_region: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     block_starts: dict[tuple[date, time], datetime] = field(default_factory=dict)
+    # Reference numbers unlike those of the rows already there and of each other (bulk_create
+    # skips Appointment.save, which draws them one by one).
+    references: Iterator[str] = field(
+        default_factory=lambda: references.fresh_references(
+            set(Appointment.objects.exclude(reference=None).values_list("reference", flat=True))
+        )
+    )
 
     def __post_init__(self):
         for company in self.companies:
@@ -197,6 +205,7 @@ class _Placer:
             created_at = min(created_at, cancelled_at - timedelta(hours=1))
         return Appointment(
             uid=random_uuid(rng),
+            reference=next(self.references),
             advisor_id=shape.pk,
             topic_id=rng.choice(shape.topics[duration]),
             mode=mode,

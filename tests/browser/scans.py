@@ -143,12 +143,10 @@ WRAPPED = """(roomyParent) => {
 }"""
 
 
-def growing_elements(tab, *, scripted: bool) -> list[str]:
-    """The elements taller at each of a few samples: three over 2.4 s where scripts draw, two 0.3 s
-    apart elsewhere."""
-    pause, count = (1200, 3) if scripted else (300, 2)
-    samples = [tab.evaluate(HEIGHTS)]
-    for _ in range(count - 1):
-        tab.wait_for_timeout(pause)
+def later_heights(tab) -> list[list[float]]:
+    """Two more samples of every element's height, 1.2 s apart, for the pages scripts draw into."""
+    samples = []
+    for _ in range(2):
+        tab.wait_for_timeout(1200)
         samples.append(tab.evaluate(HEIGHTS))
-    return tab.evaluate(GROWING, samples)
+    return samples

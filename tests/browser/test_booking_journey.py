@@ -209,9 +209,18 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     page.get_by_role("link", name=fr("Choose another time")).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(fr("Choose another time"))
-    new_slot = page.locator("button.slot").first
+    new_slot = page.locator("a.slot").first
     new_time = slot_time(new_slot.inner_text())
     new_slot.click()
+
+    # The confirmation step: the appointment now and after; nothing has moved yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr("Confirm the new time"))
+    current = page.get_by_role("region", name=fr("Current appointment"))
+    after = page.get_by_role("region", name=fr("After the change"))
+    expect(current).to_contain_text(booked_time)
+    expect(after).to_contain_text(new_time)
+    assert Appointment.objects.get().starts_at == appointment.starts_at and len(mail.outbox) == 1
+    page.get_by_role("button", name=fr("Confirm the change")).click()
 
     expect(page.get_by_role("status")).to_contain_text(
         fr("Your appointment has a new time. An updated calendar file is on its way.")
@@ -231,9 +240,16 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     # A fresh link (the token is timestamped) to the same appointment.
     assert opened(manage_link(mail.outbox[1], live_url)) == moved
 
-    # 5. Cancel from the same link.
+    # 5. Cancel from the same link: what is cancelled and what follows, then the confirmation.
+    page.get_by_role("link", name=fr("Cancel the appointment")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr("Cancel the appointment"))
+    expect(page.locator("main")).to_contain_text(new_time)
+    expect(page.locator("main")).to_contain_text(
+        fr("The time is freed at once and offered to other companies.")
+    )
+    assert Appointment.objects.get().status == Appointment.Status.CONFIRMED
     page.get_by_label(fr("Reason (optional)")).fill("Le poste est comblé.")
-    page.get_by_role("button", name=fr("Cancel the appointment")).click()
+    page.get_by_role("button", name=fr("Confirm the cancellation")).click()
     expect(status).to_have_text(fr(Appointment.Status.CANCELLED.label))
     expect(page.get_by_role("status")).to_contain_text(
         fr("Your appointment is cancelled. The time is free for another company.")

@@ -64,7 +64,8 @@ def test_a_cancelled_time_is_offered_to_the_waitlist_and_confirmed(page, browser
     log_in(page, nav, employer_a)
     nav.get_by_role("link", name=fr("My appointments")).click()
     page.locator(f"a[href$='/{appointment.uid}/']").first.click()
-    page.get_by_role("button", name=fr("Cancel the appointment")).click()
+    page.get_by_role("link", name=fr("Cancel the appointment")).click()
+    page.get_by_role("button", name=fr("Confirm the cancellation")).click()
     expect(page.locator("#messages")).to_contain_text(
         fr("Your appointment is cancelled. The time is free for another company.")
     )

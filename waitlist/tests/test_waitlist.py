@@ -117,9 +117,10 @@ def test_a_cancelled_time_is_held_for_the_first_in_line_and_confirmed_by_link(bo
 
 
 def test_declined_or_lapsed_offers_go_to_the_next_who_keeps_order(bookable, frozen_now, settings):
-    # A short hold: with the 2-hour default the freed time would fall inside the one business
-    # day of notice by the time it lapses, and nobody could be offered it any more.
-    settings.WAITLIST_HOLD_MINUTES = 20
+    # A short hold: a time is offered only if it can still be booked when the hold ends (one
+    # business day of notice counted from then), and Tuesday 10:30 is so for holds that end by
+    # Monday 10:30: three offers in a row, from 10:00, fit with 10-minute holds.
+    settings.WAITLIST_HOLD_MINUTES = 10
     filler = employer(bookable).employer_profile.company
     appointments = fill_tuesday(bookable, filler)
     first, second, third = employer(bookable), employer(bookable), employer(bookable)
@@ -215,7 +216,9 @@ def test_the_pages(bookable, employer_a, employer_b):
         "time_of_day": "morning",
         "phone": "819 555-0101",
     }
-    assert page.post(url, data).status_code == 302
+    free_now = page.post(url, data)  # free times fit: they come first (test_joining.py)
+    assert free_now.status_code == 200 and "libres maintenant" in free_now.content.decode()
+    assert page.post(url, {**data, "join_anyway": "1"}).status_code == 302
     again = page.post(url, data)
     assert again.status_code == 409 and "déjà sur la liste d’attente" in again.content.decode()
     for bad in ({"max_distance_km": "0"}, {"weekdays": ["6"]}, {"until": "1999-01-01"}, {"topic": "x"}):
@@ -316,7 +319,8 @@ def test_a_waitlist_confirmation_respects_the_limits_and_passes_the_time_on(book
     book(bookable, first, tuesday(10, 30) + timedelta(days=3))
     join(bookable, first, weekdays=[1])
     entry_2 = join(bookable, second, weekdays=[1])
-    services.cancel_appointment(appointment=appointments[0], by=None)
+    # 13:00: still bookable when a 2-hour hold made at 10:00 ends (one business day of notice).
+    services.cancel_appointment(appointment=appointments[1], by=None)
     hold = SlotHold.objects.get(status="active")
     with pytest.raises(services.BookingError) as error:
         waitlist.confirm(hold=hold, by=None)

@@ -51,7 +51,10 @@ def run_together(count, target):
     return outcomes
 
 
-def test_one_offer_in_line_order_and_at_most_one_booking(network):
+def test_one_offer_in_line_order_and_at_most_one_booking(network, settings):
+    # Offered at Monday 10:00, Tuesday 10:30 must stay bookable until the hold ends (one business
+    # day of notice counted from then): a hold shorter than 30 minutes.
+    settings.WAITLIST_HOLD_MINUTES = 15
     open_weekdays(network.advisor_a)
     booked = Appointment.objects.create(
         advisor=network.advisor_a,
