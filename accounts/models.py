@@ -64,6 +64,7 @@ class User(AbstractUser):
         max_length=1,
         choices=GrammaticalGender.choices,
         default=GrammaticalGender.UNSPECIFIED,
+        db_default=GrammaticalGender.UNSPECIFIED,  # the running release inserts users without it
         blank=True,
         help_text=_(
             "How French sentences that name this person agree (« votre conseillère », « votre conseiller »). "
@@ -73,7 +74,7 @@ class User(AbstractUser):
 
     # The separator last chosen for the dashboard's CSV exports; empty: by the page's language.
     csv_separator = models.CharField(
-        _("CSV separator"), max_length=1, choices=CsvSeparator.choices, blank=True, default=""
+        _("CSV separator"), max_length=1, choices=CsvSeparator.choices, blank=True, default="", db_default=""
     )
 
     USERNAME_FIELD = "email"

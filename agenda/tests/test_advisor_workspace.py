@@ -153,7 +153,7 @@ def test_the_adviser_moves_the_appointment_and_the_trail_keeps_both_times(
     picked = {"advisor": booked.advisor_id, "point": booked.service_point_id, "at": utc_param(new_time)}
     # The step shows the appointment now and after, in the adviser's words, and changes nothing.
     step = client.get(confirm_url, picked)
-    assert step.status_code == 200 and "L'entreprise reçoit un courriel" in step.content.decode()
+    assert step.status_code == 200 and "L’entreprise reçoit un courriel" in step.content.decode()
     booked.refresh_from_db()
     assert booked.starts_at == tuesday(10, 30) and booked.sequence == 0 and not mail.outbox
 
