@@ -25,6 +25,7 @@ migrate: install
 
 seed: migrate
 	DEBUG=1 $(MANAGE) seed_network --demo-users
+	DEBUG=1 $(MANAGE) seed_demo_activity
 
 # Web, Celery worker and beat together (honcho), on SQLite and the embedded broker by default.
 run: messages seed

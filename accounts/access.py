@@ -10,17 +10,19 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from midi_regions.models import RegionalDirectorate
 
 
 class Role(models.TextChoices):
-    ADMINISTRATOR = "administrator"
-    MANAGER = "manager"
-    ADVISOR = "advisor"
-    EMPLOYER = "employer"
-    NEW_USER = "new_user"  # signed in, no profile yet: may create an employer profile
-    ANONYMOUS = "anonymous"
+    # The labels name the role beside a person's name (the audit trail's "By").
+    ADMINISTRATOR = "administrator", _("Administrator")
+    MANAGER = "manager", _("Regional manager")
+    ADVISOR = "advisor", _("Adviser")
+    EMPLOYER = "employer", _("Employer")
+    NEW_USER = "new_user", _("Signed-up user")  # no profile yet: may create an employer profile
+    ANONYMOUS = "anonymous", _("Visitor")
 
 
 def _has_related(user, name: str) -> bool:

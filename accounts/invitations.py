@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, forget_role, role_of
 from accounts.models import Company, CompanyInvitation, EmployerProfile, User
+from core.collation import name_order
 from core.emails import build_email
 from core.errors import ServiceError
 from core.queue import enqueue
@@ -251,7 +252,7 @@ def colleagues(company: Company, *, now: datetime | None = None) -> Colleagues:
     representatives = list(
         EmployerProfile.objects.filter(company=company, user__is_active=True)
         .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__email")
+        .order_by(*name_order("user"))
     )
     invitations = list(
         CompanyInvitation.objects.filter(company=company, accepted_at=None, revoked_at=None)

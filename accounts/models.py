@@ -1,5 +1,6 @@
 """The custom user (email is the login) and the companies employers represent."""
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -213,7 +214,7 @@ class CompanyInvitation(models.Model):
         Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="invitations"
     )
     email = models.EmailField(_("email address"))
-    token = models.CharField(max_length=64, unique=True, editable=False)
+    token = models.CharField(_("link secret"), max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         User, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -237,3 +238,13 @@ class CompanyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
+
+
+class TwoFactorMethod(Authenticator):
+    """django-allauth's MFA authenticator (an authenticator app, recovery codes), under names the
+    admin can translate: allauth's model has none ("Authenticators")."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("two-factor authentication method")
+        verbose_name_plural = _("two-factor authentication methods")

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import name_order
 from core.i18n import BilingualNameMixin
 
 
@@ -65,12 +66,15 @@ class Advisor(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     # The secret of the personal calendar feed (agenda.feed); regenerating it kills the old URL.
-    feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    feed_token = models.CharField(
+        _("calendar feed secret"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("adviser")
         verbose_name_plural = _("advisers")
-        ordering = ["user__last_name", "user__first_name"]
+        # French order of names (core.collation): "Gélinas" before "Grenier".
+        ordering = name_order("user")
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.email
@@ -98,7 +102,9 @@ class WeeklyAvailability(models.Model):
     remote work: phone and video only.
     """
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="weekly_availability")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="weekly_availability"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("to"))
@@ -132,7 +138,9 @@ class AvailabilityException(models.Model):
         OPEN = "open", _("Extra availability")
         CLOSED = "closed", _("Unavailable")
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="availability_exceptions")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     start_time = models.TimeField(_("from"))
@@ -164,7 +172,9 @@ class AvailabilityException(models.Model):
 class TimeOff(models.Model):
     """A period (holidays, training, sick leave) when the adviser takes no appointment."""
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="time_off")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="time_off"
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("to"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -193,7 +203,9 @@ class AvailabilityChange(models.Model):
         ADDED = "added", _("Added")
         REMOVED = "removed", _("Removed")
 
-    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="availability_changes")
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("adviser"), on_delete=models.CASCADE, related_name="availability_changes"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, ChecklistItem, Reminder, Topic
 
@@ -33,7 +34,7 @@ class TopicAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_advisor_count=Count("advisors"))
 
-    @admin.display(ordering="_advisor_count")
+    @admin.display(description=_("advisers"), ordering="_advisor_count")
     def advisor_count(self, obj):
         return obj._advisor_count
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Language
 from appointments.models import ChecklistItem, Mode, Topic
 from core import dates
-from core.phones import PhoneField
+from core.phones import PhoneField, TelInput
 from service_points.forms import MunicipalityField
 
 
@@ -34,7 +34,8 @@ class SearchForm(forms.Form):
         help_text=_("We look for the nearest advisers from this municipality."),
     )
     language = forms.ChoiceField(label=_("Language of the consultation"), required=False)
-    start = dates.DateField(required=False, widget=forms.HiddenInput)
+    start = dates.DateField(required=False, widget=forms.HiddenInput)  # first day of the window shown
+    day = dates.DateField(required=False, widget=forms.HiddenInput)  # the day whose times are shown
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +54,14 @@ class SearchForm(forms.Form):
         if data.get("language"):
             params["language"] = data["language"]
         return params
+
+    def position(self) -> dict:
+        """Where the employer is in the day picker (window and day), as query-string parameters."""
+        return {
+            name: self.cleaned_data[name].isoformat()
+            for name in ("start", "day")
+            if self.cleaned_data.get(name)
+        }
 
 
 class SlotForm(forms.Form):
@@ -88,6 +97,7 @@ def phone_field(*, required: bool) -> PhoneField:
     return PhoneField(
         label=_("Number to call"),
         required=required,
+        widget=TelInput(attrs={"autocomplete": "tel"}),  # the employer's own number (WCAG 1.3.5)
         help_text=_("The adviser calls you at this number. Add an extension, if any (ext. 12)."),
         error_messages={"required": PHONE_REQUIRED},
     )

@@ -156,10 +156,11 @@ class Appointment(models.Model):
         _("number to call"), max_length=30, blank=True, default="", db_default=""
     )
     # iCalendar SEQUENCE: incremented on every change the attendee's calendar must apply.
-    sequence = models.PositiveIntegerField(default=0)
+    # The SEQUENCE of the calendar files sent (RFC 5545): one more at each change.
+    sequence = models.PositiveIntegerField(_("calendar file version"), default=0)
     # A double-submitted booking form carries the same key: the second submit finds the first.
     # Unique per company (appt_idempotency_key_per_company), as the booking service looks it up.
-    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    idempotency_key = models.UUIDField(_("booking form key"), null=True, blank=True, editable=False)
     advisor_confirmed_at = models.DateTimeField(_("confirmed by the adviser"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)

@@ -19,6 +19,7 @@ from appointments.models import Appointment, Mode, Topic
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
 from core import phones
 from core.business_hours import add_business_days, local_zone
+from core.collation import name_order
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
 
@@ -90,6 +91,55 @@ class SlotSearch:
     window_end: date  # exclusive
     horizon_end: date
     next_from: date | None  # "more dates" start, None when the horizon is reached
+    earliest_day: date | None = None  # the first day the minimum notice allows
+    requested: date | None = None  # the window asked for began here (skip_empty may move it on)
+
+    @property
+    def last_day(self) -> date:
+        """The last day that can be booked (the topic's horizon)."""
+        return self.horizon_end - timedelta(days=1)
+
+    @property
+    def skipped_from(self) -> date | None:
+        """The day asked for, when it had no free time and the window moved on to a later one."""
+        return self.requested if self.requested and self.window_start > self.requested else None
+
+
+@dataclass(frozen=True)
+class PickerDay:
+    """One day of the day picker: its free times among the groups shown."""
+
+    day: date
+    count: int
+    chosen: bool = False
+    new_month: bool = False  # the first day shown, or the first shown of its month
+
+
+@dataclass
+class DayPicker:
+    """The booking page's step 2: the window's days with their counts, then the chosen day's
+    times per adviser and place. Built from one SlotSearch (`day_picker`), without a query."""
+
+    search: SlotSearch
+    days: list[PickerDay]
+    columns: int  # 5 (Monday to Friday), 7 when a weekend day has free times
+    chosen: date | None
+    groups: list[tuple[SlotGroup, list[Slot]]]  # the chosen day's times, nearest first
+    previous_start: date | None  # the window before, None at the first bookable day
+    next_start: date | None
+
+    @property
+    def total(self) -> int:
+        return sum(day.count for day in self.days)
+
+    @property
+    def first_column(self) -> int:
+        """The grid column of the first day shown (1 = Monday)."""
+        return self.days[0].day.weekday() + 1 if self.days else 1
+
+    @property
+    def last_day(self) -> date:
+        return self.days[-1].day if self.days else self.search.window_start
 
 
 def qualified_candidates(
@@ -218,7 +268,11 @@ def last_advisor(company, topic: Topic, *, now: datetime | None = None) -> Advis
 
 
 def hydrate(options: list[Option]) -> None:
-    """Attach the Advisor (with user and languages) and ServicePoint objects: 3 queries."""
+    """Attach the Advisor (with user and languages) and ServicePoint objects: 3 queries, none for
+    options hydrated already (a search's second pass)."""
+    options = [o for o in options if o.advisor is None]
+    if not options:
+        return
     advisors = (
         Advisor.objects.select_related("user")
         .prefetch_related("languages")
@@ -307,23 +361,25 @@ def available_slots(
     from_date: date | None = None,
     now: datetime | None = None,
     groups: int = GROUPS,
-    days_per_group: int = DAYS_PER_GROUP,
+    days_per_group: int | None = DAYS_PER_GROUP,
     only_advisor: Advisor | None = None,
     prefer_advisor_id: int | None = None,
+    skip_empty: bool = False,
 ) -> SlotSearch:
     """The earliest free slots of the nearest qualified advisers, grouped by adviser (and point).
 
+    `days_per_group=None` keeps every day of the window (the booking page's day picker counts the
+    free times of each day from them). `skip_empty`: a window with no free time at all moves on to
+    the first day that has one before the horizon (two more passes, only for an empty window), so
+    the employer never pages through empty weeks.
     `prefer_advisor_id` (continuity: `last_advisor`): that adviser's groups come first, marked
     `preferred`, when they are within reach (`prefer_advisor`)."""
     now = now or timezone.now()
     tz = local_zone()
     earliest, latest = booking_window(topic, now)
     horizon_end = latest.astimezone(tz).date() + timedelta(days=1)
-    start = max(from_date or earliest.astimezone(tz).date(), earliest.astimezone(tz).date())
-    end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
-    duration = timedelta(minutes=topic.duration_minutes)
-    days = [start + timedelta(days=n) for n in range((end - start).days)]
-
+    earliest_day = earliest.astimezone(tz).date()
+    requested = max(from_date or earliest_day, earliest_day)
     options = ranked_options(
         qualified_candidates(
             topic=topic, language=language, advisor_id=only_advisor.pk if only_advisor else None
@@ -333,8 +389,59 @@ def available_slots(
         longitude=location.longitude,
     )
     options = prefer_advisor(options, prefer_advisor_id)
+
+    def collect(start: date, end: date, per_group: int | None) -> list[SlotGroup]:
+        return _collect_groups(
+            options,
+            days=[start + timedelta(days=n) for n in range((end - start).days)],
+            start=start,
+            end=end,
+            duration=timedelta(minutes=topic.duration_minutes),
+            earliest=earliest,
+            latest=latest,
+            groups=groups,
+            days_per_group=per_group,
+        )
+
+    start = requested
+    end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
+    found = collect(start, end, days_per_group)
+    if skip_empty and not found and end < horizon_end:
+        # The rest of the horizon in one pass, one day per option: the first day anyone is free.
+        ahead = collect(end, horizon_end, 1)
+        if ahead:
+            start = min(group.days[0][0] for group in ahead)
+            end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
+            found = collect(start, end, days_per_group)
+        else:
+            start = end = horizon_end  # nothing until the horizon
+    next_from = end if end < horizon_end else None
+    if found and days_per_group is not None:
+        last_shown = max(group.days[-1][0] for group in found)
+        if all(len(group.days) == days_per_group for group in found):
+            next_from = last_shown + timedelta(days=1)
+    return SlotSearch(
+        found, start, end, horizon_end, next_from, earliest_day=earliest_day, requested=requested
+    )
+
+
+def _collect_groups(
+    options: list[Option],
+    *,
+    days: list[date],
+    start: date,
+    end: date,
+    duration: timedelta,
+    earliest: datetime,
+    latest: datetime,
+    groups: int,
+    days_per_group: int | None,
+) -> list[SlotGroup]:
+    """The first `groups` options (in their order) with a free slot in [start, end), each with
+    its first `days_per_group` days of slots (all of them for None). Calendars are loaded for a
+    batch of the nearest options at a time (4 queries); further batches only if too few had one."""
+    tz = local_zone()
     found: list[SlotGroup] = []
-    # Load calendars for a batch of the nearest options; go further only if too few have slots.
     batch = groups + 2
     for offset in range(0, len(options), batch):
         chunk = options[offset : offset + batch]
@@ -343,7 +450,6 @@ def available_slots(
             list({o.advisor_id: o.advisor for o in chunk}.values()), start=start, end=end
         )
         for option in chunk:
-            group = SlotGroup(option)
             by_day: dict[date, list[Slot]] = {}
             for slot in free_slots(
                 calendars[option.advisor_id],
@@ -358,18 +464,69 @@ def available_slots(
                     break
                 by_day.setdefault(day, []).append(slot)
             if by_day:
-                group.days = sorted(by_day.items())
-                found.append(group)
+                found.append(SlotGroup(option, sorted(by_day.items())))
             if len(found) == groups:
-                break
-        if len(found) == groups or offset + batch >= len(options) or offset >= batch * 4:
+                return found
+        if offset + batch >= len(options) or offset >= batch * 4:
             break
-    next_from = end if end < horizon_end else None
-    if found:
-        last_shown = max(group.days[-1][0] for group in found)
-        if all(len(group.days) == days_per_group for group in found):
-            next_from = last_shown + timedelta(days=1)
-    return SlotSearch(found, start, end, horizon_end, next_from)
+    return found
+
+
+def day_picker(search: SlotSearch, *, day: date | None = None) -> DayPicker:
+    """The days of the search's window with their free times counted, and the times of `day`
+    (else of the first day with any): pure Python over the search's one pass of calendars."""
+    counts: dict[date, int] = defaultdict(int)
+    for group in search.groups:
+        for group_day, slots in group.days:
+            counts[group_day] += len(slots)
+    window = [
+        search.window_start + timedelta(days=n) for n in range((search.window_end - search.window_start).days)
+    ]
+    weekends = any(counts.get(d) for d in window if d.weekday() >= 5)
+    shown = [d for d in window if weekends or d.weekday() < 5]
+    if day is None or not counts.get(day):
+        day = next((d for d in shown if counts.get(d)), None)
+    days = [
+        PickerDay(
+            d,
+            counts.get(d, 0),
+            chosen=d == day,
+            new_month=n == 0 or d.month != shown[n - 1].month,
+        )
+        for n, d in enumerate(shown)
+    ]
+    # Back from where the employer asked to start: the days skipped in between had no free time.
+    earliest = search.earliest_day or search.window_start
+    base = search.skipped_from or search.window_start
+    previous_start = None
+    if base > earliest:
+        previous_start = max(earliest, base - timedelta(days=SEARCH_WINDOW_DAYS))
+    return DayPicker(
+        search=search,
+        days=days,
+        columns=7 if weekends else 5,
+        chosen=day,
+        groups=[
+            (group, slots) for group in search.groups for group_day, slots in group.days if group_day == day
+        ],
+        previous_start=previous_start,
+        next_start=search.next_from,
+    )
+
+
+def upcoming_on_topic(company, topic: Topic, *, now: datetime | None = None) -> list[Appointment]:
+    """The company's upcoming appointments of the topic, as its limit counts them
+    (Topic.max_upcoming_per_company, appointments.services): 1 query."""
+    return list(
+        Appointment.objects.filter(
+            company=company,
+            topic=topic,
+            status=Appointment.Status.CONFIRMED,
+            starts_at__gt=now or timezone.now(),
+        )
+        .select_related("advisor__user")
+        .order_by("starts_at")
+    )
 
 
 def find_free_slot(
@@ -454,7 +611,7 @@ def reassignment_candidates(*, directorate_ids, topic: Topic, exclude_advisor_id
     ).select_related("user")
     if exclude_advisor_id is not None:
         advisors = advisors.exclude(pk=exclude_advisor_id)
-    return advisors.order_by("user__last_name", "user__first_name", "pk")
+    return advisors.order_by(*name_order("user"), "pk")
 
 
 @dataclass(frozen=True)

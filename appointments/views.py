@@ -20,15 +20,16 @@ from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, Sear
 from appointments.models import Appointment, Mode
 from appointments.notifications import location_text
 from appointments.templatetags.booking import utc_param
+from core.business_hours import local_zone
 from core.page_cache import cached_page
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 from service_points.models import ServicePoint
 
 
-def _slot_search(form, *, advisor=None, from_date=None, company=None):
+def _slot_search(form, *, advisor=None, from_date=None, company=None, **options):
     """The slot search of the form; with `company` (a new booking), the adviser who served it last
-    on the topic comes first when within reach (continuity)."""
+    on the topic comes first when within reach (continuity). `options` go to the selector."""
     data = form.cleaned_data
     last = selectors.last_advisor(company, data["topic"]) if company and advisor is None else None
     return selectors.available_slots(
@@ -39,6 +40,7 @@ def _slot_search(form, *, advisor=None, from_date=None, company=None):
         from_date=from_date or data.get("start"),
         only_advisor=advisor,
         prefer_advisor_id=last.pk if last else None,
+        **options,
     )
 
 
@@ -66,7 +68,9 @@ def book(request):
 
 @role_required(Role.EMPLOYER)
 def slots(request):
-    """Step 2: the earliest free times of the nearest qualified advisers."""
+    """Step 2: the days with free times, then the chosen day's times per adviser and place.
+    Links and query parameters without JavaScript; with htmx, choosing a day or another fortnight
+    swaps the picker alone."""
     form = SearchForm(request.GET)
     if not form.is_valid():
         return render(
@@ -75,8 +79,47 @@ def slots(request):
             {"form": form, "step": 1},
             status=400,
         )
-    search = _slot_search(form, company=company_of(request.user))
-    return render(request, "appointments/slots.html", _slots_context(form, search))
+    context = _picker_context(form, company_of(request.user))
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "appointments/partials/day_picker.html", context)
+    return render(request, "appointments/slots.html", context)
+
+
+def _picker_context(form, company, *, day=None, **extra) -> dict:
+    """The booking page's step 2: the topic's limit first (no times to pick once it is reached),
+    then the day picker over one slot search."""
+    data = form.cleaned_data
+    topic = data["topic"]
+    upcoming = selectors.upcoming_on_topic(company, topic)
+    at_limit = len(upcoming) >= topic.max_upcoming_per_company
+    picker = None
+    if not at_limit:
+        # A chosen day without its window (a hand-made link) opens the window on that day.
+        search = _slot_search(
+            form,
+            company=company,
+            from_date=data.get("start") or data.get("day"),
+            days_per_group=None,
+            skip_empty=True,
+        )
+        picker = selectors.day_picker(search, day=day or data.get("day"))
+    query = form.query()
+    return {
+        "form": form,
+        "query": query,
+        "base_query": urlencode(query),
+        "premises_address": _premises_address(company, data["municipality"]),
+        "mode": data["mode"],
+        "mode_label": Mode(data["mode"]).label,
+        "company": company,
+        "upcoming_on_topic": upcoming,
+        "at_limit": at_limit,
+        "limit": topic.max_upcoming_per_company,
+        "picker": picker,
+        "search": picker.search if picker else None,
+        "step": 2,
+        **extra,
+    }
 
 
 def _slots_context(form, search, **extra):
@@ -140,7 +183,7 @@ def confirm(request):
                 idempotency_key=choice.get("key"),
             )
         except services.BookingError as error:
-            return _unavailable(request, search_form, error)
+            return _booking_unavailable(request, search_form, error, day=slot_choice.starts_at)
         _save_ticks(request, appointment, checklist_form.cleaned_data["items"])
         messages.success(request, _("Your appointment is booked. A confirmation email is on its way."))
         return redirect("appointments:detail", uid=appointment.uid)
@@ -154,7 +197,9 @@ def confirm(request):
         starts_at=slot_choice.starts_at,
     )
     if slot is None:
-        return _unavailable(request, search_form, services.SLOT_UNAVAILABLE)
+        return _booking_unavailable(
+            request, search_form, services.SLOT_UNAVAILABLE, day=slot_choice.starts_at
+        )
     point = advisor.service_points.filter(pk=slot.service_point_id).select_related("municipality").first()
     return render(
         request,
@@ -163,6 +208,8 @@ def confirm(request):
             "search": search,
             "query": search_form.query(),
             "base_query": urlencode(search_form.query()),
+            # Back to the same fortnight and day of the picker.
+            "back_query": urlencode({**search_form.query(), **search_form.position()}),
             "mode_label": Mode(search["mode"]).label,
             "advisor": advisor,
             "point": point,
@@ -201,13 +248,22 @@ def _save_ticks(request, appointment, items) -> None:
         )
 
 
-def _unavailable(
-    request, search_form, error, *, advisor=None, template="appointments/slots.html", extra=None
-):
-    """409: say why (a BookingError or an error code), and show fresh free times instead."""
-    search = _slot_search(search_form, advisor=advisor, company=company_of(request.user))
-    context = _slots_context(search_form, search, error=services.error_message(error), **(extra or {}))
-    return render(request, template, context, status=409)
+def _premises_address(company, municipality) -> str:
+    """Where a visit at the company's premises takes place: the company's address when the search
+    is from its municipality, else the municipality searched from (the address would be wrong)."""
+    if company.municipality_id == municipality.pk and company.street_address:
+        return f"{company.street_address}, {municipality.name} (Québec) {company.postal_code}"
+    return municipality.name
+
+
+def _booking_unavailable(request, search_form, error, *, day):
+    """409 on the confirm step: say why (a BookingError or an error code), and show the picker
+    again, on the day of the time refused when it still has free times."""
+    local_day = timezone.localtime(day, local_zone()).date() if day else None
+    context = _picker_context(
+        search_form, company_of(request.user), day=local_day, error=services.error_message(error)
+    )
+    return render(request, "appointments/slots.html", context, status=409)
 
 
 def _company_appointment(request, uid) -> Appointment:

@@ -1,11 +1,14 @@
 """Reads of the audit trail: appointment events, routing decisions, availability and role changes."""
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from accounts.selectors import acting_person, role_joins
 from advisors.models import AvailabilityChange
 from appointments.models import AppointmentEvent
 from audit.models import RoleChange
 from consultations.models import RoutingDecision
+from consultations.selectors import decided_by
 
 
 def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
@@ -17,12 +20,25 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
         AppointmentEvent.objects.filter(
             appointment__advisor__home_service_point__municipality__region__directorate=directorate
         )
-        .select_related("actor", "appointment__company", "appointment__topic", "appointment__advisor__user")
+        .select_related(
+            "actor",
+            *role_joins("actor"),
+            "appointment__company",
+            "appointment__topic",
+            "appointment__advisor__user",
+        )
         .order_by("-at", "-pk")[:limit]
     )
     decisions = (
         RoutingDecision.objects.filter(request__municipality__region__directorate=directorate)
-        .select_related("request__company", "request__topic", "chosen_advisor__user", "chosen_manager")
+        .select_related(
+            "actor",
+            *role_joins("actor"),
+            "request__company",
+            "request__topic",
+            "chosen_advisor__user",
+            "chosen_manager",
+        )
         .order_by("-decided_at", "-pk")[:limit]
     )
     rows = [
@@ -30,7 +46,10 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
             "at": e.at,
             "kind": "appointment",
             "what": e.get_action_display(),
-            "who": (e.actor.get_full_name() or e.actor.email) if e.actor else None,
+            # No actor: the employer acted through the emailed link, without signing in.
+            "by": acting_person(e.actor)
+            if e.actor
+            else {"name": _("The employer"), "detail": _("Through the emailed link")},
             "company": e.appointment.company.legal_name,
             "topic": e.appointment.topic.name,
             "adviser": str(e.appointment.advisor),
@@ -45,13 +64,14 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
         {
             "at": d.decided_at,
             "kind": "request",
-            "what": d.get_reason_display(),
-            "who": None,
+            "what": d.event_label,
+            "by": decided_by(d),
             "company": d.request.company.legal_name,
             "topic": d.request.topic.name,
             "adviser": str(d.chosen_advisor) if d.chosen_advisor else (str(d.chosen_manager or "") or None),
             "reason": d.note,
             "request": d.request,
+            "decision": d,
         }
         for d in decisions
     ]
@@ -59,15 +79,15 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
         AvailabilityChange.objects.filter(
             advisor__home_service_point__municipality__region__directorate=directorate
         )
-        .select_related("actor", "advisor__user")
+        .select_related("actor", *role_joins("actor"), "advisor__user")
         .order_by("-at", "-pk")[:limit]
     )
     rows += [
         {
             "at": c.at,
             "kind": "availability",
-            "what": f"{c.get_action_display()}: {c.description}",
-            "who": (c.actor.get_full_name() or c.actor.email) if c.actor else None,
+            "what": _("%(action)s: %(change)s") % {"action": c.get_action_display(), "change": c.description},
+            "by": acting_person(c.actor) if c.actor else {"name": _("Not recorded"), "detail": ""},
             "company": "",
             "topic": "",
             "adviser": str(c.advisor),
@@ -89,7 +109,10 @@ def audit_trail(directorate, *, limit: int = 200) -> list[dict]:
             "what": c.get_what_display(),
             "before": c.before_display,
             "after": c.after_display,
-            "who": c.actor_label or None,
+            # The actor's label is a snapshot (role_changes): no role beside it.
+            "by": {"name": c.actor_label, "detail": ""}
+            if c.actor_label
+            else {"name": _("A command or the shell"), "detail": ""},
             "company": "",
             "topic": "",
             "adviser": c.subject_label,

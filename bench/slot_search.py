@@ -3,13 +3,15 @@
 Usage (see bench/README.md for loading the database):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/midi_bench \
-        .venv/bin/python bench/slot_search.py [--runs 960] [--profile]
+        .venv/bin/python bench/slot_search.py [--runs 960] [--profile] [--picker]
 
 The searches are every active topic × the 4 modes × 11 municipalities spread over Québec. One
 untimed pass over all of them warms the caches and counts the SQL queries of each search
 (CaptureQueriesContext); then `--runs` timed searches cycle through them in a fixed shuffled
 order. Prints p50 / p95 / max in ms overall and per mode, the query count per search (min / max)
-and the size of the database. `--profile` adds a cProfile of one more pass.
+and the size of the database. `--profile` adds a cProfile of one more pass. `--picker` times the
+booking page's search instead: every day of the fortnight (`days_per_group=None`), empty weeks
+skipped (`skip_empty`), and the day picker's counts (`day_picker`).
 """
 
 import argparse
@@ -42,7 +44,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor
 from appointments.models import Appointment, Mode, Topic
-from appointments.selectors import available_slots
+from appointments.selectors import available_slots, day_picker
 from service_points.models import Municipality
 
 # From the south-west to the far east and north: big cities and remote towns.
@@ -85,10 +87,17 @@ def searches() -> list[tuple[Topic, str, Municipality]]:
     return [(t, m, p) for t in topics for m in Mode.values for p in places]
 
 
+PICKER = False  # --picker: the booking page's search (every day of the window, counts per day)
+
+
 def run(search) -> tuple[float, object]:
     topic, mode, place = search
     started = time.perf_counter()
-    result = available_slots(topic=topic, mode=mode, location=place)
+    if PICKER:
+        result = available_slots(topic=topic, mode=mode, location=place, days_per_group=None, skip_empty=True)
+        day_picker(result)
+    else:
+        result = available_slots(topic=topic, mode=mode, location=place)
     return (time.perf_counter() - started) * 1000, result
 
 
@@ -96,7 +105,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=960, help="timed searches (cycling over the set)")
     parser.add_argument("--profile", action="store_true", help="cProfile one more pass and print it")
+    parser.add_argument("--picker", action="store_true", help="the booking page's day picker search")
     args = parser.parse_args()
+    global PICKER  # noqa: PLW0603 (a script's one switch)
+    PICKER = args.picker
 
     now = timezone.now()
     advisers = Advisor.objects.filter(is_active=True).count()

@@ -11,7 +11,7 @@ class RoutingDecisionInline(admin.TabularInline):
     model = RoutingDecision
     extra = 0
     can_delete = False
-    fields = ("hop", "decided_at", "reason", "chosen_advisor", "chosen_manager", "candidates")
+    fields = ("hop", "decided_at", "reason", "actor", "chosen_advisor", "chosen_manager", "candidates")
     readonly_fields = fields
     ordering = ("hop",)
 

@@ -140,6 +140,11 @@ class RoutingDecision(models.Model):
     `candidates` keeps what was weighed: [{"advisor": id, "name": str, "distance_km": float,
     "load": int}, ...] nearest first. The unique (request, hop) makes a second routing of the
     same hop impossible, whichever worker runs it.
+
+    Who decided: `actor`, the person whose action it records (the adviser who declined, the
+    manager or administrator who reassigned), set by the service acting for them; empty when the
+    router decided alone, and then `reason` names the rule it applied (BY_A_PERSON says which
+    reasons are a person's).
     """
 
     class Reason(models.TextChoices):
@@ -153,6 +158,11 @@ class RoutingDecision(models.Model):
         DECLINED = "declined", _("Declined by the adviser: next nearest adviser")
         DECLINED_TO_MANAGER = "declined_manager", _("Declined by the adviser: regional manager")
         REASSIGNED = "reassigned", _("Reassigned by the regional manager")
+
+    # Reasons that record a person's action: their decisions carry an actor (decisions written
+    # before the actor was recorded have none: "not recorded"). Every other reason is a rule of
+    # the router, applied on its own.
+    BY_A_PERSON = frozenset({Reason.DECLINED, Reason.DECLINED_TO_MANAGER, Reason.REASSIGNED})
 
     request = models.ForeignKey(
         ConsultationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="decisions"
@@ -176,6 +186,17 @@ class RoutingDecision(models.Model):
         blank=True,
         related_name="routing_decisions",
     )
+    # No index: nothing reads decisions by person, and the people who act here (advisers,
+    # managers, administrators) are deactivated, not deleted (the table is big).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+    )
     candidates = models.JSONField(_("candidates considered"), default=list)
     note = models.CharField(_("reason given"), max_length=300, blank=True)
 
@@ -185,3 +206,28 @@ class RoutingDecision(models.Model):
         verbose_name_plural = _("routing decisions")
         ordering = ["request", "hop"]
         constraints = [models.UniqueConstraint(fields=["request", "hop"], name="routing_once_per_hop")]
+
+    @property
+    def decided_by_router(self) -> bool:
+        """The router applied a rule (`reason`) on its own: nobody acted."""
+        return self.reason not in self.BY_A_PERSON
+
+    @property
+    def event_label(self) -> str:
+        """What happened to the request, in a few words (the reason says why)."""
+        return str(EVENTS[self.reason])
+
+
+_Reason = RoutingDecision.Reason
+EVENTS = {
+    _Reason.NEAREST: _("Request assigned"),
+    _Reason.TIE_BY_LOAD: _("Request assigned"),
+    _Reason.CONTINUITY: _("Request assigned"),
+    _Reason.SLA_ESCALATION: _("Request passed on: answer overdue"),
+    _Reason.NO_CANDIDATE: _("Request sent to the regional manager"),
+    _Reason.MAX_HOPS: _("Request sent to the regional manager"),
+    _Reason.CANDIDATES_EXHAUSTED: _("Request sent to the regional manager"),
+    _Reason.DECLINED: _("Request declined and passed on"),
+    _Reason.DECLINED_TO_MANAGER: _("Request declined and sent to the regional manager"),
+    _Reason.REASSIGNED: _("Request reassigned"),
+}

@@ -229,8 +229,9 @@ def decline_request(
                 candidates=_candidates_json(ranked),
                 now=now,
                 note=note,
+                actor=by,
             )
-        return _assign(request, ranked, reason=Reason.DECLINED, now=now, note=note)
+        return _assign(request, ranked, reason=Reason.DECLINED, now=now, note=note, actor=by)
 
 
 REASSIGNABLE = (Status.ASSIGNED, Status.PROPOSED, Status.MANAGER)
@@ -296,6 +297,7 @@ def reassign_request(
             hop=hop,
             reason=Reason.REASSIGNED,
             chosen_advisor=to_advisor,
+            actor=by,
             note=reason.strip()[:300],
         )
         request.proposals.all().delete()
@@ -390,8 +392,16 @@ def _candidates_json(ranked: list[Ranked]) -> list[dict]:
 
 
 def _assign(
-    request: ConsultationRequest, ranked: list[Ranked], *, reason: str, now: datetime, note: str = ""
+    request: ConsultationRequest,
+    ranked: list[Ranked],
+    *,
+    reason: str,
+    now: datetime,
+    note: str = "",
+    actor: User | None = None,
 ) -> RoutingDecision:
+    """Give the request to the first of `ranked`; `actor` is the person whose action this
+    records (none when the router decides on its own)."""
     chosen = ranked[0]
     hop = request.hops + 1
     with transaction.atomic():  # a savepoint: a unique violation leaves the outer transaction usable
@@ -402,6 +412,7 @@ def _assign(
             chosen_advisor_id=chosen.advisor_id,
             candidates=_candidates_json(ranked),
             note=note,
+            actor=actor,
         )
     _hand_over(
         request,
@@ -444,13 +455,25 @@ def regional_manager(request: ConsultationRequest) -> User | None:
 
 
 def _to_manager(
-    request: ConsultationRequest, *, reason: str, candidates: list[dict], now: datetime, note: str = ""
+    request: ConsultationRequest,
+    *,
+    reason: str,
+    candidates: list[dict],
+    now: datetime,
+    note: str = "",
+    actor: User | None = None,
 ) -> RoutingDecision:
     manager = regional_manager(request)
     hop = request.hops + 1
     with transaction.atomic():
         decision = RoutingDecision.objects.create(
-            request=request, hop=hop, reason=reason, chosen_manager=manager, candidates=candidates, note=note
+            request=request,
+            hop=hop,
+            reason=reason,
+            chosen_manager=manager,
+            candidates=candidates,
+            note=note,
+            actor=actor,
         )
     if manager is None:
         logger.warning("Request %s goes to the manager, but its directorate has none", request.pk)

@@ -265,13 +265,11 @@ def _handle_page(
     decline_form=None,
     reassign_form=None,
 ):
-    decisions = (
-        RoutingDecision.objects.filter(request=consultation).select_related(
-            "chosen_advisor__user", "chosen_manager"
-        )
-        if role_of(request.user) in (Role.MANAGER, Role.ADMINISTRATOR)
-        else None
-    )
+    decisions = None
+    if role_of(request.user) in (Role.MANAGER, Role.ADMINISTRATOR):
+        decisions = list(request_selectors.decisions_of(consultation))
+        for decision in decisions:
+            decision.by = request_selectors.decided_by(decision)
     latest = consultation.decisions.filter(hop=consultation.hops).first()
     return render(
         request,

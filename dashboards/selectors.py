@@ -27,6 +27,7 @@ from appointments.models import Appointment, Mode, Topic
 from consultations.models import ConsultationRequest
 from core import dates
 from core.business_hours import is_holiday
+from core.collation import name_order, person_sort_key
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.forms import municipality_names
 from service_points.models import ServicePoint
@@ -193,7 +194,7 @@ def advisors_in_scope(directorates) -> QuerySet[Advisor]:
     return (
         Advisor.objects.filter(home_service_point__municipality__region__directorate__in=directorates)
         .select_related("user", "home_service_point__municipality__region")
-        .order_by("user__last_name", "user__first_name")
+        .order_by(*name_order("user"))
     )
 
 
@@ -525,7 +526,7 @@ def _open_requests(filters: Filters, rows: dict[int, AdvisorRow], gazetteer: dic
 
 def _ranked(rows) -> list[AdvisorRow]:
     """The advisers by load, busiest first, the busiest and idlest active ones marked."""
-    table = sorted(rows, key=lambda r: (-r.load, str(r.advisor)))
+    table = sorted(rows, key=lambda r: (-r.load, person_sort_key(r.advisor.user)))
     active = [r for r in table if r.advisor.is_active]
     if len(active) > 1 and active[0].load != active[-1].load:
         busiest, idlest = active[0].load, active[-1].load

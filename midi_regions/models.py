@@ -22,6 +22,17 @@ class RegionalDirectorate(BilingualNameMixin, models.Model):
         blank=True,
         related_name="managed_directorate",
     )
+    # How the public reaches the directorate ("Contact us"); db_default: the running release
+    # inserts directorates without these columns during a deploy.
+    phone = models.CharField(_("telephone"), max_length=30, blank=True, default="", db_default="")
+    email = models.EmailField(_("email address"), blank=True, default="", db_default="")
+    address = models.TextField(
+        _("address"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("As written on an envelope, one line per line."),
+    )
 
     class Meta:
         verbose_name = _("regional directorate")

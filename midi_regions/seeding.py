@@ -194,15 +194,24 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
 def seed_directorates_and_regions(
     data: dict, report: SeedReport, *, password: str | None
 ) -> dict[str, AdministrativeRegion]:
-    """The directorates with their managers, then the administrative regions they cover."""
+    """The directorates with their managers and public contact, then the administrative regions
+    they cover."""
     directorates = {}
     for d in data["directorates"]:
         manager = d["manager"]
         user = _upsert_user(manager, report, password=password)
+        contact = d.get("contact", {})
         directorates[d["code"]] = _upsert(
             RegionalDirectorate,
             {"code": d["code"]},
-            {"name_fr": d["name_fr"], "name_en": d["name_en"], "manager": user},
+            {
+                "name_fr": d["name_fr"],
+                "name_en": d["name_en"],
+                "manager": user,
+                "phone": contact.get("phone", ""),
+                "email": contact.get("email", ""),
+                "address": contact.get("address", ""),
+            },
             report,
             "directorates",
         )

@@ -1,8 +1,9 @@
 """Reads for the network overview pages (directorates, regions)."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from advisors.models import Advisor
+from core.collation import french, name_order
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.models import ServicePoint
 
@@ -45,7 +46,7 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
     service_points = list(
         ServicePoint.objects.filter(municipality__region__directorate=directorate, is_active=True)
         .select_related("municipality__region")
-        .order_by("municipality__region__code", "municipality__name", "host_office")
+        .order_by("municipality__region__code", french("municipality__name"), french("host_office"))
     )
     advisors = list(
         Advisor.objects.filter(home_service_point__municipality__region__directorate=directorate)
@@ -55,7 +56,7 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
             "topics",
             Prefetch("service_points", queryset=ServicePoint.objects.select_related("municipality")),
         )
-        .order_by("user__last_name", "user__first_name")
+        .order_by(*name_order("user"))
     )
     return {
         "directorate": directorate,
@@ -63,3 +64,13 @@ def directorate_overview(directorate: RegionalDirectorate) -> dict:
         "service_points": service_points,
         "advisors": advisors,
     }
+
+
+def directorates_to_contact() -> QuerySet[RegionalDirectorate]:
+    """Each directorate with its public contact and the regions it covers (2 queries), for
+    "Contact us", in the order of the regions' official codes (01 Bas-Saint-Laurent first)."""
+    return (
+        RegionalDirectorate.objects.annotate(first_region=Min("regions__code"))
+        .prefetch_related(Prefetch("regions", queryset=AdministrativeRegion.objects.order_by("code")))
+        .order_by("first_region", "name_fr")
+    )

@@ -112,6 +112,15 @@ ORGANISATION = {
     "name_en": "Ministry of Immigration, Francization and Integration",
     "acronym": "MIFI",
 }
+# How the public reaches the ministry ("Contact us", the accessibility statement). The defaults are
+# illustrative like the offices' numbers in midi_regions/data/network.json (555-01xx, midi.example):
+# a deployment sets the real ones.
+ORGANISATION_CONTACT = {
+    "phone": env.str("ORGANISATION_PHONE", default="514 555-0130"),
+    "toll_free": env.str("ORGANISATION_TOLL_FREE", default="1 877 555-0130"),
+    "email": env.str("ORGANISATION_EMAIL", default="renseignements@midi.example"),
+    "accessibility_email": env.str("ACCESSIBILITY_EMAIL", default="accessibilite@midi.example"),
+}
 
 TEMPLATES = [
     {

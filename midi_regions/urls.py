@@ -67,6 +67,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path(_("about/"), views.about, name="about"),
+    path(_("contact-us/"), views.contact, name="contact"),
+    path(_("accessibility/"), views.accessibility, name="accessibility"),
     path(_("developers/api/"), core_views.api_reference, name="api_reference"),
     path(_("service-points/"), include("service_points.urls")),
     path(_("my-space/"), namespace("accounts", accounts.urls, privacy.urls)),

@@ -1,5 +1,7 @@
-"""Public pages (home, about), health, the network overview and the dashboards for managers and
-administrators."""
+"""Public pages (home, about, contact, accessibility), health, the network overview and the
+dashboards for managers and administrators."""
+
+from datetime import date
 
 from django.conf import settings
 from django.http import Http404
@@ -40,6 +42,40 @@ def about(request):
                 RegionalDirectorate.objects.all()
             ).prefetch_related("regions"),
             "staff_in_regions": settings.MINISTRY_STAFF_IN_REGIONS,
+        },
+    )
+
+
+def contact(request):
+    """The "Contact us" page: the ministry's general enquiries, each regional directorate, the
+    service points."""
+    return render(
+        request,
+        "midi_regions/contact.html",
+        {
+            "contact": settings.ORGANISATION_CONTACT,
+            "directorates": selectors.directorates_to_contact(),
+            "service_points": ServicePoint.objects.filter(is_active=True).count(),
+        },
+    )
+
+
+# The accessibility statement: when the standard took effect, and when the statement last changed
+# (update it with what the statement says).
+SGQRI_008_3_IN_FORCE = date(2024, 4, 29)
+STATEMENT_UPDATED = date(2026, 12, 7)
+
+
+def accessibility(request):
+    """The accessibility statement (SGQRI 008 3.0): what the site does, its known limits, and how to
+    report a problem."""
+    return render(
+        request,
+        "midi_regions/accessibility.html",
+        {
+            "contact": settings.ORGANISATION_CONTACT,
+            "standard_in_force": SGQRI_008_3_IN_FORCE,
+            "updated": STATEMENT_UPDATED,
         },
     )
 

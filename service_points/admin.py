@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from core.collation import french
+from core.weekly_grid import WeeklyGridInline
 from service_points.models import Municipality, OpeningHours, ServicePoint
 
 
@@ -9,11 +12,15 @@ class MunicipalityAdmin(admin.ModelAdmin):
     list_filter = ("region",)
     search_fields = ("name", "geonames_id")
     list_select_related = ("region",)
+    ordering = (french("name").asc(),)
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(WeeklyGridInline):
+    """The point's week on one page: Monday to Sunday, each day's opening hours side by side."""
+
     model = OpeningHours
-    extra = 0
+    start_field = "opens"
+    end_field = "closes"
 
 
 @admin.register(ServicePoint)
@@ -34,10 +41,12 @@ class ServicePointAdmin(admin.ModelAdmin):
     )
     search_fields = ("host_office", "code", "municipality__name", "postal_code", "street_address")
     list_select_related = ("municipality__region",)
+    # French order of places ("Châteauguay" before "Chibougamau"), no column marked as the sort.
+    ordering = (french("municipality__name").asc(), french("host_office").asc())
     autocomplete_fields = ("municipality",)
     prepopulated_fields = {"code": ("host_office",)}
     inlines = [OpeningHoursInline]
 
-    @admin.display(ordering="municipality__region__code")
+    @admin.display(description=_("administrative region"), ordering="municipality__region__code")
     def region(self, obj):
         return obj.municipality.region

@@ -85,7 +85,9 @@ class OpeningHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="opening_hours")
+    service_point = models.ForeignKey(
+        ServicePoint, verbose_name=_("service point"), on_delete=models.CASCADE, related_name="opening_hours"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))

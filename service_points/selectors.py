@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 
 from advisors.models import Advisor, Language
+from core.collation import french
 from midi_regions.models import AdministrativeRegion
 from service_points.models import Municipality, ServicePoint
 
@@ -53,7 +54,8 @@ def service_point_directory(*, region_code: str = "", query: str = "") -> list[R
             | Q(postal_code__icontains=query)
         )
     groups: dict[str, RegionGroup] = {}
-    for point in points.order_by("municipality__region__code", "municipality__name", "host_office"):
+    order = ("municipality__region__code", french("municipality__name"), french("host_office"))
+    for point in points.order_by(*order):
         point.languages = advisor_languages(point)
         region = point.municipality.region
         group = groups.setdefault(region.code, RegionGroup(region=region))

@@ -39,6 +39,8 @@ MATRIX = {
     "advisor_feed": ("feed", ALL_200),  # the secret token is the credential
     "home": (None, ALL_200),
     "about": (None, ALL_200),
+    "contact": (None, ALL_200),  # "Contact us": public, for everyone
+    "accessibility": (None, ALL_200),  # the accessibility statement: public
     "service_points:directory": (None, ALL_200),
     "service_points:detail": ("point", ALL_200),
     "accounts:home": (None, (302, 200, 200, 302, 302, 302, 302, 302)),  # staff: to their own space

@@ -112,8 +112,9 @@ TEMPLATE_RULES = [
     ("language code shown", re.compile(r"(\.code|language)\|upper\b"), "its name: |language_label"),
 ]
 # A date written with a format of its own (day of the month, weekday or month name): English
-# would read "3 December 2026" beside "December 3, 2026". Machine formats (Y-m-d, c) are fine.
-OWN_DATE_FORMAT = re.compile(r"""\|date:(["'])(?![A-Z_]+\1)([^"']*[jlDFMNbE][^"']*)\1""")
+# would read "3 December 2026" beside "December 3, 2026". Machine formats (Y-m-d, c) are fine, and
+# so is one part alone (a day tile's "j" or "D"): it has no order to get wrong.
+OWN_DATE_FORMAT = re.compile(r"""\|date:(["'])(?![A-Z_]+\1)(?!.\1)([^"']*[jlDFMNbE][^"']*)\1""")
 
 
 def template_files() -> list[Path]:
@@ -138,6 +139,7 @@ def test_templates_write_dates_in_named_formats():
     assert wrong == [], "Use DATE_FORMAT, WEEKDAY_DATE_FORMAT, WEEKDAY_DAY_FORMAT…:\n" + "\n".join(wrong)
     assert OWN_DATE_FORMAT.search('{{ a.starts_at|date:"l j F Y" }}')
     assert not OWN_DATE_FORMAT.search("{{ monday|date:'Y-m-d' }} {{ a|date:\"WEEKDAY_DATE_FORMAT\" }}")
+    assert not OWN_DATE_FORMAT.search('{{ d|date:"j" }}') and OWN_DATE_FORMAT.search('{{ d|date:"j N" }}')
 
 
 def test_python_code_formats_dates_through_core_typography():

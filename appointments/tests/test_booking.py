@@ -32,7 +32,7 @@ def test_search_lists_the_nearest_qualified_advisers_first(client_for, employer_
     first_day, first_slots = groups[0].days[0]
     assert first_day == tuesday(0).date()  # one business day of notice
     assert first_slots[0].start == tuesday(10, 30).astimezone(UTC)  # 8:30 and 9:30 are < 24 h away
-    assert len(groups[0].days) == 5
+    assert len(groups[0].days) == 10  # every weekday of the fortnight shown
     html = response.content.decode()
     assert "10 h 30" in html and "km" in html
 
@@ -287,14 +287,17 @@ def test_premises_visits_only_from_advisers_whose_radius_covers_the_company(clie
     assert [g.advisor for g in response.context["search"].groups] == [bookable.advisor_a]
 
 
-def test_more_dates_pages_forward(client_for, employer_a, bookable):
+def test_later_days_page_forward_by_fortnight(client_for, employer_a, bookable):
     client = client_for(employer_a)
-    first = client.get(reverse("appointments:slots"), search_params(bookable)).context
-    assert first["more_url"]
-    second = client.get(first["more_url"])
+    first = client.get(reverse("appointments:slots"), search_params(bookable)).context["picker"]
+    assert first.next_start == tuesday(0).date() + timedelta(days=14)
+    second = client.get(
+        reverse("appointments:slots"), search_params(bookable, start=first.next_start.isoformat())
+    )
     assert second.status_code == 200
-    last_shown = first["search"].groups[0].days[-1][0]
-    assert second.context["search"].groups[0].days[0][0] > last_shown
+    picker = second.context["picker"]
+    assert picker.days[0].day == first.next_start > first.last_day
+    assert picker.previous_start == tuesday(0).date()
 
 
 def test_urls_are_translated_for_booking():

@@ -50,12 +50,13 @@ def test_the_manager_reads_who_did_what_and_why(bookable, employer_a, advisor, m
     assert (moved["moved_from"], moved["moved_to"]) == (tuesday(10, 30), tuesday(14))
     assert "10 h 30 → " in response.content.decode()
     cancelled = next(row for row in rows if row["reason"] == "Formation obligatoire")
-    assert cancelled["who"] == (advisor.get_full_name() or advisor.email)
+    assert cancelled["by"]["name"] == (advisor.get_full_name() or advisor.email)
     assert any(row["kind"] == "request" and row["adviser"] == str(bookable.advisor_a) for row in rows)
     assert "Formation obligatoire" in response.content.decode()
     (change,) = [row for row in rows if row["kind"] == "availability"]
     assert (
-        change["who"] == (advisor.get_full_name() or advisor.email) and "2026-12-07 08:00" in change["what"]
+        change["by"]["name"] == (advisor.get_full_name() or advisor.email)
+        and "2026-12-07 08:00" in change["what"]
     )
 
     other = Client()

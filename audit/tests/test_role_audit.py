@@ -2,7 +2,6 @@
 path made the change (the admin, the ORM in a command or the shell), and who may read it."""
 
 import pytest
-from django.forms import MultiWidget
 from django.test import Client
 from django.urls import reverse
 
@@ -10,34 +9,11 @@ from advisors.models import Advisor
 from audit.models import RoleChange
 from audit.role_changes import acting_as, label
 from tests import factories
+from tests.admin_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
 What = RoleChange.What
-
-
-def admin_form_data(response) -> dict:
-    """The POST body the admin page in `response` would send as it stands (inlines left out)."""
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        if field.disabled:
-            continue
-        value = form[name].value()
-        if isinstance(field.widget, MultiWidget):
-            for i, part in enumerate(field.widget.decompress(value)):
-                data[f"{name}_{i}"] = "" if part is None else part
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif value is None:
-            data[name] = ""
-        else:
-            data[name] = value
-    for inline in response.context["inline_admin_formsets"]:
-        prefix = inline.formset.prefix
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
-    return data
 
 
 def admin_save(client, url: str, **changes):

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from accounts.models import User
@@ -46,6 +46,8 @@ def test_it_loads_the_network_figures():
     ]
     assert RegionalDirectorate.objects.count() == 6
     assert not RegionalDirectorate.objects.filter(manager=None).exists()
+    # Each directorate's public contact ("Contact us").
+    assert not RegionalDirectorate.objects.filter(Q(phone="") | Q(email="") | Q(address="")).exists()
     assert not RegionalDirectorate.objects.annotate(n=Count("regions")).filter(n=0).exists()
     assert ServicePoint.objects.count() == 61
     assert Municipality.objects.filter(service_points__isnull=False).distinct().count() >= 50

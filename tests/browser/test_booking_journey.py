@@ -151,8 +151,22 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     page.get_by_role("button", name=fr("See the available times")).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(fr("Choose a time"))
-    nearest = page.locator("section.slot-group").first
-    expect(nearest.get_by_role("heading", level=2)).to_have_text(str(network.advisor_a))
+    # The days with free times first (the first one chosen), each named with its count.
+    days = page.locator("ol.day-grid a.day")
+    expect(days.first).to_have_attribute("aria-current", "true")
+    expect(days.first).to_have_accessible_name(re.compile(r"^\S+ \d+ \S+, \d+ heures? libres?$"))
+    # Another day: htmx swaps the picker in place (no new page: the marker stays), the address says
+    # which day (Back, bookmarks), and the focus goes to that day's times.
+    other_day = days.nth(1).get_attribute("id")
+    page.evaluate("() => { window.samePage = true; }")
+    days.nth(1).click()
+    expect(page.locator(f"#{other_day}")).to_have_attribute("aria-current", "true")
+    expect(page.locator("ol.day-grid a.day[aria-current]")).to_have_count(1)
+    expect(page.locator("#times-heading")).to_be_focused()
+    assert page.evaluate("() => window.samePage === true"), "choosing a day reloaded the page"
+    assert f"day={other_day[4:]}" in page.url
+    nearest = page.locator("#day-times section.slot-group").first
+    expect(nearest.get_by_role("heading", level=3)).to_have_text(str(network.advisor_a))
     first_slot = nearest.locator("a.slot").first
     expect(first_slot).to_be_visible()
     slots_url = page.url
@@ -162,6 +176,7 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     phone = browser_context.new_page()
     phone.set_viewport_size({"width": 360, "height": 780})
     phone.goto(slots_url)
+    expect(phone.locator(f"#{other_day}")).to_have_attribute("aria-current", "true")
     expect(phone.locator("a.slot").first).to_be_visible()
     phone.screenshot(path=SCREENSHOTS / "midi-browser-slots-360.png", full_page=True)
     phone.screenshot(path=SCREENSHOTS / "midi-browser-slots-360-first-screen.png")
@@ -188,12 +203,12 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     assert appointment.mode == Mode.SERVICE_POINT and appointment.service_point == network.point_a
     assert page.url.endswith(f"/{appointment.uid}/")
 
-    # 3. The confirmation email: an invitation (.ics) and a link to manage without logging in.
+    # 3. The confirmation email: a calendar file to add (.ics) and a link to manage without logging in.
     assert len(mail.outbox) == 1
     confirmation = mail.outbox[0]
     assert confirmation.to == [user.email]
     first_ics = calendar_of(confirmation)
-    assert first_ics["METHOD"] == "REQUEST"
+    assert first_ics["METHOD"] == "PUBLISH"
     uid = str(event_of(first_ics)["UID"])
     assert event_of(first_ics)["SEQUENCE"] == 0
     assert event_of(first_ics).decoded("DTSTART") == appointment.starts_at
@@ -228,12 +243,12 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     expect(status).to_have_text(fr(Appointment.Status.CONFIRMED.label))
     expect(page.locator("dl.details")).to_contain_text(new_time)
     moved = Appointment.objects.get()
-    assert moved.starts_at > appointment.starts_at and moved.sequence == 1
+    assert moved.starts_at != appointment.starts_at and moved.sequence == 1
     assert page.url == link
 
     assert len(mail.outbox) == 2
     rescheduled = calendar_of(mail.outbox[1])
-    assert rescheduled["METHOD"] == "REQUEST"
+    assert rescheduled["METHOD"] == "PUBLISH"
     assert str(event_of(rescheduled)["UID"]) == uid
     assert event_of(rescheduled)["SEQUENCE"] == 1
     assert event_of(rescheduled).decoded("DTSTART") == moved.starts_at

@@ -151,8 +151,16 @@ def test_book_with_the_keyboard_only(page, browser_context, employer, live_url, 
     tab_to(page, text_is(fr("See the available times")))
     page.keyboard.press("Enter")
 
-    # 5. The earliest time of the nearest adviser; then confirm.
+    # 5. Another day of the grid, by Enter on its link: the focus lands on that day's times (their
+    #    heading, with a ring); the next Tab reaches the earliest time of the nearest adviser.
     expect(heading).to_have_text(fr("Choose a time"))
+    chosen = page.locator("ol.day-grid a.day[aria-current]").get_attribute("id")
+    tab_to(page, lambda element: element["id"].startswith("day-") and element["id"] != chosen)
+    other_day = focused(page)["id"]
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{other_day}")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#times-heading")).to_be_focused()
+    assert_visible_focus(focused(page))
     first_slot = tab_to(
         page,
         lambda element: element["tag"] == "a" and "slot" in page.evaluate("document.activeElement.className"),

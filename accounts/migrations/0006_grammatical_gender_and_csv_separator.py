@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_fair_access'),
+        ('accounts', '0005_two_factor_method_names'),
     ]
 
     operations = [
