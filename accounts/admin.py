@@ -19,11 +19,11 @@ class UserAdmin(BaseUserAdmin):
         "is_active",
         "last_login",
     )
-    list_filter = ("is_staff", "is_superuser", "is_active", "language", "groups")
+    list_filter = ("is_staff", "is_superuser", "is_active", "language", "grammatical_gender", "groups")
     search_fields = ("email", "first_name", "last_name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "language")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "language", "grammatical_gender")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -1,10 +1,10 @@
-"""The employer's company profile form."""
+"""The employer's company profile form, and the staff member's profile form."""
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Company, EmployerProfile
+from accounts.models import Company, EmployerProfile, GrammaticalGender, User
 from accounts.validators import normalize_neq, validate_neq
 from core.phones import PhoneField
 from service_points.forms import MunicipalityField, PostalCodeField
@@ -105,3 +105,29 @@ class CompanyProfileForm(forms.Form):
                 code="neq_taken",
             )
         return neq
+
+
+class StaffProfileForm(forms.ModelForm):
+    """What an adviser, a manager or an administrator says about themselves: names, language, and
+    how French sentences that name them agree (accounts.grammar)."""
+
+    grammatical_gender = forms.ChoiceField(
+        label=_("In French, sentences that name you"),
+        choices=GrammaticalGender.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Employers and colleagues read « votre conseillère a confirmé » or « votre conseiller a "
+            "confirmé ». Not specified, the sentences use neutral words."
+        ),
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "language", "grammatical_gender"]
+        labels = {
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "language": _("Preferred language"),
+        }
+        help_texts = {"language": _("Emails and reminders are sent in this language.")}

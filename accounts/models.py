@@ -31,6 +31,24 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class GrammaticalGender(models.TextChoices):
+    """How French sentences about a person agree: « votre conseillère a confirmé », « le plus chargé »;
+    not specified, they are written in neutral (epicene) words. Set for staff, who are named in
+    sentences shown to others (accounts.grammar)."""
+
+    FEMININE = "f", _("Feminine (conseillère, directrice)")
+    MASCULINE = "m", _("Masculine (conseiller, directeur)")
+    UNSPECIFIED = "", _("Not specified (neutral wording)")
+
+
+class CsvSeparator(models.TextChoices):
+    """How the columns of a downloaded CSV file are separated. Excel set up in French (Canada)
+    expects semicolons and puts a comma-separated file in column A; in English, commas."""
+
+    SEMICOLON = ";", _("Semicolon (;) for Excel in French")
+    COMMA = ",", _("Comma (,) for Excel in English and other software")
+
+
 class User(AbstractUser):
     """A person who signs in with an email address. Roles come from profile links (accounts.access)."""
 
@@ -41,6 +59,23 @@ class User(AbstractUser):
         max_length=8,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
+    )
+    grammatical_gender = models.CharField(
+        _("grammatical gender in French"),
+        max_length=1,
+        choices=GrammaticalGender.choices,
+        default=GrammaticalGender.UNSPECIFIED,
+        db_default=GrammaticalGender.UNSPECIFIED,  # the running release inserts users without it
+        blank=True,
+        help_text=_(
+            "How French sentences that name this person agree (« votre conseillère », « votre conseiller »). "
+            "Not specified: neutral wording."
+        ),
+    )
+
+    # The separator last chosen for the dashboard's CSV exports; empty: by the page's language.
+    csv_separator = models.CharField(
+        _("CSV separator"), max_length=1, choices=CsvSeparator.choices, blank=True, default="", db_default=""
     )
 
     USERNAME_FIELD = "email"

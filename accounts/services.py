@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from accounts.access import forget_role
-from accounts.models import Company, EmployerProfile, User
+from accounts.models import Company, CsvSeparator, EmployerProfile, User
 
 
 @transaction.atomic
@@ -41,3 +41,21 @@ def save_employer_profile(*, user: User, data: dict) -> EmployerProfile:
         profile.save(update_fields=["job_title", "phone"])
     forget_role(user)
     return profile
+
+
+@transaction.atomic
+def save_staff_profile(*, user: User, data: dict) -> User:
+    """Save a staff member's names, language and grammatical gender from a cleaned StaffProfileForm."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    fields = ["first_name", "last_name", "language", "grammatical_gender"]
+    for name in fields:
+        setattr(user, name, data[name])
+    user.save(update_fields=fields)
+    return user
+
+
+def remember_csv_separator(*, user: User, separator: CsvSeparator) -> None:
+    """Keep the separator a manager chose for CSV exports, for the next ones (a no-op if unchanged)."""
+    if user.csv_separator != separator:
+        user.csv_separator = separator
+        user.save(update_fields=["csv_separator"])  # the signed-in user cache forgets it (post_save)

@@ -7,9 +7,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Role, role_of, role_required
-from accounts.forms import CompanyProfileForm
+from accounts.forms import CompanyProfileForm, StaffProfileForm
 from accounts.invitation_views import home_context, pending_invitations_for
-from accounts.services import save_employer_profile
+from accounts.mfa import STAFF
+from accounts.models import User
+from accounts.services import save_employer_profile, save_staff_profile
 
 
 @login_required
@@ -26,8 +28,10 @@ def home(request):
     return render(request, "accounts/employer_home.html", home_context(request.user))
 
 
-@role_required(Role.NEW_USER, Role.EMPLOYER)
+@role_required(Role.NEW_USER, Role.EMPLOYER, *STAFF)
 def profile(request):
+    if role_of(request.user) in STAFF:
+        return staff_profile(request)
     first_time = role_of(request.user) == Role.NEW_USER
     if request.method == "POST":
         form = CompanyProfileForm(request.POST, user=request.user)
@@ -48,4 +52,20 @@ def profile(request):
             "invitations": pending_invitations_for(request.user) if first_time else [],
         },
         status=400 if form.is_bound else 200,
+    )
+
+
+def staff_profile(request):
+    """An adviser's, manager's or administrator's own profile (the company profile is employers')."""
+    if request.method == "POST":
+        form = StaffProfileForm(request.POST, instance=User.objects.get(pk=request.user.pk))
+        if form.is_valid():
+            save_staff_profile(user=request.user, data=form.cleaned_data)
+            with translation.override(form.cleaned_data["language"]):
+                messages.success(request, _("Your profile is saved."))
+                return redirect("accounts:profile")
+    else:
+        form = StaffProfileForm(instance=request.user)
+    return render(
+        request, "accounts/staff_profile.html", {"form": form}, status=400 if form.is_bound else 200
     )

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from accounts.grammar import Agreeing, agree
 from advisors.models import Advisor
 from appointments import calendar_event, checklist
 from appointments.links import manage_url
@@ -15,15 +17,24 @@ from core.emails import build_email
 
 EMAILS = "appointments/email/"
 
-# What each event's email says first: (subject, opening sentence).
+# What each event's email says first: (subject, opening sentence). Sentences about the employer's
+# adviser agree with the adviser in French (accounts.grammar): « votre conseillère a confirmé ».
 EVENTS = {
     "confirmed": (
         _("Appointment confirmed"),
         _("Your consultation with a regional immigration adviser is confirmed."),
     ),
     "advisor_confirmed": (
-        _("Your adviser confirmed the appointment"),
-        _("Your adviser confirmed your consultation. See you then."),
+        Agreeing(
+            pgettext_lazy("feminine", "Your adviser confirmed the appointment"),
+            pgettext_lazy("masculine", "Your adviser confirmed the appointment"),
+            pgettext_lazy("epicene", "Your adviser confirmed the appointment"),
+        ),
+        Agreeing(
+            pgettext_lazy("feminine", "Your adviser confirmed your consultation. See you then."),
+            pgettext_lazy("masculine", "Your adviser confirmed your consultation. See you then."),
+            pgettext_lazy("epicene", "Your adviser confirmed your consultation. See you then."),
+        ),
     ),
     "rescheduled": (
         _("Appointment moved"),
@@ -35,10 +46,24 @@ EVENTS = {
     ),
     "completed": (
         _("Consultation held"),
-        _("Your adviser recorded your consultation as held. Thank you for meeting with us."),
+        Agreeing(
+            pgettext_lazy(
+                "feminine", "Your adviser recorded your consultation as held. Thank you for meeting with us."
+            ),
+            pgettext_lazy(
+                "masculine", "Your adviser recorded your consultation as held. Thank you for meeting with us."
+            ),
+            pgettext_lazy(
+                "epicene", "Your adviser recorded your consultation as held. Thank you for meeting with us."
+            ),
+        ),
     ),
     "reassigned": (
-        _("Your appointment has a new adviser"),
+        Agreeing(
+            pgettext_lazy("feminine", "Your appointment has a new adviser"),
+            pgettext_lazy("masculine", "Your appointment has a new adviser"),
+            pgettext_lazy("epicene", "Your appointment has a new adviser"),
+        ),
         _(
             "Your consultation will be held by another regional immigration adviser, at the same "
             "date and time. The attached file updates your calendar."
@@ -46,7 +71,20 @@ EVENTS = {
     ),
     "no_show": (
         _("Consultation missed"),
-        _("Your adviser recorded that the consultation did not take place. You can book another time."),
+        Agreeing(
+            pgettext_lazy(
+                "feminine",
+                "Your adviser recorded that the consultation did not take place. You can book another time.",
+            ),
+            pgettext_lazy(
+                "masculine",
+                "Your adviser recorded that the consultation did not take place. You can book another time.",
+            ),
+            pgettext_lazy(
+                "epicene",
+                "Your adviser recorded that the consultation did not take place. You can book another time.",
+            ),
+        ),
     ),
 }
 # Events after which the employer can still reschedule or cancel from the email.
@@ -100,8 +138,8 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
             context = {
                 "appointment": appointment,
                 "event": event,
-                "subject": EVENTS[event][0],
-                "headline": EVENTS[event][1],
+                "subject": agree(EVENTS[event][0], appointment.advisor.user),
+                "headline": agree(EVENTS[event][1], appointment.advisor.user),
                 "changeable": event in CHANGEABLE_EVENTS,
                 "user": user,
                 "location": location_text(appointment),

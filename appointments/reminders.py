@@ -54,14 +54,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
 from appointments import metrics
 from appointments.checklist import missing_items
 from appointments.links import manage_url
 from appointments.models import Appointment, Reminder
 from appointments.notifications import location_text, recipients
-from core.emails import render_plain
+from core import typography
+from core.emails import one_line, render_plain
 from core.mailer import DeliveryError, Mail, ReminderMailer
 
 logger = logging.getLogger(__name__)
@@ -186,8 +187,7 @@ FIELDS = (
     "reference",  # "RV-7K3-Q9M" (appointments.references); "—" for a row not given one yet
     "reference_suffix",  # " – RV-7K3-Q9M" after the subject, or ""
     "topic",
-    "weekday",
-    "date",
+    "day",
     "start_time",
     "end_time",
     "when",
@@ -219,11 +219,10 @@ def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
             "reference": appointment.reference or "—",
             "reference_suffix": f" – {appointment.reference}" if appointment.reference else "",
             "topic": appointment.topic.name,
-            "weekday": formats.date_format(starts_at, "l"),
-            "date": formats.date_format(starts_at, "DATE_FORMAT"),
-            "start_time": formats.time_format(starts_at, "TIME_FORMAT"),
-            "end_time": formats.time_format(ends_at, "TIME_FORMAT"),
-            "when": formats.date_format(starts_at, "DATETIME_FORMAT"),
+            "day": typography.format_date(starts_at, "WEEKDAY_DATE_FORMAT"),
+            "start_time": typography.format_time(starts_at),
+            "end_time": typography.format_time(ends_at),
+            "when": typography.format_datetime(starts_at),
             "mode": appointment.get_mode_display(),
             "location": location_text(appointment),
             "adviser": appointment.advisor,
@@ -306,7 +305,7 @@ def reminder_email(reminder: Reminder) -> Mail:
     language = reminder_language(reminder)
     values = reminder_context(reminder, language)
     return Mail(
-        subject=" ".join(render(TEMPLATES["subject"], language, values).split()),
+        subject=one_line(render(TEMPLATES["subject"], language, values)),
         text=render(TEMPLATES["text"], language, values),
         html=render(TEMPLATES["html"], language, values),
         to=[person.email for person in recipients(reminder.appointment)],

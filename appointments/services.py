@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from accounts.access import Role, role_of
@@ -23,6 +22,7 @@ from core.business_hours import local_zone
 from core.dates import within_window
 from core.errors import ServiceError
 from core.queue import enqueue
+from core.typography import format_date
 from service_points.models import Municipality
 
 SLOT_TAKEN = "slot_taken"  # booked by someone else meanwhile (409)
@@ -61,7 +61,7 @@ class BookingError(ServiceError):
 
     def display_params(self) -> dict:
         return {
-            name: date_format(value, "YEAR_MONTH_FORMAT") if isinstance(value, date) else value
+            name: format_date(value, "YEAR_MONTH_FORMAT") if isinstance(value, date) else value
             for name, value in self.params.items()
         }
 

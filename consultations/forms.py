@@ -31,7 +31,8 @@ class RequestForm(forms.Form):
         label=_("Time of day"), choices=ConsultationRequest.TimeOfDay.choices, widget=forms.RadioSelect
     )
     message = forms.CharField(
-        label=_("What would you like to discuss?"),
+        # Not the topic's question again (the topic field above asks it): what to say about it.
+        label=_("Describe your need"),
         help_text=_("A few lines help the adviser prepare (2000 characters at most)."),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -3,6 +3,7 @@
 Callers render in the recipient's language (`translation.override`) and send or attach files.
 """
 
+import re
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -17,9 +18,15 @@ def render_plain(template_name: str, context: dict) -> str:
     return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
+def one_line(text: str) -> str:
+    """`text` on one line for a subject. Only ASCII white space is folded: the non-breaking space
+    French puts before « : » stays (str.split() would take it too)."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
 def render_subject(template_name: str, context: dict) -> str:
     """The subject line of `template_name`: plain text on one line."""
-    return " ".join(render_plain(template_name, context).split())
+    return one_line(render_plain(template_name, context))
 
 
 def build_email(

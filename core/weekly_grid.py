@@ -16,17 +16,17 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.utils import formats
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
+
+from core.typography import format_time
 
 DAYS = range(7)  # Python's weekday numbers: 0 = Monday … 6 = Sunday
 
 
 def _time(value) -> str:
     """The time as the page's language writes it; on the hour, "13 h" rather than "13 h 00" (OQLF)."""
-    text = formats.time_format(value, "TIME_FORMAT")
-    return text.removesuffix(" h 00") + " h" if text.endswith(" h 00") else text
+    return format_time(value)
 
 
 class WeeklyRangeForm(forms.ModelForm):

@@ -1,11 +1,13 @@
 """The manager dashboard's CSV exports: the filtered appointments and requests, streamed.
 
 The filters, the scope and the access rules are the dashboard's own (`dashboards.selectors`):
-the export is what the dashboard counts, row by row. Rows are read as tuples in chunks
-(`values_list(...).iterator()`) and written to the response chunk by chunk, so memory stays flat
-whatever the number of rows. The file is UTF-8 with a byte-order mark (Excel otherwise reads it
-as Windows-1252) and its headers are in the visitor's language. No employer person appears:
-the company, never who booked or asked, nor their email or phone.
+the export is what the dashboard counts, row by row. Columns are separated the way the manager's
+Excel reads them: semicolons for Excel in French (Canada), which puts a comma-separated file in
+column A, commas in English; the choice made on the dashboard is remembered on the user. Rows are
+read as tuples in chunks (`values_list(...).iterator()`) and written to the response chunk by
+chunk, so memory stays flat whatever the number of rows. The file is UTF-8 with a byte-order mark
+(Excel otherwise reads it as Windows-1252) and its headers are in the visitor's language. No
+employer person appears: the company, never who booked or asked, nor their email or phone.
 """
 
 import csv
@@ -13,17 +15,21 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
+from django import forms
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from accounts.access import Role, role_required
+from accounts.models import CsvSeparator
+from accounts.services import remember_csv_separator
 from appointments.models import Appointment, Mode, Topic
 from consultations.models import ConsultationRequest
 from core import replica
-from core.i18n import localized
+from core.i18n import is_english, localized
 from dashboards.selectors import Catalogue, FilterForm, Filters, filtered_appointments, filtered_requests
 from midi_regions.models import AdministrativeRegion
 
@@ -61,10 +67,10 @@ def _names(queryset) -> dict[int, str]:
     return {obj.pk: localized(obj, "name") for obj in queryset.only("pk", "name_fr", "name_en")}
 
 
-def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+def csv_chunks(header: list[str], rows: Iterable[list], *, separator: str = ",") -> Iterator[str]:
     """The BOM and the header, then one string per CHUNK_ROWS rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=separator)
     writer.writerow(header)
     yield BOM + buffer.getvalue()
     buffer.seek(0)
@@ -259,6 +265,15 @@ def _error_text(form) -> str:
     return "\n".join(lines) + "\n"
 
 
+def default_separator(user) -> str:
+    """The user's last choice, else the one Excel expects in the page's language."""
+    return user.csv_separator or (CsvSeparator.COMMA if is_english() else CsvSeparator.SEMICOLON)
+
+
+class SeparatorForm(forms.Form):
+    separator = forms.ChoiceField(label=_("Separator"), choices=CsvSeparator.choices, required=False)
+
+
 def _export(request, code: str | None, kind: str, build: Callable[[Filters], tuple[list, Iterator]]):
     with replica.replica_reads():
         catalogue = Catalogue.for_user(request.user, code)  # the dashboard's own access rule
@@ -266,11 +281,20 @@ def _export(request, code: str | None, kind: str, build: Callable[[Filters], tup
             # Another directorate's data is private: it does not exist for this visitor.
             raise Http404
         form = FilterForm(request.GET, catalogue=catalogue)
-        if not form.is_valid():
-            return HttpResponse(_error_text(form), status=400, content_type="text/plain; charset=utf-8")
+        choice = SeparatorForm(request.GET)
+        if not form.is_valid() or not choice.is_valid():
+            errors = _error_text(form) if not form.is_valid() else _error_text(choice)
+            return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
         filters = form.filters()
         header, rows = build(filters)
-    response = StreamingHttpResponse(csv_chunks(header, rows), content_type="text/csv; charset=utf-8")
+    separator = choice.cleaned_data["separator"]
+    if separator:
+        remember_csv_separator(user=request.user, separator=separator)
+    else:
+        separator = default_separator(request.user)
+    response = StreamingHttpResponse(
+        csv_chunks(header, rows, separator=separator), content_type="text/csv; charset=utf-8"
+    )
     scope = code or gettext("national")
     filename = f"{slugify(kind)}-{scope}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -5,12 +5,14 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import Role, role_required
+from accounts.models import CsvSeparator
 from core import replica
+from core.typography import format_date
 from dashboards import selectors
+from dashboards.export_views import default_separator
 
 
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
@@ -36,6 +38,9 @@ def dashboard(request, code: str | None = None):
         figures=figures,
         side_by_side=figures["by_directorate"] if code is None else None,
         export_urls=_export_urls(code),
+        filter_params=list(filters.query().items()),
+        separators=CsvSeparator.choices,
+        separator=default_separator(request.user),
         **_charts(figures),
     )
     return render(request, "dashboards/dashboard.html", context)
@@ -67,7 +72,7 @@ def _charts(figures: dict) -> dict:
     weeks = figures["weeks"]
     return {
         "chart_weeks": {
-            "labels": [date_format(w["week"], "j M") for w in weeks],
+            "labels": [format_date(w["week"], "SHORT_DAY_FORMAT") for w in weeks],
             "datasets": [
                 {"label": str(label), "data": [w[key] for w in weeks], "key": key}
                 for key, label in (

@@ -81,13 +81,17 @@ def _set_m2m(manager, objects, report: SeedReport, kind: str) -> None:
         report.add(kind, updated=True)
 
 
-def _upsert_user(
-    email: str, first_name: str, last_name: str, report: SeedReport, *, password: str | None
-) -> User:
+def _upsert_user(person: dict, report: SeedReport, *, password: str | None) -> User:
+    """A person of the data file: names, and the grammatical gender French sentences about them
+    agree with (written in the data for each staff member, never guessed from the first name)."""
     user = _upsert(
         User,
-        {"email": email.lower()},
-        {"first_name": first_name, "last_name": last_name},
+        {"email": person["email"].lower()},
+        {
+            "first_name": person["first_name"],
+            "last_name": person["last_name"],
+            "grammatical_gender": person["grammatical_gender"],
+        },
         report,
         "users",
     )
@@ -230,9 +234,7 @@ def seed_directorates_and_regions(
     directorates = {}
     for d in data["directorates"]:
         manager = d["manager"]
-        user = _upsert_user(
-            manager["email"], manager["first_name"], manager["last_name"], report, password=password
-        )
+        user = _upsert_user(manager, report, password=password)
         contact = d.get("contact", {})
         directorates[d["code"]] = _upsert(
             RegionalDirectorate,
@@ -338,7 +340,7 @@ def seed_advisers(
             (oh.opens, oh.closes)
         )
     for a in data["advisors"]:
-        user = _upsert_user(a["email"], a["first_name"], a["last_name"], report, password=password)
+        user = _upsert_user(a, report, password=password)
         advisor = _upsert(
             Advisor,
             {"user": user},
@@ -360,11 +362,30 @@ def seed_advisers(
 
 def seed_demo_users(password: str, report: SeedReport) -> None:
     """An administrator and an employer with a company in Trois-Rivières (see the README)."""
-    admin = _upsert_user(DEMO_ADMIN_EMAIL, "Camille", "Administratrice", report, password=password)
+    admin = _upsert_user(
+        {
+            "email": DEMO_ADMIN_EMAIL,
+            "first_name": "Camille",
+            "last_name": "Administratrice",
+            "grammatical_gender": "f",
+        },
+        report,
+        password=password,
+    )
     if not (admin.is_staff and admin.is_superuser):
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
-    employer = _upsert_user(DEMO_EMPLOYER_EMAIL, "Julie", "Tremblay", report, password=password)
+    # Employers are not asked: sentences addressed to them say « vous ».
+    employer = _upsert_user(
+        {
+            "email": DEMO_EMPLOYER_EMAIL,
+            "first_name": "Julie",
+            "last_name": "Tremblay",
+            "grammatical_gender": "",
+        },
+        report,
+        password=password,
+    )
     trois_rivieres = Municipality.objects.get(code="37067")
     company = _upsert(
         Company,

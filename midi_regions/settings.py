@@ -140,6 +140,8 @@ TEMPLATES = [
                 "consultations.context_processors.inbox",
                 "core.page_cache.csrf_placeholder",  # overrides the built-in csrf one: see page_cache
             ],
+            # Its `date` and `time` filters replace Django's: « 1er décembre », « 13 h » (core.typography).
+            "builtins": ["core.templatetags.typography"],
         },
     },
 ]
@@ -284,6 +286,22 @@ SITE_ID = 1
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's forms relabelled in our words (accounts.auth_forms); its pages and emails are our
+# templates (templates/account/, templates/mfa/), its error messages our adapters'.
+ACCOUNT_FORMS = {
+    name: f"accounts.auth_forms.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "signup": "SignupForm",
+        "add_email": "AddEmailForm",
+        "change_password": "ChangePasswordForm",
+        "set_password": "SetPasswordForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "reauthenticate": "ReauthenticateForm",
+        "confirm_reauthentication_code": "ConfirmReauthenticationCodeForm",
+    }.items()
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -408,6 +426,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "accounts.auth_forms.AuthenticateForm",
+    "reauthenticate": "accounts.auth_forms.MfaReauthenticateForm",
+    "activate_totp": "accounts.auth_forms.ActivateTOTPForm",
+    "deactivate_totp": "accounts.auth_forms.DeactivateTOTPForm",
+    "generate_recovery_codes": "accounts.auth_forms.GenerateRecoveryCodesForm",
+}
 # Advisers, managers and administrators must use TOTP (accounts.mfa); off only for the local demo.
 REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=not DEBUG)
 MFA_TOTP_ISSUER = f"{ORGANISATION['acronym']} – Conseillers régionaux"

@@ -44,7 +44,8 @@ MATRIX = {
     "service_points:directory": (None, ALL_200),
     "service_points:detail": ("point", ALL_200),
     "accounts:home": (None, (302, 200, 200, 302, 302, 302, 302, 302)),  # staff: to their own space
-    "accounts:profile": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    # Employers: the company profile; staff: names, language, grammatical gender (accounts.grammar).
+    "accounts:profile": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
     "accounts:data_export": (None, (302, 200, 200, 403, 403, 403, 403, 403)),  # their own company
     # Law 25 account closure: employers only; staff accounts are managed by administrators.
     "accounts:close": (None, (302, 200, 200, 403, 403, 403, 403, 403)),

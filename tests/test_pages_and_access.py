@@ -6,7 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import EmployerProfile
 from service_points.distance import great_circle_km
+from tests.inputs import valid_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -126,8 +128,15 @@ def test_only_advisers_see_the_adviser_page(request, client_for, persona):
 
 
 @pytest.mark.parametrize("persona", ["advisor", "manager", "administrator"])
-def test_staff_cannot_create_an_employer_profile(request, client_for, persona):
-    assert client_for(request.getfixturevalue(persona)).get(reverse("accounts:profile")).status_code == 403
+def test_staff_cannot_create_an_employer_profile(request, client_for, network, persona):
+    """Staff have a profile of their own (names, language, grammatical gender): no company form,
+    and a company profile posted there creates no employer profile."""
+    person = request.getfixturevalue(persona)
+    client = client_for(person)
+    page = client.get(reverse("accounts:profile"))
+    assert page.status_code == 200 and 'name="neq"' not in page.content.decode()
+    client.post(reverse("accounts:profile"), valid_profile(network.municipality_a))
+    assert not EmployerProfile.objects.filter(user=person).exists()
 
 
 def test_admin_lists_work_for_an_administrator(client_for, administrator, network):

@@ -153,7 +153,7 @@ def test_the_adviser_moves_the_appointment_and_the_trail_keeps_both_times(
     picked = {"advisor": booked.advisor_id, "point": booked.service_point_id, "at": utc_param(new_time)}
     # The step shows the appointment now and after, in the adviser's words, and changes nothing.
     step = client.get(confirm_url, picked)
-    assert step.status_code == 200 and "L'entreprise reçoit un courriel" in step.content.decode()
+    assert step.status_code == 200 and "L’entreprise reçoit un courriel" in step.content.decode()
     booked.refresh_from_db()
     assert booked.starts_at == tuesday(10, 30) and booked.sequence == 0 and not mail.outbox
 
@@ -273,7 +273,7 @@ def test_the_adviser_declines_and_the_request_goes_to_the_next_nearest(
     client = client_for(advisor)
     assert client.post(url, {"reason": ""}).status_code == 400
     inbox = client.get(reverse("appointments:inbox")).content.decode()
-    assert "Conseiller qualifié le plus proche" in inbox or "Nearest qualified adviser" in inbox
+    assert "conseiller qualifié le plus proche" in inbox or "Nearest qualified adviser" in inbox
 
     mail.outbox.clear()
     assert client.post(url, {"reason": "Je suis en congé toute la semaine"}).status_code == 302
@@ -284,7 +284,7 @@ def test_the_adviser_declines_and_the_request_goes_to_the_next_nearest(
     assert decision.note == "Je suis en congé toute la semaine"
     assert [m.to for m in mail.outbox] == [[other_advisor.email]]
     assert "Je suis en congé toute la semaine" in mail.outbox[0].body
-    assert "pas reçu de réponse à temps" not in mail.outbox[0].body
+    assert "restée sans réponse dans le délai" not in mail.outbox[0].body
     # The next adviser reads why it came to them.
     handle = client_for(other_advisor).get(reverse("appointments:handle", kwargs={"uid": consultation.uid}))
     assert "Je suis en congé toute la semaine" in handle.content.decode()

@@ -118,7 +118,7 @@ def test_employer_cannot_book_a_slot_taken_meanwhile(client_for, employer_a, emp
     book_via_web(client_for(employer_b), bookable, tuesday(10, 30))
     response = book_via_web(client_for(employer_a), bookable, tuesday(10, 30))
     assert response.status_code == 409
-    assert "vient d'être réservée" in html.unescape(response.content.decode())
+    assert "vient d’être réservée" in html.unescape(response.content.decode())
     assert response.context["search"].groups, "the employer is offered the next free times"
     assert Appointment.objects.count() == 1
 
@@ -318,7 +318,7 @@ def test_the_adviser_sees_the_same_local_time_as_the_employer(client_for, employ
     employer_page = client_for(employer_a).get(reverse("appointments:list")).content.decode()
     advisor_page = client_for(advisor).get(reverse("advisors:me")).content.decode()
     for page in (employer_page, advisor_page):
-        assert "24 novembre 2026, 13 h 00" in page
+        assert "24 novembre 2026, 13 h" in page and "13 h 00" not in page
     assert employer_a.employer_profile.company.legal_name in advisor_page
     # The other adviser's page does not show it.
     assert (

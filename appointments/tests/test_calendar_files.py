@@ -265,7 +265,7 @@ def test_the_appointment_pages_offer_the_calendars_in_a_new_tab_and_say_so(
     html = client_for(employer_a).get(url).content.decode()
     hosts = {urlsplit(href.replace("&amp;", "&")).netloc for href, _name in new_tab_links(html)}
     assert hosts == {"calendar.google.com", "outlook.live.com", "outlook.office.com"}
-    assert unescape(html).count("(s'ouvre dans un nouvel onglet)") == 3
+    assert unescape(html).count("(s’ouvre dans un nouvel onglet)") == 3
     assert reverse("appointments:calendar_file", args=[appointment.uid]) in html
     assert appointment.reference in html
 

@@ -105,7 +105,7 @@ def test_the_appointment_page_leads_to_each_step_and_changes_nothing(way, booked
     # Each time leads to the confirmation step; none is a form that would move the appointment.
     assert f"{urls['confirm']}?advisor={booked.advisor_id}" in times.content.decode()
     assert 'method="post"' not in times.content.decode().split("<main")[1]
-    assert "votre plage actuelle reste la vôtre tant que vous n'avez pas confirmé" in text(times)
+    assert "votre plage actuelle reste la vôtre tant que vous n’avez pas confirmé" in text(times)
     assert state(booked) == before and mail.outbox == []
 
 

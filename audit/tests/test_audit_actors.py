@@ -81,8 +81,14 @@ def test_automatic_routing_is_the_systems_with_the_rule_that_decided(client_for,
 
     row = decision_row(rows, decision)
     assert row["what"] == "Demande attribuée"
-    assert row["by"] == {"name": "Système", "detail": "Règle\xa0: Conseiller qualifié le plus proche"}
-    assert 'Système<br><span class="small">Règle\xa0: Conseiller qualifié le plus proche</span>' in html
+    assert row["by"] == {
+        "name": "Système",
+        "detail": "Règle\xa0: Conseillère ou conseiller qualifié le plus proche",
+    }
+    assert (
+        'Système<br><span class="small">Règle\xa0: Conseillère ou conseiller qualifié le plus proche</span>'
+        in html
+    )
     assert "acheminement automatique" not in html
 
 
@@ -190,7 +196,7 @@ def test_a_cancellation_through_the_emailed_link_is_the_employers_without_a_name
     rows, _ = audit_page(client_for, manager, bookable)
 
     (row,) = [row for row in rows if row["reason"] == "Par le lien"]
-    assert row["by"] == {"name": "L'employeur", "detail": "Par le lien reçu par courriel"}
+    assert row["by"] == {"name": "L’employeur", "detail": "Par le lien reçu par courriel"}
 
 
 def test_a_persons_decision_recorded_before_actors_were_kept_reads_not_recorded(

@@ -116,7 +116,7 @@ def test_manager_reassigns_an_upcoming_appointment(
         [employer_a.email, colleague.user.email, advisor.email]
     )
     (to_employer,) = [m for m in mail.outbox if m.to == [employer_a.email]]
-    assert "nouveau conseiller" in to_employer.subject or "new adviser" in to_employer.subject
+    assert "conseiller pour votre rendez-vous" in to_employer.subject or "new adviser" in to_employer.subject
     ics = ics_of(to_employer)
     assert ics["SEQUENCE"] == sequence + 1
     assert str(colleague) in str(ics["DESCRIPTION"])

@@ -33,7 +33,7 @@ FRENCH_APPOINTMENT_HEADER = [
     "Municipalité",
     "Région administrative",
     "Date de création",
-    "Motif d'annulation",
+    "Motif d’annulation",
 ]
 ENGLISH_APPOINTMENT_HEADER = [
     "Identifier",
@@ -174,10 +174,13 @@ def data(network, employer_a) -> Data:
     return Data(n, company_a, company_b, other_topic, other_point, other_advisor, a, r)
 
 
-def read(response) -> tuple[bytes, list[list[str]]]:
+def read(response, separator: str | None = None) -> tuple[bytes, list[list[str]]]:
+    """The body and the rows; French pages give semicolon-separated files unless told otherwise."""
     assert response.streaming
     body = b"".join(response.streaming_content)
-    return body, list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    text = body.decode("utf-8-sig")
+    separator = separator or (";" if ";" in text.splitlines()[0] else ",")
+    return body, list(csv.reader(io.StringIO(text), delimiter=separator))
 
 
 def export(client, name: str, *, code: str | None = "mauricie", **params):
@@ -277,7 +280,7 @@ def test_the_requests_file_has_its_own_columns(data, manager, client_for):
         "2026-11-03 15:00",
         "2026-11-10 09:00",
     ]
-    assert assigned[2] == "En attente du conseiller"
+    assert assigned[2] == "En attente d’une réponse"
     assert assigned[9:11] == ["2", "2026-11-21 08:15"]
 
 
@@ -435,3 +438,54 @@ def test_anonymous_visitors_are_sent_to_sign_in(data, client, name):
 
 def test_an_unknown_directorate_is_404_even_for_an_administrator(data, administrator, client_for):
     assert export(client_for(administrator), "export_appointments", code="nowhere").status_code == 404
+
+
+# --- The separator Excel expects ---------------------------------------------------------------
+
+
+def header_line(response) -> str:
+    return b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
+
+
+def test_french_pages_export_semicolons_for_excel_in_french(data, manager, client_for):
+    """Excel set up in French (Canada) reads ; and puts a comma-separated file in column A."""
+    line = header_line(export(client_for(manager), "export_appointments"))
+    assert line.startswith("Identifiant;Début;Fin;")
+
+
+def test_english_pages_export_commas(data, manager, client_for):
+    with translation.override("en"):
+        url = reverse("midi_regions:export_appointments", kwargs={"code": "mauricie"})
+    line = header_line(client_for(manager).get(url, PERIOD))
+    assert line.startswith("Identifier,Starts at,Ends at,")
+
+
+def test_the_separator_chosen_is_remembered(data, manager, client_for):
+    client = client_for(manager)
+    line = header_line(export(client, "export_requests", separator=","))
+    assert line.startswith("Identifiant,Envoyé le,")
+    manager.refresh_from_db()
+    assert manager.csv_separator == ","
+    # The next export, and the dashboard's form, use it without being told.
+    assert header_line(export(client, "export_appointments")).startswith("Identifiant,Début,")
+    page = client.get(reverse("midi_regions:dashboard", kwargs={"code": "mauricie"}), PERIOD)
+    assert re.search(r'name="separator" value=","\s*checked', page.content.decode())
+
+
+def test_an_unknown_separator_is_refused_with_a_reason(data, manager, client_for):
+    response = export(client_for(manager), "export_appointments", separator="|")
+    assert response.status_code == 400
+    assert "Séparateur" in response.content.decode()
+    manager.refresh_from_db()
+    assert manager.csv_separator == ""
+
+
+def test_the_dashboard_offers_both_separators_with_the_filters(data, manager, client_for):
+    page = (
+        client_for(manager)
+        .get(reverse("midi_regions:dashboard", kwargs={"code": "mauricie"}), PERIOD)
+        .content.decode()
+    )
+    assert re.search(r'name="separator" value=";"\s*checked', page)
+    assert 'name="separator" value=","' in page
+    assert f'name="start" value="{PERIOD["start"]}"' in page

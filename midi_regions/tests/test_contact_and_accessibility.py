@@ -73,7 +73,7 @@ def test_the_ministrys_names_and_general_contact_come_from_the_settings(client, 
 
 def test_the_statement_names_the_standard_its_limits_and_how_to_report(client, network):
     text = page(client, "accessibility")
-    assert "<h1>Déclaration d'accessibilité</h1>" in text
+    assert "<h1>Déclaration d’accessibilité</h1>" in text
     assert "SGQRI 008 3.0" in text and "29 avril 2024" in text
     assert "partiellement conforme" in text
     for heading in ("Ce que fait le site", "Ouvrir une session sans test de mémoire", "Limites connues"):

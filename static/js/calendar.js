@@ -21,6 +21,43 @@
       }
     }
 
+    // Times and days as Québec French writes them (OQLF): « 7 h », « 8 h 30 – 9 h 30 », « lun. 1er déc. »;
+    // FullCalendar's fr-ca pack writes « 07 h », « 8 h 30 - 9 h 30 » and « 1 déc. ». English keeps
+    // Canadian style: "7 a.m.", "8:30 a.m. – 9:30 a.m.".
+    var french = (el.dataset.locale || "fr-ca").indexOf("en") !== 0;
+
+    function twoDigits(n) {
+      return (n < 10 ? "0" : "") + n;
+    }
+
+    // `info`: FullCalendar's date info (hour, minute, day… in the calendar's time zone; `marker`
+    // is a Date whose UTC fields are that wall-clock time).
+    function clock(info) {
+      if (french) {
+        return info.hour + " h" + (info.minute ? " " + twoDigits(info.minute) : "");
+      }
+      var hour = info.hour % 12 || 12;
+      return hour + (info.minute ? ":" + twoDigits(info.minute) : "") + (info.hour < 12 ? " a.m." : " p.m.");
+    }
+
+    function clockRange(arg) {
+      return arg.end ? clock(arg.start) + " – " + clock(arg.end) : clock(arg.date);
+    }
+
+    function frenchDay(info, weekday, month, year) {
+      var parts = [];
+      var options = { timeZone: "UTC" };
+      if (weekday) {
+        parts.push(new Intl.DateTimeFormat("fr-CA", Object.assign({ weekday: weekday }, options)).format(info.marker));
+      }
+      parts.push(info.day === 1 ? "1er" : String(info.day));
+      parts.push(new Intl.DateTimeFormat("fr-CA", Object.assign({ month: month }, options)).format(info.marker));
+      if (year) {
+        parts.push(String(info.year));
+      }
+      return parts.join(" ");
+    }
+
     // A week of seven columns does not fit a phone: there, the week is a list.
     var narrow = window.matchMedia("(max-width: 40em)");
     var wideView = el.dataset.initialView || "timeGridWeek";
@@ -56,7 +93,21 @@
       noEventsText: el.dataset.noEvents || "No events to display",
       // "lun. 30 nov." / "Mon Nov 30": the default (numeric month and day) reads "lun. 11-30" in
       // fr-CA, whose numeric dates are year-month-day.
-      dayHeaderFormat: { weekday: "short", day: "numeric", month: "short", omitCommas: true },
+      dayHeaderFormat: french
+        ? function (arg) {
+            return frenchDay(arg.date, "short", "short");
+          }
+        : { weekday: "short", day: "numeric", month: "short", omitCommas: true },
+      slotLabelFormat: function (arg) {
+        return clock(arg.date);
+      },
+      eventTimeFormat: clockRange,
+      listDayFormat: french
+        ? function (arg) {
+            return frenchDay(arg.date, "long", "long", true);
+          }
+        : { weekday: "long", month: "long", day: "numeric", year: "numeric" },
+      listDaySideFormat: false,
       initialDate: el.dataset.initialDate || undefined,
       firstDay: 1, // Monday, as the server-rendered week
       headerToolbar: {

@@ -3,8 +3,8 @@
 //
 // - <form data-progress="Searching…">: on submit the form is aria-busy and its (always present,
 //   empty) [data-progress-status] live region says the text; CSS adds a spinner while it is busy.
-// - <a data-started="Export started…">: on activation (a download: the page stays) the text is
-//   put in the page's live region (#messages).
+// - <a data-started="Export started…"> or <button data-started="…">: on activation (a download:
+//   the page stays) the text is put in the page's live region (#messages).
 // - #form-errors (templates/appointments/partials/form_errors.html): focused when the page or an
 //   htmx swap shows it, so keyboard and screen reader users land on the list of errors.
 (function () {
@@ -38,7 +38,7 @@
   });
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("a[data-started]");
+    var link = event.target.closest && event.target.closest("a[data-started], button[data-started]");
     if (link) {
       say(document.getElementById("messages"), link.getAttribute("data-started"));
     }

@@ -109,6 +109,7 @@ class PageProblems:
         self.failed: list[str] = []
         self.http_errors: list[str] = []
         self.static_ok: list[str] = []
+        self.downloads: set[str] = set()
 
     def on_console(self, message):
         url = message.location.get("url", "")
@@ -122,6 +123,10 @@ class PageProblems:
         # (seen on a loaded CI machine): not a failure of the page.
         if "ERR_ABORTED" in (request.failure or "") and "/favicon." in request.url:
             return
+        # A form whose answer is a file (the dashboard's CSV export): the browser downloads it and
+        # ends the navigation it started; the page stays, nothing failed.
+        if "ERR_ABORTED" in (request.failure or "") and request.url in self.downloads:
+            return
         self.failed.append(f"{request.method} {request.url}: {request.failure}")
 
     def on_response(self, response):
@@ -130,6 +135,8 @@ class PageProblems:
         path = urlsplit(response.url).path
         if path in BROWSER_OWN_REQUESTS:
             return
+        if response.headers.get("content-disposition", "").startswith("attachment"):
+            self.downloads.add(response.url)
         if response.status >= 400:
             self.http_errors.append(f"{response.status} {response.request.method} {path}")
         elif path.startswith("/static/"):

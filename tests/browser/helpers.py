@@ -44,9 +44,9 @@ def proposed_at(checkbox_value: str) -> datetime:
 
 def log_in(page, nav, user) -> None:
     nav.get_by_role("link", name=fr("Log in")).click()
-    page.get_by_label(fr("Email"), exact=True).fill(user.email)
+    page.get_by_label(fr("Email address"), exact=True).fill(user.email)
     page.get_by_label(fr("Password"), exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=fr("Sign In")).click()
+    page.get_by_role("button", name=fr("Log in")).click()
     expect(nav.get_by_role("button", name=fr("Log out"))).to_be_visible()
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
 try:
     from playwright.sync_api import expect
@@ -25,6 +25,7 @@ from advisors.models import TimeOff
 from appointments.models import Appointment, AppointmentEvent, Mode
 from consultations import services as requests
 from consultations.models import ConsultationRequest
+from core import typography
 from tests import factories
 from tests.browser.helpers import fr, log_in, log_out, open_week, proposed_at
 from tests.inputs import PASSWORD
@@ -39,9 +40,9 @@ def label(message: str):
 
 
 def on_page(when: datetime, fmt: str = "DATETIME_FORMAT") -> str:
-    """`when` as the French pages print it (`{{ when|date:fmt }}` in Québec time)."""
+    """`when` as the French pages print it (`{{ when|date:fmt }}` in Québec time: core.typography)."""
     with translation.override("fr-ca"):
-        return formats.date_format(timezone.localtime(when), fmt)
+        return typography.on_the_hour(typography.format_date(timezone.localtime(when), fmt))
 
 
 def datetime_local(day, at: time) -> str:
@@ -155,7 +156,7 @@ def test_adviser_books_completes_and_takes_time_off(page, browser_context, works
     # 3. From their page, the new appointment; from its company history, the earlier one.
     nav.get_by_role("link", name=fr("My space")).click()
     upcoming = page.get_by_role("table", name=fr("My upcoming appointments"))
-    expect(upcoming).to_contain_text(on_page(booked.starts_at, "l j F Y"))
+    expect(upcoming).to_contain_text(on_page(booked.starts_at, "WEEKDAY_DATE_FORMAT"))
     upcoming.get_by_role("link", name=COMPANY).click()
     assert page.url.endswith(f"/{booked.uid}/")
     panel = page.locator("#appointment-panel")
@@ -223,12 +224,12 @@ def test_adviser_books_completes_and_takes_time_off(page, browser_context, works
     coming = page.get_by_role("table", name=fr("Upcoming appointments"))
     expect(coming.get_by_role("row")).to_have_count(2)
     coming_row = coming.get_by_role("row").nth(1)
-    expect(coming_row).to_contain_text(on_page(booked.starts_at, "j F Y"))
+    expect(coming_row).to_contain_text(on_page(booked.starts_at, "DATE_FORMAT"))
     expect(coming_row.locator(".badge")).to_have_text(fr(Appointment.Status.CONFIRMED.label))
     past = page.get_by_role("table", name=fr("Past appointments"))
     expect(past.get_by_role("row")).to_have_count(2)
     past_row = past.get_by_role("row").nth(1)
-    expect(past_row).to_contain_text(on_page(earlier.starts_at, "j F Y"))
+    expect(past_row).to_contain_text(on_page(earlier.starts_at, "DATE_FORMAT"))
     expect(past_row.locator(".badge")).to_have_text(fr(Appointment.Status.COMPLETED.label))
 
     nav.get_by_role("link", name=fr("My requests")).click()

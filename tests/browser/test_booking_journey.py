@@ -95,10 +95,10 @@ def test_sign_up_book_reschedule_and_cancel_from_the_email(
     # 1. Sign up (allauth): no session until the emailed link is followed.
     page.goto("/")
     nav.get_by_role("link", name=fr("Create an account")).click()
-    page.get_by_label(fr("Email"), exact=True).fill("Josee@Boulangerie.example")
+    page.get_by_label(fr("Email address"), exact=True).fill("Josee@Boulangerie.example")
     page.get_by_label(fr("Password"), exact=True).fill(PASSWORD)
     page.get_by_label(fr("Password (again)"), exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=fr("Sign Up")).click()
+    page.get_by_role("button", name=fr("Create the account")).click()
     expect(nav.get_by_role("link", name=fr("Log in"))).to_be_visible()
     user = User.objects.get(email="josee@boulangerie.example")
     assert user.language == "fr-ca"  # the language the visitor was using

@@ -102,12 +102,12 @@ def test_csv_export_says_it_started(page, browser_context, directorate, live_url
     messages = page.locator("#messages")
     expect(messages).to_have_attribute("role", "status")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name=fr("Export the appointments (CSV)")).click()
+        page.get_by_role("button", name=fr("Export the appointments (CSV)")).click()
     expect(messages).to_have_text(fr("Export started: the appointments file will download in a moment."))
     assert download_info.value.suggested_filename.endswith(".csv")
 
     with page.expect_download():
-        page.get_by_role("link", name=fr("Export the requests (CSV)")).click()
+        page.get_by_role("button", name=fr("Export the requests (CSV)")).click()
     expect(messages).to_have_text(fr("Export started: the requests file will download in a moment."))
 
     browser_context.problems.assert_clean()

@@ -161,13 +161,14 @@ def test_manager_filters_exports_and_reassigns(page, browser_context, directorat
 
     # 3. Download the appointments of that point: a UTF-8 file with a BOM, French headers.
     with page.expect_download() as download_info:
-        page.get_by_role("link", name=fr("Export the appointments (CSV)")).click()
+        page.get_by_role("button", name=fr("Export the appointments (CSV)")).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     with open(download.path(), "rb") as downloaded:
         content = downloaded.read()
     assert content.startswith(BOM)
-    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    # Excel in French (Canada) reads semicolons: the default on a French page.
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert header == [capfirst(fr(name)) for name in CSV_HEADER]
     assert len(rows) == 2, rows
     expected = Appointment.objects.filter(service_point=point_c).order_by("starts_at")

@@ -77,9 +77,7 @@ def test_request_routed_proposed_and_booked(page, browser_context, people, live_
     page.get_by_role("checkbox", name=fr("Tuesday")).check()
     page.get_by_role("checkbox", name=fr("Thursday")).check()
     page.get_by_role("radio", name=fr(ConsultationRequest.TimeOfDay.MORNING.label)).check()
-    page.get_by_label(fr("What would you like to discuss?")).fill(
-        "Nous voulons embaucher deux boulangers de l'étranger."
-    )
+    page.get_by_label(fr("Describe your need")).fill("Nous voulons embaucher deux boulangers de l'étranger.")
     page.get_by_role("button", name=fr("Send the request")).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(fr("Consultation request"))

@@ -172,5 +172,5 @@ def test_the_email_and_the_offer_page_say_until_when_in_quebec_time(bookable, se
         listing = employer.get(list_url)
     assert page.status_code == english.status_code == listing.status_code == 200
     assert f"{until} (heure du Québec)" in page.content.decode()
-    assert "until Monday 30 November at 10:30" in english.content.decode()
+    assert "until Monday, November 30 at 10:30 a.m." in english.content.decode()
     assert until in listing.content.decode()
