@@ -48,7 +48,7 @@ def test_directory_filters_by_region_and_text(client, network):
     found, _sep, nearby = html.partition('id="nearby-title"')
     assert network.point_b.host_office in found and network.point_a.host_office not in found
     # The other points follow, nearest first, with their distance as the crow flies.
-    assert network.point_a.host_office in nearby and "km à vol d'oiseau" in nearby
+    assert network.point_a.host_office in nearby and "km à vol d’oiseau" in nearby
     # An unknown region is ignored, not an error.
     assert client.get(reverse("service_points:directory"), {"region": "99"}).status_code == 200
 

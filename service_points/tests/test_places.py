@@ -212,7 +212,7 @@ def test_the_form_field_accepts_what_the_search_accepts(gazetteer_loaded):
     [
         (
             "Atlantis",
-            "Aucune municipalité ne correspond à « Atlantis »; vérifiez l'orthographe ou entrez votre "
+            "Aucune municipalité ne correspond à « Atlantis »; vérifiez l’orthographe ou entrez votre "
             "code postal.",
         ),
         (
