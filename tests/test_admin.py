@@ -67,7 +67,7 @@ def test_the_adviser_list_reads_french_and_fits_five_columns(client_for, adminis
     assert headers == [
         "nom",
         "adresse courriel",
-        "point de service d'attache",
+        "point de service d’attache",
         "région administrative",
         "actif",
     ]
@@ -151,7 +151,7 @@ def test_mfa_methods_are_listed_under_a_translated_name_without_their_secrets(cl
     method = Authenticator.objects.get()
     detail = client.get(reverse("admin:accounts_twofactormethod_change", args=[method.pk])).content.decode()
 
-    assert "Méthodes d&#x27;authentification à deux facteurs" in index and "Authenticators" not in index
+    assert "Méthodes d’authentification à deux facteurs" in index and "Authenticators" not in index
     assert "Authentificateur TOTP" in listing and "JBSWY3DPEHPK3PXP" not in listing
     assert "JBSWY3DPEHPK3PXP" not in detail
     assert client.get(reverse("admin:accounts_twofactormethod_add")).status_code == 403

@@ -376,7 +376,7 @@ def test_the_reference_page_lists_every_operation_of_the_schema_in_the_page_lang
     with translation.override("fr-ca"):
         french = client.get(reverse("api_reference")).content.decode()
     # Help texts, enum labels and 409 reasons come translated from the schema.
-    assert "Clé d&#x27;idempotence" in french  # the schema's text, escaped like any text of the page
+    assert "Clé d’idempotence" in french  # the schema’s text, as the page shows it
     assert "Dans un point de service" in french
     assert "La plage a été prise entre-temps" in french and "The time was taken meanwhile" not in french
     assert 'href="#object-Appointment"' in french
