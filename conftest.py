@@ -318,3 +318,16 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "admin": administrator,
     }
     return args, query, people
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    """The private document storage in a folder of this test's own (core.uploads)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    return tmp_path / "private"

@@ -7,6 +7,7 @@ Two runtimes share this file:
 Every variable is documented in .env.example. A bad value fails loudly at start-up.
 """
 
+import importlib.util
 import ipaddress
 from pathlib import Path
 
@@ -465,6 +466,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {},  # uploaded documents (core.uploads): filled in under "Uploaded documents" below
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -474,6 +476,76 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Uploaded documents (core.uploads, core.antivirus, core.downloads) -------------------------
+# One file at most this many bytes (default 10 MiB). The upload handler stops reading a larger file
+# as soon as it passes the limit (or before its first byte when Content-Length says so): nothing is
+# stored and the view answers 413.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+if UPLOAD_MAX_BYTES < 1024:
+    raise ImproperlyConfigured("UPLOAD_MAX_BYTES must be at least 1024 bytes.")
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# A file over 256 kB spools to a temporary file while it arrives, never whole in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# The other fields of a form (not its files): the largest real one is a message under 10 kB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Where documents are kept: "filesystem" (default: a private folder outside static and media,
+# never served by URL) or "s3" (any S3-compatible object store, through django-storages).
+DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")
+if DOCUMENT_STORAGE == "filesystem":
+    STORAGES["private"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("DOCUMENT_STORAGE_DIR", default=str(VAR_DIR / "private")),
+            # Owner and group only: X-Accel-Redirect needs nginx to read them (README, Documents).
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+elif DOCUMENT_STORAGE == "s3":
+    if importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured("DOCUMENT_STORAGE=s3 needs boto3: pip install '.[s3]'.")
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default="documents"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,  # never public URLs; downloads stream through the app anyway
+        },
+    }
+else:
+    raise ImproperlyConfigured('DOCUMENT_STORAGE must be "filesystem" or "s3".')
+# Behind nginx (deploy/nginx.conf): the internal location that serves the private folder. Set,
+# a download answers with X-Accel-Redirect to it after the access check; empty, the app streams.
+DOCUMENT_ACCEL_REDIRECT_PREFIX = env.str("DOCUMENT_ACCEL_REDIRECT_PREFIX", default="")
+if DOCUMENT_ACCEL_REDIRECT_PREFIX and (
+    DOCUMENT_STORAGE != "filesystem"
+    or not (DOCUMENT_ACCEL_REDIRECT_PREFIX.startswith("/") and DOCUMENT_ACCEL_REDIRECT_PREFIX.endswith("/"))
+):
+    raise ImproperlyConfigured(
+        "DOCUMENT_ACCEL_REDIRECT_PREFIX is a path like /_documents/ and needs DOCUMENT_STORAGE=filesystem."
+    )
+# ClamAV's daemon: tcp://host:3310 or unix:///run/clamav/clamd.ctl. Empty: no scanner, documents
+# stay "pending scan" (the page says so). Its StreamMaxLength must exceed UPLOAD_MAX_BYTES.
+CLAMD_URL = env.str("CLAMD_URL", default="")
+if CLAMD_URL and not (CLAMD_URL.startswith("tcp://") or CLAMD_URL.startswith("unix://")):
+    raise ImproperlyConfigured("CLAMD_URL must be tcp://host:port or unix:///path/to/clamd.ctl.")
+CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=60.0)
+# Development only: serve documents nobody scanned (never infected ones). Refused without DEBUG.
+DOCUMENT_ALLOW_UNSCANNED = env.bool("DOCUMENT_ALLOW_UNSCANNED", default=False)
+if DOCUMENT_ALLOW_UNSCANNED and not DEBUG:
+    raise ImproperlyConfigured("DOCUMENT_ALLOW_UNSCANNED is for development only: it needs DEBUG=1.")
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
