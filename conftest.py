@@ -21,6 +21,8 @@ from tests import factories  # noqa: E402
 from tests.processes import redis_database  # noqa: E402
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# clamd_url: a real clamd for the scanning tests (session fixture).
+pytest_plugins = ["tests.clamd"]
 
 
 SHARED_REDIS_DATABASE = 0
@@ -331,3 +333,11 @@ def private_storage(settings, tmp_path):
         },
     }
     return tmp_path / "private"
+
+
+@pytest.fixture
+def scanner(settings, clamd_url):
+    """CLAMD_URL pointing at the session's real clamd (tests/clamd.py)."""
+    settings.CLAMD_URL = clamd_url
+    settings.CLAMD_TIMEOUT_SECONDS = 30
+    return clamd_url
