@@ -497,14 +497,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Where documents are kept: "filesystem" (default: a private folder outside static and media,
 # never served by URL) or "s3" (any S3-compatible object store, through django-storages).
 DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")
+# Filesystem: the stored files' mode, octal (default 640: the app's user and its group). Behind nginx
+# with X-Accel-Redirect its workers read them: their group, or 644 in a container of its own.
+try:
+    DOCUMENT_FILE_MODE = int(env.str("DOCUMENT_FILE_MODE", default="640"), 8)
+except ValueError:
+    raise ImproperlyConfigured("DOCUMENT_FILE_MODE is an octal mode such as 640 or 644.") from None
+if DOCUMENT_FILE_MODE & ~0o666 or not DOCUMENT_FILE_MODE & 0o600 == 0o600:
+    raise ImproperlyConfigured(
+        "DOCUMENT_FILE_MODE must let the app read and write (6xx) and execute nothing."
+    )
 if DOCUMENT_STORAGE == "filesystem":
     STORAGES["private"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {
             "location": env.str("DOCUMENT_STORAGE_DIR", default=str(VAR_DIR / "private")),
-            # Owner and group only: X-Accel-Redirect needs nginx to read them (README, Documents).
-            "file_permissions_mode": 0o640,
-            "directory_permissions_mode": 0o750,
+            "file_permissions_mode": DOCUMENT_FILE_MODE,
+            # Folders: whoever may read a file may also cross to it.
+            "directory_permissions_mode": DOCUMENT_FILE_MODE | (DOCUMENT_FILE_MODE & 0o444) >> 2,
         },
     }
 elif DOCUMENT_STORAGE == "s3":
