@@ -259,7 +259,7 @@ def sanitise_file_name(name: str, *, content_type: str) -> str:
     # A cut may leave an accent without its letter (decomposed text NFC could not join).
     while stem and unicodedata.combining(stem[-1]):
         stem = stem[:-1]
-    return f"{stem or _('document')}{suffix}"
+    return f"{stem or 'document'}{suffix}"
 
 
 # --- Keeping a file ----------------------------------------------------------------------------

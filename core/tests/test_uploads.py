@@ -110,7 +110,7 @@ def test_it_refuses_a_file_over_the_limit(settings):
     with pytest.raises(UploadRefused) as caught:
         check_upload(upload(sample_files.pdf(padding=4097 - len(sample_files.PDF_BODY))))
     assert (caught.value.code, caught.value.status) == (UploadRefused.TOO_LARGE, 413)
-    assert "4,0\xa0Kio" in caught.value.message  # the size readable, in French
+    assert caught.value.message == "Ce fichier dépasse 4,0\xa0Kio, la taille maximale acceptée."
 
 
 # --- Names -------------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_a_file_just_over_the_limit_is_dropped_and_answered_413(settings):
     request, stream = multipart_request("/documents/", content)
     response = refuse_oversized_upload(request)
     assert response.status_code == 413
-    assert "64,0\xa0Kio" in response.content.decode()
+    assert "Ce fichier dépasse 64,0\xa0Kio, la taille maximale acceptée." in response.content.decode()
     assert "file" not in request.FILES  # nothing kept
     assert request.POST["csrfmiddlewaretoken"] == "token"  # the CSRF check before the view passes
     # A modest excess is read to the end so the browser sees the answer, not a reset connection.
@@ -341,3 +341,35 @@ def test_a_10_mb_upload_is_never_whole_in_memory(tmp_path):
     assert measured["size"] == size
     # Reading the file whole would add at least its 10 MiB; streaming adds a few chunks.
     assert measured["growth_kib"] < 3 * 1024, measured
+
+
+# --- Through the middleware stack --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("core.tests.upload_urls")
+def test_a_too_large_upload_gets_413_past_the_csrf_check(settings, private_storage):
+    from django.test import Client
+
+    settings.UPLOAD_MAX_BYTES = 64 * 1024
+    client = Client(enforce_csrf_checks=True)
+    token = "a" * 32
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    accepted = client.post(
+        "/documents/", {"csrfmiddlewaretoken": token, "file": upload(sample_files.pdf(), "CV.pdf")}
+    )
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["name"] == "CV.pdf"
+    too_large = client.post(
+        "/documents/", {"csrfmiddlewaretoken": token, "file": upload(sample_files.pdf(padding=100_000))}
+    )
+    assert too_large.status_code == 413
+    assert "64,0\xa0Kio" in too_large.content.decode()
+    assert [path.name for path in private_storage.rglob("*") if path.is_file()] == [
+        accepted.json()["key"][3:]
+    ]
+    renamed = client.post(
+        "/documents/",
+        {"csrfmiddlewaretoken": token, "file": upload(sample_files.executable(), "facture.pdf")},
+    )
+    assert renamed.status_code == 415
