@@ -1,5 +1,7 @@
 """Scanning stored documents with a real clamd (tests/clamd.py), and the scan statuses."""
 
+import socket
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -118,3 +120,14 @@ def test_a_developer_may_serve_unscanned_documents_but_never_infected_ones(setti
         ScanStatus.PENDING,
         ScanStatus.FAILED,
     }
+
+
+def test_clamd_that_stops_answering_is_scanner_unavailable(settings, private_storage):
+    # A server that accepts the connection and never answers, as a hung clamd does.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        settings.CLAMD_URL = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        settings.CLAMD_TIMEOUT_SECONDS = 0.5
+        with pytest.raises(ScannerUnavailable):
+            scan_stored(stored(sample_files.pdf()))
