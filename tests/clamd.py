@@ -1,5 +1,5 @@
-"""A real clamd for the tests: Debian's daemon (scripts/ensure_clamd.sh installs it) with its own
-configuration and a signature database built here, since the official one cannot be downloaded.
+"""A real clamd for the tests: Debian's daemon (scripts/ensure_document_tools.sh installs it) with
+its own configuration and a signature database built here, since the official one cannot be downloaded.
 The database holds one signature, the EICAR test file's (tests/sample_files.eicar), anywhere in a
 file: enough to prove that an infected upload is caught.
 
@@ -83,7 +83,7 @@ def clamd_url() -> Iterator[str]:
     """CLAMD_URL of a clamd started for this test session (each pytest-xdist worker its own)."""
     executable = clamd_executable()
     if executable is None:
-        _unavailable("need clamd: run scripts/ensure_clamd.sh (Debian's clamav-daemon)")
+        _unavailable("need clamd: run scripts/ensure_document_tools.sh (Debian's clamav-daemon)")
     folder = Path(tempfile.mkdtemp(prefix="midi-clamd-"))
     port = free_port()
     config = write_config(folder, port)
