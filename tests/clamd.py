@@ -3,7 +3,7 @@ its own configuration and a signature database built here, since the official on
 The database holds one signature, the EICAR test file's (tests/sample_files.eicar), anywhere in a
 file: enough to prove that an infected upload is caught.
 
-`clamd_url` (session fixture, imported by the root conftest.py) starts it on a free loopback
+`clamd_url` (session fixture; the root conftest.py loads this module as a plugin) starts it on a free loopback
 port and gives its CLAMD_URL; without clamd the test skips, or fails when REQUIRE_SERVICES=1.
 """
 
