@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments import checklist
+from appointments import checklist, meetings
 from appointments.links import manage_url
 from appointments.models import Appointment, Mode
 from appointments.selectors import contact_of, location_text
@@ -80,8 +80,9 @@ class CalendarEvent:
     ends_at: datetime  # UTC
     summary: str
     description: str
-    location: str  # an address: empty by phone or video
+    location: str  # an address, or the link to join a video meeting; empty by phone
     url: str  # the link to manage it; empty once cancelled
+    meeting_url: str  # the employer's link to join a video meeting ("" otherwise)
     cancelled: bool
 
 
@@ -104,6 +105,7 @@ def event_of(
         items = [entry.name for entry in checklist.checklist(appointment)]
     address = location_text(appointment) if appointment.mode in (Mode.SERVICE_POINT, Mode.PREMISES) else ""
     office = office_of(appointment)
+    meeting_url = "" if cancelled else meetings.employer_link(appointment)
     description = render_plain(
         DESCRIPTION_TEMPLATE,
         {
@@ -113,6 +115,7 @@ def event_of(
             "office": office,
             "items": items,
             "manage_url": link,
+            "meeting_url": meeting_url,
         },
     ).strip()
     summary = summary_of(appointment)
@@ -125,8 +128,9 @@ def event_of(
         ends_at=appointment.ends_at.astimezone(UTC),
         summary=summary,
         description=description,
-        location=address,
+        location=address or meeting_url,
         url=link,
+        meeting_url=meeting_url,
         cancelled=cancelled,
     )
 
@@ -154,6 +158,13 @@ def ics(event: CalendarEvent, *, now: datetime | None = None) -> bytes:
         vevent.add("location", event.location)
     if event.url:
         vevent.add("url", event.url)
+    if event.meeting_url:
+        # RFC 7986: clients that know CONFERENCE show a "Join" button.
+        vevent.add(
+            "conference",
+            event.meeting_url,
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": _("Join the meeting")},
+        )
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
     if not event.cancelled:

@@ -155,6 +155,9 @@ class Appointment(models.Model):
     contact_phone = models.CharField(
         _("number to call"), max_length=30, blank=True, default="", db_default=""
     )
+    # A video appointment's meeting room (core.video): made when it is booked, kept when it moves,
+    # emptied when it is cancelled; the join links (with their tokens) are computed when shown.
+    meeting_url = models.CharField(_("meeting room"), max_length=300, blank=True, default="", db_default="")
     # iCalendar SEQUENCE: incremented on every change the attendee's calendar must apply.
     # The SEQUENCE of the calendar files sent (RFC 5545): one more at each change.
     sequence = models.PositiveIntegerField(_("calendar file version"), default=0)

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.grammar import Agreeing, agree
 from advisors.models import Advisor
-from appointments import calendar_event, checklist
+from appointments import calendar_event, checklist, meetings
 from appointments.links import manage_url
 from appointments.models import Appointment
 from appointments.selectors import contact_of, location_text
@@ -145,6 +145,7 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
                 "location": location_text(appointment),
                 "office": calendar_event.office_of(appointment),
                 "phone_to_call": calendar_event.phone_to_call(appointment),
+                "meeting_url": meetings.employer_link(appointment),
                 "manage_url": link,
                 "site_url": settings.SITE_URL,
             }

@@ -56,7 +56,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from appointments import metrics
+from appointments import meetings, metrics
 from appointments.checklist import missing_items
 from appointments.links import manage_url
 from appointments.models import Appointment, Reminder
@@ -198,8 +198,11 @@ FIELDS = (
     "manage_url",
     "missing_text",  # appointments.checklist: documents not ticked yet (rendered, may be empty)
     "missing_html",  # the same as HTML, escaped: the template shows it with autoescape off
+    "meeting_text",  # appointments.meetings: the line with the link to join a video meeting, or ""
+    "meeting_html",  # the same as HTML, escaped: the template shows it with autoescape off
 )
 MISSING_TEMPLATES = ("appointments/email/reminder_missing.txt", "appointments/email/reminder_missing.html")
+MEETING_TEMPLATES = ("appointments/email/reminder_meeting.txt", "appointments/email/reminder_meeting.html")
 
 
 def reminder_language(reminder: Reminder) -> str:
@@ -229,6 +232,7 @@ def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
             "company": appointment.company.legal_name,
             "manage_url": manage_url(appointment, language=language),
             **_missing_values(appointment),
+            **_meeting_values(appointment),
         }
         return {key: str(value) for key, value in values.items()}
 
@@ -243,6 +247,15 @@ def _missing_values(appointment: Appointment) -> dict[str, str]:
     context = {"items": [item.name for item in items]}
     text, html_part = (render_to_string(template, context) for template in MISSING_TEMPLATES)
     return {"missing_text": text, "missing_html": html_part}
+
+
+def _meeting_values(appointment: Appointment) -> dict[str, str]:
+    """`meeting_text` and `meeting_html`: the employer's link to a video meeting, or "" and ""."""
+    link = meetings.employer_link(appointment)
+    if not link:
+        return {"meeting_text": "", "meeting_html": ""}
+    text, html_part = (render_to_string(template, {"link": link}) for template in MEETING_TEMPLATES)
+    return {"meeting_text": text, "meeting_html": html_part}
 
 
 class _Slot(str):

@@ -125,6 +125,17 @@ ORGANISATION_CONTACT = {
     "accessibility_email": env.str("ACCESSIBILITY_EMAIL", default="accessibilite@midi.example"),
 }
 
+# Meeting links of video appointments (core.video): "jitsi" makes a room per appointment on the
+# organisation's Jitsi Meet server; "fixed" uses each adviser's own permanent link. A deployment
+# sets its own server (the default, the public meet.jit.si, is for trying the product); with an
+# app id and secret the server's token authentication is used and each link carries a JWT.
+VIDEO_PROVIDER = env.str("VIDEO_PROVIDER", default="jitsi")
+JITSI_SERVER_URL = env.str("JITSI_SERVER_URL", default="https://meet.jit.si")
+JITSI_APP_ID = env.str("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env.str("JITSI_APP_SECRET", default="")
+if VIDEO_PROVIDER not in {"jitsi", "fixed"}:
+    raise ImproperlyConfigured("VIDEO_PROVIDER must be 'jitsi' or 'fixed'")
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

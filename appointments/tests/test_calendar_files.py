@@ -121,12 +121,14 @@ def test_both_parsers_read_the_same_event_from_the_confirmation(office, employer
         assert first["location"] == (
             f"{office.point_a.host_office}, 100, rue Principale, Trois-Rivières (Québec) G9A 5S9"
         )
-    else:
+    elif mode == Mode.PHONE:
         assert first["location"] == ""  # no address to map for a call
     if mode == Mode.PHONE:
         assert "819 555-0142" in description
     if mode == Mode.VIDEO:
-        assert "vidéo" in description
+        assert "Rejoindre la réunion par visioconférence" in description
+        # The room's link is where the meeting is held (appointments/tests/test_meeting_links.py).
+        assert first["location"] == appointment.meeting_url and appointment.meeting_url in description
 
 
 def test_the_file_uses_utc_times_and_a_stamp(office, employer_a):
