@@ -14,8 +14,9 @@ from midi_regions.seeding import DEMO_EMPLOYER_EMAIL
 
 class Command(BaseCommand):
     help = (
-        "Book three appointments (at the office, by phone, by video) and open a consultation request for the demo "
-        "employer (seed_network --demo-users first). Does nothing when the employer already has some."
+        "Book three appointments (at the office, by phone, by video) and open a consultation request "
+        "for the demo employer (seed_network --demo-users first). Does nothing when the employer "
+        "already has some."
     )
 
     def handle(self, *args, **options):
