@@ -109,6 +109,8 @@ def _raise_for_status(status: int) -> None:
         raise FetchFailed(SyncError.NOT_FOUND, str(status))
     if status in (401, 403):
         raise FetchFailed(SyncError.REFUSED, str(status))
+    if status in (405, 501):  # REPORT not understood: not a CalDAV calendar
+        raise FetchFailed(SyncError.NOT_CALENDAR, str(status))
     if status >= 500:
         raise FetchFailed(SyncError.SERVER, str(status))
     raise FetchFailed(SyncError.NOT_CALENDAR, str(status))
