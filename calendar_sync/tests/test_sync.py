@@ -201,3 +201,16 @@ def test_a_removed_source_takes_its_busy_times_with_it(network, served):
     assert services.remove_source(advisor=network.advisor_a, pk=source.pk)
     assert not BusyInterval.objects.exists()
     assert services.sync_source(source.pk) is False  # a queued sync of a removed source: nothing
+
+
+def test_the_beat_entry_and_the_tasks_run_the_services(network, served, frozen_now, settings):
+    from calendar_sync import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["poll-calendar-sources"]["task"] == "calendar_sync.poll_sources"
+    source = add(network.advisor_a, served.serve("/cal.ics", body=fixture("google.ics")))
+    frozen_now.shift(timedelta(seconds=settings.CALENDAR_SYNC_INTERVAL_SECONDS + 1))
+    served.serve("/cal.ics", status=500)
+    assert tasks.poll_sources() == 1  # queued, and run here (eager): the failure is recorded
+    source.refresh_from_db()
+    assert source.last_error == SyncError.SERVER and source.next_sync_at > timezone.now()
+    assert tasks.poll_sources() == 0
