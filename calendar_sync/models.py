@@ -66,7 +66,6 @@ class BusySource(models.Model):
     stale_notified_at = models.DateTimeField(_("staleness emailed"), null=True, blank=True)
     etag = models.CharField(max_length=200, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
-    sync_token = models.CharField(max_length=300, blank=True)
     # The intervals stored cover up to this instant: a "not modified" answer is trusted only
     # while they still cover the horizon (a recurrence's next weeks are not in the table yet).
     expanded_until = models.DateTimeField(null=True, blank=True)
