@@ -66,6 +66,9 @@ class BusySource(models.Model):
     stale_notified_at = models.DateTimeField(_("staleness emailed"), null=True, blank=True)
     etag = models.CharField(max_length=200, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
+    # SHA-256 of the last text read: a server without ETag sending the same file again is not
+    # parsed again (parsing and expanding is what a sync costs: bench/calendar_sync.py).
+    body_digest = models.CharField(max_length=64, blank=True)
     # The intervals stored cover up to this instant: a "not modified" answer is trusted only
     # while they still cover the horizon (a recurrence's next weeks are not in the table yet).
     expanded_until = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ failures in a row the adviser is emailed once; after CALENDAR_SYNC_STALE_AFTER_S
 the intervals are kept but marked stale and the adviser is told.
 """
 
+import hashlib
 import logging
 import zlib
 from dataclasses import dataclass
@@ -118,6 +119,9 @@ def sync_source(source_id: int, *, now: datetime | None = None) -> bool:
     window_from, window_to = sync_window(now)
     try:
         url = credentials.decrypt(source.url_encrypted)
+        # "Not modified" (or the same text again) is trusted only while the stored intervals
+        # still reach the horizon: a recurrence's next weeks are not in the table yet.
+        covered = bool(source.expanded_until and source.expanded_until >= window_to - timedelta(days=1))
         if source.kind == BusySource.Kind.CALDAV:
             read = read_caldav(
                 url,
@@ -127,16 +131,16 @@ def sync_source(source_id: int, *, now: datetime | None = None) -> bool:
                 window_to=window_to,
             )
         else:
-            # "Not modified" is trusted only while the stored intervals still reach the horizon.
-            covered = source.expanded_until and source.expanded_until >= window_to - timedelta(days=1)
             read = read_ics(
                 url,
                 etag=source.etag if covered else "",
                 last_modified=source.last_modified if covered else "",
             )
+        digest = "" if read.not_modified else _digest(read.documents)
+        unchanged = read.not_modified or (covered and digest == source.body_digest)
         intervals = (
             None
-            if read.not_modified
+            if unchanged
             else busy_intervals(read.documents, window_from=window_from, window_to=window_to)
         )
     except FetchFailed as failure:
@@ -148,11 +152,18 @@ def sync_source(source_id: int, *, now: datetime | None = None) -> bool:
     except credentials.UnreadableCredential:
         record_failure(source_id, SyncError.UNREADABLE, "", now)
         return False
-    _record_success(source_id, intervals, read, window_to, now)
+    _record_success(source_id, intervals, read, digest, window_to, now)
     return True
 
 
-def _record_success(source_id: int, intervals, read, window_to: datetime, now: datetime) -> None:
+def _digest(documents: list[bytes]) -> str:
+    hasher = hashlib.sha256()
+    for document in documents:
+        hasher.update(hashlib.sha256(document).digest())
+    return hasher.hexdigest()
+
+
+def _record_success(source_id: int, intervals, read, digest: str, window_to: datetime, now: datetime) -> None:
     with transaction.atomic():
         source = BusySource.objects.select_for_update().filter(pk=source_id).first()
         if source is None:
@@ -170,6 +181,7 @@ def _record_success(source_id: int, intervals, read, window_to: datetime, now: d
                 if freed:
                     _free(source.advisor_id, min(s for s, _ in freed), max(e for _, e in freed))
             source.etag, source.last_modified = read.etag, read.last_modified
+            source.body_digest = digest
             source.expanded_until = window_to
         source.last_attempt_at = source.last_success_at = now
         source.consecutive_failures = 0

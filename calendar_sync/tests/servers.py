@@ -31,6 +31,7 @@ class Route:
     delay: float = 0.0
     redirect_to: str = ""
     stream_bytes: int = 0  # that many bytes of an event-like text, sent without Content-Length
+    conditional: bool = True  # False: no ETag or Last-Modified, like some calendar publishers
     last_modified: str = field(default_factory=lambda: formatdate(usegmt=True))
 
     @property
@@ -74,6 +75,8 @@ class CalendarServer:
                     return self._stream(route.stream_bytes)
                 if route.status != 200:
                     return self._answer(route.status, b"error")
+                if not route.conditional:
+                    return self._answer(200, route.body, {"Content-Type": "text/calendar"})
                 if self.headers.get("If-None-Match") == route.etag:
                     self.send_response(304)
                     self.send_header("ETag", route.etag)

@@ -214,3 +214,19 @@ def test_the_beat_entry_and_the_tasks_run_the_services(network, served, frozen_n
     source.refresh_from_db()
     assert source.last_error == SyncError.SERVER and source.next_sync_at > timezone.now()
     assert tasks.poll_sources() == 0
+
+
+def test_the_same_text_again_from_a_server_without_etag_is_not_parsed_again(network, served, monkeypatch):
+    source = add(network.advisor_a, served.serve("/cal.ics", body=fixture("google.ics"), conditional=False))
+    assert "If-None-Match" not in served.requests[-1][1]
+
+    def expanded(*args, **kwargs):
+        raise AssertionError("the same file was parsed again")
+
+    monkeypatch.setattr(services, "busy_intervals", expanded)
+    assert services.sync_source(source.pk)
+    assert BusyInterval.objects.filter(source=source).count() == 6
+    served.serve("/cal.ics", body=fixture("exchange_no_vtimezone.ics"), conditional=False)
+    monkeypatch.undo()
+    assert services.sync_source(source.pk)
+    assert BusyInterval.objects.filter(source=source).count() == 2
