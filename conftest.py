@@ -229,6 +229,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from appointments import links
     from appointments.models import Mode
     from appointments.templatetags.booking import utc_param
+    from calendar_sync.models import BusySource
     from consultations.models import ConsultationRequest
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
@@ -281,6 +282,16 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "time_off": {
             "pk": TimeOff.objects.create(
                 advisor=network.advisor_a, starts_at=tuesday(17), ends_at=tuesday(18)
+            ).pk
+        },
+        "busy_source": {
+            "pk": BusySource.objects.create(
+                advisor=network.advisor_a,
+                kind=BusySource.Kind.ICS,
+                name="Outlook",
+                url_encrypted="",
+                host="outlook.office365.com",
+                next_sync_at=tuesday(0),
             ).pk
         },
         "appointment": {"uid": appointment.uid},

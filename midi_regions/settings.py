@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "appointments",
     "consultations",
     "waitlist",
+    "calendar_sync",
     "agenda",
     "audit",
     "dashboards",
@@ -283,12 +284,34 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Advisers' own calendars (calendar_sync): each source is queued when its turn comes.
+    "poll-calendar-sources": {
+        "task": "calendar_sync.poll_sources",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
         "task": "accounts.purge_expired_personal_details",
         "schedule": crontab(hour=3, minute=15),
     },
 }
+
+# --- Advisers' own calendars (calendar_sync) -------------------------------------------------
+# Calendar addresses and passwords are encrypted under a key derived from this secret; by default
+# SECRET_KEY, but set it apart so rotating SECRET_KEY does not lose the advisers' calendars.
+CALENDAR_CREDENTIALS_KEY = env.str("CALENDAR_CREDENTIALS_KEY", default=SECRET_KEY)
+CALENDAR_SYNC_INTERVAL_SECONDS = env.int("CALENDAR_SYNC_INTERVAL_SECONDS", default=600)
+CALENDAR_SYNC_TIMEOUT_SECONDS = env.float("CALENDAR_SYNC_TIMEOUT_SECONDS", default=10.0)
+CALENDAR_SYNC_MAX_BYTES = env.int("CALENDAR_SYNC_MAX_BYTES", default=5 * 1024 * 1024)
+CALENDAR_SYNC_MAX_REDIRECTS = env.int("CALENDAR_SYNC_MAX_REDIRECTS", default=5)
+CALENDAR_SYNC_FAILURES_BEFORE_EMAIL = env.int("CALENDAR_SYNC_FAILURES_BEFORE_EMAIL", default=3)
+CALENDAR_SYNC_STALE_AFTER_SECONDS = env.int("CALENDAR_SYNC_STALE_AFTER_SECONDS", default=24 * 3600)
+# Server-side request forgery: in production an address resolving to loopback or a private
+# network is refused; development and the tests serve calendars on loopback.
+CALENDAR_SYNC_ALLOW_PRIVATE_HOSTS = env.bool("CALENDAR_SYNC_ALLOW_PRIVATE_HOSTS", default=DEBUG)
+if CALENDAR_SYNC_INTERVAL_SECONDS < 60 or CALENDAR_SYNC_MAX_BYTES < 1024:
+    raise ImproperlyConfigured("CALENDAR_SYNC_INTERVAL_SECONDS ≥ 60 and CALENDAR_SYNC_MAX_BYTES ≥ 1024.")
 
 # --- Authentication (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
