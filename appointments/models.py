@@ -219,6 +219,21 @@ class Appointment(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
+    @property
+    def time_zone(self) -> str:
+        """The zone every time of this appointment is shown in (IANA name): the service point's
+        for a meeting there; else the company location's (its premises, or where the employer
+        answers the phone or the video call). Needs the point's or the location's municipality."""
+        return zone_of_meeting(mode=self.mode, point=self.service_point, location=self.municipality)
+
+
+def zone_of_meeting(*, mode: str, point, location) -> str:
+    """Where a meeting's times are read: at the service point `point` when it is held there, else
+    at `location` (the company's municipality). For a slot not booked yet as for an appointment."""
+    if mode == Mode.SERVICE_POINT and point is not None:
+        return point.municipality.time_zone
+    return location.time_zone
+
 
 class Reminder(models.Model):
     """One reminder email of one appointment, due at `scheduled_at` (UTC).
