@@ -9,6 +9,7 @@ Every variable is documented in .env.example. A bad value fails loudly at start-
 
 import importlib.util
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "audit",
     "dashboards",
     "privacy",
+    "webhooks",
     "devtools",
 ]
 
@@ -290,6 +292,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Webhooks (webhooks.delivery): one task per partner with deliveries due (retries, lost messages).
+    "deliver-due-webhooks": {
+        "task": "webhooks.deliver_due",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
         "task": "accounts.purge_expired_personal_details",
@@ -312,6 +320,18 @@ CALENDAR_SYNC_STALE_AFTER_SECONDS = env.int("CALENDAR_SYNC_STALE_AFTER_SECONDS",
 CALENDAR_SYNC_ALLOW_PRIVATE_HOSTS = env.bool("CALENDAR_SYNC_ALLOW_PRIVATE_HOSTS", default=DEBUG)
 if CALENDAR_SYNC_INTERVAL_SECONDS < 60 or CALENDAR_SYNC_MAX_BYTES < 1024:
     raise ImproperlyConfigured("CALENDAR_SYNC_INTERVAL_SECONDS ≥ 60 and CALENDAR_SYNC_MAX_BYTES ≥ 1024.")
+# Webhooks to partner systems (webhooks.delivery): how long a partner has to answer, when a
+# delivery is given up, when a partner that only fails is disabled (the administrators are told).
+# Webhooks go to public https:// addresses only, unless this allows loopback and private
+# networks (development; tests with their local receivers).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_GIVE_UP_AFTER = timedelta(hours=env.float("WEBHOOK_GIVE_UP_HOURS", default=24))
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.float("WEBHOOK_DISABLE_HOURS", default=24))
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+# A worker killed while sending leaves its delivery to be claimed again after this many seconds.
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+if not 0.5 <= WEBHOOK_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS must be between 0.5 and 30.")
 
 # --- Authentication (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
