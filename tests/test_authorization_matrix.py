@@ -181,6 +181,7 @@ def test_every_url_name_is_in_the_matrix():
     assert set(MATRIX) - our_url_names() == set()  # no stale rows
 
 
+@pytest.mark.long(35)
 def test_every_url_answers_each_person_as_expected(world):
     args, query, people = world
     clients = {}
