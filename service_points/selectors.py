@@ -101,8 +101,10 @@ def service_point_directory(*, region_code: str = "", query: str = "") -> Direct
 
 
 def service_point_by_code(code: str) -> ServicePoint:
-    """One active service point with its details; raises ServicePoint.DoesNotExist."""
-    point = service_points_with_details().get(code=code)
+    """One active service point with its details and territory; raises ServicePoint.DoesNotExist."""
+    point = (
+        service_points_with_details().prefetch_related("territory_regions", "territory_mrcs").get(code=code)
+    )
     point.languages = advisor_languages(point)
     return point
 
@@ -120,3 +122,9 @@ def nearest_service_points(*, latitude: float, longitude: float, limit: int = 3)
         point.languages = advisor_languages(point)
     nearby = [NearbyPoint(p, great_circle_km(latitude, longitude, p.latitude, p.longitude)) for p in points]
     return sorted(nearby, key=lambda n: (n.distance_km, n.point.host_office))[:limit]
+
+
+def directions_url(point: ServicePoint) -> str:
+    """Directions to the point on OpenStreetMap: a plain link, the start left to the person (no
+    map, script or tile on our pages)."""
+    return f"https://www.openstreetmap.org/directions?route=%3B{point.latitude:.5f}%2C{point.longitude:.5f}"
