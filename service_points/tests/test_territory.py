@@ -3,11 +3,13 @@ and that a change reaches the slot search's catalogue kept in memory."""
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from appointments.catalogue import catalogue
 from core.catalogue import current_generation
 from midi_regions.models import AdministrativeRegion
 from service_points.models import Municipality, ServicePoint
+from service_points.selectors import service_point_directory
 from service_points.territory import Territory, covering, points_serving, territories
 from tests import factories
 
@@ -107,3 +109,18 @@ def test_a_territory_change_reaches_the_kept_catalogue(network):
     after = catalogue().territories
     assert network.point_a.pk not in after
     assert after[network.point_b.pk].mrcs == {network.municipality_b.mrc_id}
+
+
+def test_the_directory_lists_a_town_s_own_shore_first(seeded, client):
+    """Les Escoumins has no point; Rivière-du-Loup and Rimouski, across the river, are nearer as
+    the crow flies than Baie-Comeau: the directory lists Côte-Nord's points first, and labels the
+    others."""
+    directory = service_point_directory(query="Les Escoumins")
+    assert [n.point.municipality.name for n in directory.nearby] == [
+        "Baie-Comeau",
+        "Sept-Îles",
+        "Rivière-du-Loup",
+    ]
+    assert [n.in_territory for n in directory.nearby] == [True, True, False]
+    html = client.get(reverse("service_points:directory"), {"q": "Les Escoumins"}).content.decode()
+    assert html.count("Hors territoire") == 1
