@@ -28,6 +28,7 @@ from core.collation import name_order
 from core.local_time import EASTERN
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
+from service_points.territory import covering
 
 DAYS_PER_GROUP = 5  # "the next 5 days that have slots"
 GROUPS = 5  # nearest adviser / service point groups shown
@@ -53,6 +54,9 @@ class Option:
     advisor: Advisor | None = None
     service_point: ServicePoint | None = None
     preferred: bool = False  # the adviser who served the company last on this topic (continuity)
+    # Its point's territory covers the employer's municipality (service_points.territory); None
+    # where no point's does, so that sectorisation says nothing there.
+    in_territory: bool | None = None
 
     def accepts(self, service_point_id: int | None) -> bool:
         return service_point_id in self.allowed_points
@@ -92,6 +96,11 @@ class SlotGroup:
     def preferred(self) -> bool:
         return self.option.preferred
 
+    @property
+    def outside_territory(self) -> bool:
+        """Offered although its point does not serve the employer's municipality ("hors territoire")."""
+        return self.option.in_territory is False
+
 
 def show_in_meeting_zones(groups: list[SlotGroup], *, mode: str, location: Municipality) -> None:
     """Give each group the zone its times are shown in: that of the meeting they would make
@@ -109,6 +118,11 @@ class SlotSearch:
     next_from: date | None  # "more dates" start, None when the horizon is reached
     earliest_day: date | None = None  # the first day the minimum notice allows
     requested: date | None = None  # the window asked for began here (skip_empty may move it on)
+
+    @property
+    def outside_territory(self) -> bool:
+        """Its times are outside the employer's territory: none inside had one (territory_pools)."""
+        return bool(self.groups) and self.groups[0].outside_territory
 
     @property
     def last_day(self) -> date:
@@ -222,10 +236,20 @@ def qualified_candidates(
 
 
 def ranked_options(
-    candidates: list[Candidate], *, mode: str, latitude: float, longitude: float
+    candidates: list[Candidate],
+    *,
+    mode: str,
+    latitude: float,
+    longitude: float,
+    serving: frozenset[int] = frozenset(),
 ) -> list[Option]:
-    """Advisers (× service points for meetings at a point) sorted by great-circle distance."""
+    """Advisers (× service points for meetings at a point) sorted by territory, then great-circle
+    distance: first the options whose point is one of `serving` (the points whose territory
+    covers the employer: service_points.territory), each marked `in_territory` (None for all
+    when `serving` is empty). A visit leaves from, and a call is made from, a point in the
+    territory if the adviser has one."""
     options = []
+    sectorised = bool(serving)
     for c in candidates:
         distances = {
             pid: great_circle_km(latitude, longitude, lat, lon) for pid, (lat, lon) in c.points.items()
@@ -234,7 +258,7 @@ def ranked_options(
             continue
         if mode == Mode.SERVICE_POINT:
             options.extend(
-                Option(c.advisor_id, pid, km, frozenset({pid}))
+                Option(c.advisor_id, pid, km, frozenset({pid}), in_territory=sectorised and pid in serving)
                 for pid, km in distances.items()
                 if pid in c.staffed
             )
@@ -244,13 +268,43 @@ def ranked_options(
                 pid: km for pid, km in distances.items() if km <= c.travel_radius_km and pid in c.staffed
             }
             if reachable:
-                nearest = min(reachable, key=reachable.get)
-                options.append(Option(c.advisor_id, nearest, reachable[nearest], frozenset(reachable)))
+                inside = sectorised and not serving.isdisjoint(reachable)
+                nearest = _nearest(reachable, serving if inside else reachable)
+                options.append(
+                    Option(
+                        c.advisor_id, nearest, reachable[nearest], frozenset(reachable), in_territory=inside
+                    )
+                )
         else:
-            nearest = min(distances, key=distances.get)
-            options.append(Option(c.advisor_id, None, distances[nearest], frozenset([*distances, None])))
-    options.sort(key=lambda o: (round(o.distance_km, 1), o.advisor_id, o.service_point_id or 0))
+            inside = sectorised and not serving.isdisjoint(distances)
+            nearest = _nearest(distances, serving if inside else distances)
+            options.append(
+                Option(
+                    c.advisor_id, None, distances[nearest], frozenset([*distances, None]), in_territory=inside
+                )
+            )
+    if not sectorised:
+        for option in options:
+            option.in_territory = None
+    options.sort(
+        key=lambda o: (not o.in_territory, round(o.distance_km, 1), o.advisor_id, o.service_point_id or 0)
+    )
     return options
+
+
+def _nearest(distances: dict[int, float], among) -> int:
+    """The point of `distances` nearest the employer, among the ids `among`."""
+    return min((pid for pid in distances if pid in among), key=distances.get)
+
+
+def territory_pools(options: list[Option]) -> list[list[Option]]:
+    """`options` (as ranked_options sorts them) split in two: those in the employer's territory,
+    then the others, offered only when none of the first has a time. One pool where no point
+    serves the employer (nothing is in or out of territory)."""
+    inside = [o for o in options if o.in_territory]
+    if not inside or len(inside) == len(options):
+        return [options]
+    return [inside, options[len(inside) :]]
 
 
 def prefer_advisor(options: list[Option], advisor_id: int | None) -> list[Option]:
@@ -560,18 +614,32 @@ def _search(
         candidates = kept_candidates(
             kept, topic_id=topic.pk, language=language, advisor_id=advisor_id, today=today
         )
+        serving = covering(kept.territories, location)
         return [
-            (o.advisor_id, o.service_point_id, o.distance_km, o.allowed_points)
+            (o.advisor_id, o.service_point_id, o.distance_km, o.allowed_points, o.in_territory)
             for o in ranked_options(
-                candidates, mode=mode, latitude=location.latitude, longitude=location.longitude
+                candidates,
+                mode=mode,
+                latitude=location.latitude,
+                longitude=location.longitude,
+                serving=serving,
             )
         ]
 
     # The ranking of a place's options is kept with the catalogue (a few hundred places are
     # searched from): at 550 advisers it is most of a search's Python time.
-    key = ("ranked", topic.pk, language, advisor_id, today, mode, location.latitude, location.longitude)
-    options = [Option(*row) for row in kept.memo_recent(key, rank)]
-    options = prefer_advisor(options, prefer_advisor_id)
+    key = (
+        "ranked",
+        topic.pk,
+        language,
+        advisor_id,
+        today,
+        mode,
+        location.pk,
+        location.latitude,
+        location.longitude,
+    )
+    ranked = [Option(*row[:4], in_territory=row[4]) for row in kept.memo_recent(key, rank)]
 
     def collect(start: date, end: date, per_group: int | None) -> list[SlotGroup]:
         return _collect_groups(
@@ -588,18 +656,23 @@ def _search(
             days_per_group=per_group,
         )
 
-    start = requested
-    end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
-    found = collect(start, end, days_per_group)
-    if skip_empty and not found and end < horizon_end:
-        # The rest of the horizon in one pass, one day per option: the first day anyone is free.
-        ahead = collect(end, horizon_end, 1)
-        if ahead:
-            start = min(group.days[0][0] for group in ahead)
-            end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
-            found = collect(start, end, days_per_group)
-        else:
-            start = end = horizon_end  # nothing until the horizon
+    # Sectorisation: the options outside the employer's territory only if none inside has a time.
+    for options in territory_pools(ranked):
+        options = prefer_advisor(options, prefer_advisor_id)
+        start = requested
+        end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
+        found = collect(start, end, days_per_group)
+        if skip_empty and not found and end < horizon_end:
+            # The rest of the horizon in one pass, one day per option: the first day anyone is free.
+            ahead = collect(end, horizon_end, 1)
+            if ahead:
+                start = min(group.days[0][0] for group in ahead)
+                end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
+                found = collect(start, end, days_per_group)
+            else:
+                start = end = horizon_end  # nothing until the horizon
+        if found:
+            break
     next_from = end if end < horizon_end else None
     if found and days_per_group is not None:
         last_shown = max(group.days[-1][0] for group in found)

@@ -309,7 +309,12 @@ def seed_topics(data: dict, report: SeedReport) -> dict[str, Topic]:
 def seed_service_points(
     data: dict, municipalities: dict[str, Municipality], report: SeedReport
 ) -> dict[str, ServicePoint]:
-    """The service points, placed at their municipality, with their opening hours."""
+    """The service points with their opening hours and territory.
+
+    A point alone in its municipality stands at the municipality's coordinates; the offices of a
+    city with several (Montréal, Laval, Québec, Gatineau, Saguenay, Rimouski, Rouyn-Noranda) are
+    told apart by the GeoNames position (CC BY 4.0) of their postal code, else of its FSA, written
+    in the network file with that method (`coordinates`)."""
     points = {}
     for sp in data["service_points"]:
         municipality = municipalities[sp["municipality_code"]]
@@ -322,8 +327,8 @@ def seed_service_points(
                 "street_address": sp["street_address"],
                 "postal_code": sp["postal_code"],
                 "municipality": municipality,
-                "latitude": municipality.latitude,
-                "longitude": municipality.longitude,
+                "latitude": sp.get("latitude", municipality.latitude),
+                "longitude": sp.get("longitude", municipality.longitude),
                 "phone": sp.get("phone", ""),
             },
             report,
@@ -331,7 +336,36 @@ def seed_service_points(
         )
         seed_opening_hours(point, sp["hours"], report)
         points[sp["code"]] = point
+    seed_territories(list(points.values()), report)
     return points
+
+
+def seed_territories(points: list[ServicePoint], report: SeedReport) -> None:
+    """Sectorisation (service_points.territory): each point serves its own administrative region.
+
+    The rule: no region spans the St. Lawrence (north shore: Capitale-Nationale, Mauricie,
+    Lanaudière, Laurentides, Outaouais, Abitibi-Témiscamingue, Saguenay–Lac-Saint-Jean, Côte-Nord,
+    Nord-du-Québec; south shore: Bas-Saint-Laurent, Gaspésie–Îles-de-la-Madeleine,
+    Chaudière-Appalaches, Centre-du-Québec, Estrie, Montérégie; Montréal and Laval are islands) and
+    each lies in one directorate, so no point serves the other shore or another directorate's
+    employers; every region has a point, so every employer has a territory (Kuujjuaq's,
+    Nord-du-Québec, is served from Chibougamau). A point whose territory is already set — by an
+    administrator in the admin — keeps it."""
+    through = ServicePoint.territory_regions.through
+    served = set(through.objects.filter(servicepoint__in=points).values_list("servicepoint_id", flat=True))
+    served |= set(
+        ServicePoint.territory_mrcs.through.objects.filter(servicepoint__in=points).values_list(
+            "servicepoint_id", flat=True
+        )
+    )
+    missing = [
+        through(servicepoint_id=p.pk, administrativeregion_id=p.municipality.region_id)
+        for p in points
+        if p.pk not in served
+    ]
+    if missing:
+        through.objects.bulk_create(missing)
+        report.add("territories", created=True, n=len(missing))
 
 
 def seed_advisers(
