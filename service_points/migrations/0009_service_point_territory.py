@@ -35,7 +35,7 @@ def unwatch(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("midi_regions", "0005_directorate_contact"),
-        ("service_points", "0007_search_name_label"),
+        ("service_points", "0008_municipality_time_zone"),
         ("core", "0003_catalogue_generation"),
     ]
 
