@@ -82,7 +82,7 @@ MIDDLEWARE = [
     # Under /api/, an error made outside DRF (Django's 400/404/413/500) is JSON too.
     "core.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.security_policy.CSPMiddleware",  # django-csp's, the usual header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
