@@ -13,6 +13,8 @@ results page (`appointments:slots`, step 2 of booking) cycling through every top
 the company's municipality. Prints req/s, p50 / p95 of each and results ÷ bare (target ≥ 0.25,
 issue 20). `--profile N` first renders N results pages in this process under cProfile, through
 the test client, and prints the 25 costliest functions (cumulative): where the page's time goes.
+`--cpu N` also compares, in process, the CPU time of N results pages with 10 N bare requests
+(interleaved, 3 rounds): a ratio a machine shared with other jobs barely moves.
 The client is threaded http.client in a closed loop (no wrk on this machine).
 """
 
@@ -23,9 +25,11 @@ import pstats
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 from booking_throughput import (
     booking_urls,
@@ -59,6 +63,36 @@ def profile(urls: list[str], cookie_name: str, session_key: str, count: int) -> 
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
+def cpu_ratio(urls: list[str], cookie_name: str, session_key: str, count: int) -> None:
+    """In process, through the test client: the CPU time of this process per request, bare view
+    against the results page, interleaved in 3 rounds (the median). On a machine shared with
+    other jobs the CPU time barely moves while wall times swing; what it leaves out is the
+    database's and Redis's own CPU, and gunicorn's."""
+    from django.test import Client
+
+    signed_in = Client(HTTP_ACCEPT_LANGUAGE="fr-CA", SERVER_NAME="127.0.0.1")
+    signed_in.cookies[cookie_name] = session_key
+    bare = Client(HTTP_ACCEPT_LANGUAGE="fr-CA", SERVER_NAME="127.0.0.1")
+    for url in urls:
+        signed_in.get(url)
+    rounds: dict[str, list[float]] = {"/healthz (bare)": [], "results page": []}
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(count * 10):
+            bare.get("/healthz")
+        rounds["/healthz (bare)"].append((time.process_time() - started) / (count * 10))
+        started = time.process_time()
+        for n in range(count):
+            signed_in.get(urls[n % len(urls)])
+        rounds["results page"].append((time.process_time() - started) / count)
+    median = {label: statistics.median(values) for label, values in rounds.items()}
+    print(f"\nin process, CPU time of this process per request (median of 3 rounds, {count} pages each):")
+    for label, seconds in median.items():
+        print(f"  {label:16} {seconds * 1e3:7.2f} ms")
+    share = median["/healthz (bare)"] / median["results page"]
+    print(f"  results page ÷ bare view: {share:.3f} (requests/s share)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True, help="gunicorn's port (1024–65535)")
@@ -68,11 +102,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved slices per endpoint")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--profile", type=int, default=0, help="results pages to profile first (0: none)")
+    parser.add_argument(
+        "--cpu", type=int, default=0, help="results pages for the in-process CPU ratio (0: none)"
+    )
     args = parser.parse_args()
     if not (1024 <= args.port <= 65535 and 1 <= args.connections <= 64 and 0 < args.duration <= 120):
         sys.exit("port 1024–65535, connections 1–64, duration ≤ 120 s")
     if not (0 <= args.warmup <= 30 and 1 <= args.rounds <= 20 and 0 <= args.profile <= 10_000):
         sys.exit("warmup ≤ 30 s, rounds 1–20, profile ≤ 10 000")
+    if not 0 <= args.cpu <= 10_000:
+        sys.exit("cpu ≤ 10 000")
 
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ["LOG_LEVEL"] = "WARNING"  # no access line per profiled page
@@ -106,6 +145,8 @@ def main() -> None:
     try:
         if args.profile:
             profile(urls, cookie_name, session_key, args.profile)
+        if args.cpu:
+            cpu_ratio(urls, cookie_name, session_key, args.cpu)
         connection.close()
         with tempfile.NamedTemporaryFile(
             "w+", prefix="midi-bench-gunicorn-", suffix=".log", delete=False
