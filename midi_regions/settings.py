@@ -177,6 +177,9 @@ REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)
 REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # The primary's backend (psycopg's C timestamp loader): dashboards read many timestamps.
+        DATABASES["replica"]["ENGINE"] = "core.db.postgresql"
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     # A replica that does not answer must cost a page seconds at most, not the TCP timeout.
