@@ -144,10 +144,21 @@ def catalogue() -> Catalogue:
     return _snapshot.get()
 
 
+def read_generation_and_catalogue() -> tuple[int | None, Catalogue]:
+    """`catalogue()` with the generation it was read under (None: no generation row)."""
+    return _snapshot.read()
+
+
 def kept_catalogue() -> tuple[int, Catalogue] | None:
     """This process's copy and its generation, unchecked (no query): the search checks it with
     its appointments query (selectors.booked_times), and starts again on a change."""
     return _snapshot.kept()
+
+
+def kept_generation() -> int | None:
+    """The generation of this process's copy (no query; None before the first search)."""
+    kept = _snapshot.kept()
+    return kept[0] if kept else None
 
 
 def forget() -> None:

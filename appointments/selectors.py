@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments import claims, metrics
-from appointments.catalogue import Catalogue, catalogue, kept_catalogue
+from appointments.catalogue import Catalogue, kept_catalogue, read_generation_and_catalogue
 from appointments.models import Appointment, Mode, Topic, zone_of_meeting
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
 from core import phones
@@ -118,6 +118,9 @@ class SlotSearch:
     next_from: date | None  # "more dates" start, None when the horizon is reached
     earliest_day: date | None = None  # the first day the minimum notice allows
     requested: date | None = None  # the window asked for began here (skip_empty may move it on)
+    # The catalogue generation the answer was read under, confirmed by its appointments query
+    # (None: no generation to go by): what the page around it may be checked against.
+    generation: int | None = None
 
     @property
     def outside_territory(self) -> bool:
@@ -355,6 +358,53 @@ def last_advisor(company, topic: Topic, *, now: datetime | None = None) -> Advis
     return appointment.advisor if appointment else None
 
 
+# `upcoming_and_last_advisor` in SQL: the results page runs it on every load, and Django's
+# compiler took 4 ms of CPU for it (a subquery, a CASE and two joins), the query itself 0.1 ms.
+_UPCOMING_AND_LAST_SQL = """
+SELECT a.id, a.uid, a.starts_at, a.ends_at, a.status, a.advisor_id, a.company_id, a.topic_id
+FROM {appointment} a
+WHERE a.company_id = %(company)s AND a.topic_id = %(topic)s
+  AND ((a.status = %(confirmed)s AND a.starts_at > %(now)s) OR a.id = (
+    SELECT b.id FROM {appointment} b JOIN {advisor} v ON v.id = b.advisor_id
+    WHERE b.company_id = %(company)s AND b.topic_id = %(topic)s AND b.starts_at < %(now)s
+      AND b.status IN (%(completed)s, %(confirmed)s) AND v.is_active
+    ORDER BY b.status = %(completed)s DESC, b.starts_at DESC, b.id DESC
+    LIMIT 1))
+ORDER BY a.starts_at
+"""
+
+
+def upcoming_and_last_advisor(
+    company, topic: Topic, *, now: datetime | None = None
+) -> tuple[list[Appointment], Advisor | None]:
+    """`upcoming_on_topic` and `last_advisor` together, in 1 query (the results page wants both):
+    the upcoming ones, and the one `last_advisor` picks. Advisers come from the slot search's
+    catalogue in memory when it has them (the names are confirmed by the search's query)."""
+    now = now or timezone.now()
+    sql = _UPCOMING_AND_LAST_SQL.format(
+        appointment=Appointment._meta.db_table, advisor=Advisor._meta.db_table
+    )
+    params = {
+        "company": getattr(company, "pk", company),
+        "topic": topic.pk,
+        "now": now,
+        "confirmed": Appointment.Status.CONFIRMED.value,
+        "completed": Appointment.Status.COMPLETED.value,
+    }
+    rows = list(Appointment.objects.raw(sql, params))
+    if rows:
+        kept = kept_catalogue()
+        advisors = dict(kept[1].advisors) if kept else {}
+        missing = {a.advisor_id for a in rows} - advisors.keys()
+        if missing:
+            advisors.update(Advisor.objects.select_related("user").in_bulk(missing))
+        for appointment in rows:
+            appointment.advisor = advisors[appointment.advisor_id]
+    upcoming = [a for a in rows if a.starts_at > now]
+    served = next((a.advisor for a in rows if a.starts_at < now), None)
+    return upcoming, served
+
+
 def hydrate(options: list[Option]) -> None:
     """Attach the Advisor (with user and languages) and ServicePoint objects: 3 queries, none for
     options hydrated already (a search's second pass)."""
@@ -580,10 +630,16 @@ def available_slots(
     kept = kept_catalogue()
     if kept is not None:
         try:
-            return _search(kept[1], Trust(kept[0]), **search)
+            found = _search(kept[1], Trust(kept[0]), **search)
         except CatalogueChanged:
             pass  # another process (or this one) changed the catalogue: read it again
-    return _search(catalogue(), Trust(None), **search)
+        else:
+            found.generation = kept[0]
+            return found
+    generation, fresh = read_generation_and_catalogue()
+    found = _search(fresh, Trust(None), **search)
+    found.generation = generation
+    return found
 
 
 def _search(

@@ -86,7 +86,7 @@ MIDDLEWARE = [
     # Under /api/, an error made outside DRF (Django's 400/404/413/500) is JSON too.
     "core.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.security_policy.CSPMiddleware",  # django-csp's, the usual header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,6 +192,9 @@ REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)
 REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # The primary's backend (psycopg's C timestamp loader): dashboards read many timestamps.
+        DATABASES["replica"]["ENGINE"] = "core.db.postgresql"
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     # A replica that does not answer must cost a page seconds at most, not the TCP timeout.
