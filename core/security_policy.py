@@ -18,7 +18,9 @@ _OVERRIDES = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
 
 
 class CSPMiddleware(BaseCSPMiddleware):
-    _kept: tuple[int, str] | None = None  # (id of the settings' policy, its header)
+    # (the settings' policy, its header): the policy itself, not its id, which a policy freed
+    # after a settings override could hand on to the next one.
+    _kept: tuple[dict, str] | None = None
 
     def process_response(self, request, response):
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
@@ -33,8 +35,8 @@ class CSPMiddleware(BaseCSPMiddleware):
         if not plain:
             return super().process_response(request, response)
         kept = CSPMiddleware._kept
-        if kept is None or kept[0] != id(policy):
-            kept = CSPMiddleware._kept = (id(policy), build_policy())
+        if kept is None or kept[0] is not policy:
+            kept = CSPMiddleware._kept = (policy, build_policy())
         if HEADER not in response:
             response[HEADER] = kept[1]
         # As django-csp does: a nonce asked for after the header is written is an error.
