@@ -4,14 +4,16 @@ A decision is taken under the request's row lock and stored as a `RoutingDecisio
 request and hop), so a second run of the same routing — a redelivered task, two beat ticks —
 finds the first one instead of assigning twice. The number of queries of a decision does not
 depend on the size of the network: one ranking query on tuples (`selectors.qualified_candidates`),
-two aggregates for the caseload of the nearest candidates, one query for their names (and, on
-a first routing, one for the adviser who served the company last: `prefer_last_advisor`).
+aggregates for the caseload of the nearest candidates (two, and one per source registered in
+`consultations.caseload`), one query for their names (and, on a first routing, one for the
+adviser who served the company last: `prefer_last_advisor`).
 Emails go out through a task queued after the commit.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +24,7 @@ from django.utils import timezone, translation
 from accounts.access import Role, role_of
 from accounts.models import User
 from advisors.models import Advisor
-from appointments.models import Appointment
+from appointments.models import Appointment, Topic
 from appointments.selectors import (
     contact_of,
     last_advisor,
@@ -30,6 +32,7 @@ from appointments.selectors import (
     ranked_options,
     reassignment_candidates,
 )
+from consultations import caseload
 from consultations.models import ConsultationRequest, RoutingDecision
 from consultations.services import NOT_ELIGIBLE, NOT_OPEN, RequestError
 from core.business_hours import add_business_hours
@@ -50,6 +53,17 @@ Reason = RoutingDecision.Reason
 TO_MANAGER = (Reason.NO_CANDIDATE, Reason.MAX_HOPS, Reason.CANDIDATES_EXHAUSTED, Reason.DECLINED_TO_MANAGER)
 
 
+class RoutingNeed(Protocol):
+    """What ranking weighs: a consultation request, or anything else routed by the same rules
+    (a company file: company_files.services)."""
+
+    company_id: int
+    topic: Topic
+    language: str
+    mode: str
+    municipality: Municipality
+
+
 @dataclass
 class Ranked:
     """One adviser as a decision weighs them."""
@@ -66,7 +80,8 @@ class Ranked:
 
 
 def open_caseload(advisor_ids, *, now: datetime | None = None) -> dict[int, int]:
-    """Open requests assigned to each adviser + their upcoming confirmed appointments: 2 queries."""
+    """Open requests assigned to each adviser + their upcoming confirmed appointments + the work
+    other apps register (`consultations.caseload`: company files in progress): 2 queries + 1 a source."""
     now = now or timezone.now()
     ids = list(advisor_ids)
     load = dict.fromkeys(ids, 0)
@@ -88,12 +103,12 @@ def open_caseload(advisor_ids, *, now: datetime | None = None) -> dict[int, int]
         .annotate(n=Count("id"))
         .order_by()
     )
-    for advisor_id, n in [*requests, *appointments]:
+    for advisor_id, n in [*requests, *appointments, *caseload.registered_load(ids)]:
         load[advisor_id] += n
     return load
 
 
-def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime | None = None) -> list[Ranked]:
+def ranked_advisors(request: RoutingNeed, *, exclude=(), now: datetime | None = None) -> list[Ranked]:
     """Qualified advisers for the request, nearest first, ties by caseload: 3 queries.
 
     Caseloads are loaded for the stored candidates and for everyone tied with the nearest, which
@@ -125,7 +140,7 @@ def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime |
 
 
 def prefer_last_advisor(
-    request: ConsultationRequest, ranked: list[Ranked], *, now: datetime | None = None
+    request: RoutingNeed, ranked: list[Ranked], *, now: datetime | None = None
 ) -> list[Ranked]:
     """Continuity: `ranked` with the adviser who served the company last on the topic moved first,
     if they are a candidate (qualified and among the nearest weighed) and their open caseload is

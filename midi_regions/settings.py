@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "consultations",
     "waitlist",
     "agenda",
+    "company_files",
     "audit",
     "dashboards",
     "privacy",

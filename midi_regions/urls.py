@@ -15,6 +15,7 @@ from django.views.i18n import set_language
 import accounts.urls
 import agenda.urls
 import appointments.urls
+import company_files.urls
 import consultations.urls
 import privacy.urls
 import waitlist.urls
@@ -74,6 +75,7 @@ urlpatterns += i18n_patterns(
     path(_("my-space/"), namespace("accounts", accounts.urls, privacy.urls)),
     path(_("adviser/"), namespace("advisors", agenda.urls)),
     path(_("appointments/"), namespace("appointments", appointments.urls, consultations.urls, waitlist.urls)),
+    path(_("files/"), include(company_files.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
     path(_("account/"), include("allauth.urls")),
     path("admin/", admin.site.urls),
