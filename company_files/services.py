@@ -159,11 +159,20 @@ def route_file(file_id: int, *, now: datetime | None = None) -> CompanyFile | No
     return file
 
 
-def _locked(file: CompanyFile, by: User) -> CompanyFile:
-    """The file under its row lock, if `by` may still see it and it is open."""
-    current = files_visible_to(by).select_for_update(of=("self",)).filter(pk=file.pk).first()
-    if current is None:
+def _visible_locked(file: CompanyFile, by: User) -> CompanyFile:
+    """The file under its row lock, if `by` may see it.
+
+    The lock is taken by primary key alone: locking through the joins of `files_visible_to` would
+    let PostgreSQL re-check a join on the stage after a concurrent move and find no row (the
+    loser would get a 404 instead of the 409 that says what happened)."""
+    if not files_visible_to(by).filter(pk=file.pk).exists():
         raise CompanyFile.DoesNotExist(file.pk)
+    return CompanyFile.objects.select_for_update().get(pk=file.pk)
+
+
+def _locked(file: CompanyFile, by: User) -> CompanyFile:
+    """The file under its row lock, if `by` may see it and it is open."""
+    current = _visible_locked(file, by)
     if not current.is_open:
         raise FileError(CLOSED)
     return current
@@ -316,9 +325,7 @@ def add_internal_note(*, file: CompanyFile, by: User, body: str, now: datetime |
     if not body:
         raise FileError(EMPTY)
     with transaction.atomic():
-        current = files_visible_to(by).select_for_update(of=("self",)).filter(pk=file.pk).first()
-        if current is None:
-            raise CompanyFile.DoesNotExist(file.pk)
+        current = _visible_locked(file, by)
         return _entry(current, FileEntry.Kind.NOTE, by=by, at=now, body=body[:4000])
 
 
