@@ -78,7 +78,7 @@ class MoveForm(forms.Form):
     to_stage = forms.ModelChoiceField(
         label=_("Move the file to"),
         queryset=Stage.objects.none(),
-        empty_label=None,
+        empty_label=_("Choose the stage"),
         error_messages={"invalid_choice": _("Choose one of the stages offered.")},
     )
     expected_stage = forms.IntegerField(widget=forms.HiddenInput)
@@ -171,9 +171,9 @@ class FileFilterForm(forms.Form):
     waiting = forms.ChoiceField(
         label=_("Waiting for"),
         required=False,
-        choices=[("", _("Anyone")), (Waiting.EMPLOYER, _("The employer")), (Waiting.ME, _("Me"))],
+        choices=[("", _("All files")), (Waiting.EMPLOYER, _("The employer")), (Waiting.ME, _("Me"))],
     )
-    overdue = forms.BooleanField(label=_("Past the stage’s target only"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     closed = forms.BooleanField(label=_("Closed files"), required=False)
 
     def __init__(self, *args, **kwargs):
