@@ -274,6 +274,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     )
     args = {
         "company_file": {"uid": company_file.uid},
+        "program": {"code": company_file.program.code},
         "file_document": {"uid": company_file.uid, "pk": file_document.pk},
         "feed": {"token": ensure_feed_token(network.advisor_a)},
         "point": {"code": network.point_a.code},

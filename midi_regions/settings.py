@@ -412,6 +412,14 @@ SPECTACULAR_SETTINGS = {
             ),
         },
         {
+            "name": "files",
+            "x-displayName": _("Company files"),
+            "description": _(
+                "Programs, and the company's files in them: stage, timeline, messages, document "
+                "requests; advisers move files between stages. For employers and the ministry's staff."
+            ),
+        },
+        {
             "name": "managers",
             "x-displayName": _("Managers"),
             "description": _(

@@ -156,6 +156,17 @@ MATRIX = {
     "api:request-detail": ("request", (401, 200, 404, 403, 403, 403, 403, 403)),
     "api:request-withdraw": ("request", (401, 405, 405, 403, 403, 403, 403, 403)),
     "api:inbox-list": (None, (401, 403, 403, 200, 200, 200, 200, 403)),
+    # Company files: programs are public; files follow the pages' rule (company_files.selectors).
+    "api:program-list": (None, ALL_200),
+    "api:program-detail": ("program", ALL_200),
+    "api:file-list": (None, (401, 200, 200, 200, 200, 200, 200, 200)),
+    "api:file-detail": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-timeline": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-documents": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-messages": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
+    # POST only (GET: 405); an employer's POST is a 403 (company_files/tests/test_api.py).
+    "api:file-move": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
+    "api:file-notes": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
     "api:calendar": ("week", (401, 403, 403, 200, 200, 403, 403, 403)),
     "api:directorates": (None, (401, 403, 403, 403, 403, 200, 200, 200)),
     "api:caseload": ("directorate", (401, 403, 403, 403, 403, 200, 404, 200)),
