@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:uid>/", views.detail, name="detail"),
     path(_("<uuid:uid>/message/"), views.message, name="message"),
     path(_("adviser/"), views.caseload, name="caseload"),
+    path(_("overview/"), views.overview, name="overview"),
     path(_("adviser/open/"), views.staff_open, name="staff_open"),
     path(_("adviser/<uuid:uid>/"), views.handle, name="handle"),
     path(_("adviser/<uuid:uid>/stage/"), views.move, name="move"),

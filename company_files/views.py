@@ -304,3 +304,13 @@ def staff_message(request, uid):
         return _handle_page(request, file, error=error.message, status=error.status, message_form=form)
     messages.success(request, _("Your message is sent to the company’s representatives."))
     return redirect("company_files:handle", uid=uid)
+
+
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def overview(request):
+    """The manager's view of the directorate's open files: program × stage, overdue ones apart."""
+    return render(
+        request,
+        "company_files/overview.html",
+        {"programs": selectors.files_by_program_and_stage(request.user)},
+    )

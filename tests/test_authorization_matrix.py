@@ -117,6 +117,7 @@ MATRIX = {
     "company_files:detail": ("company_file", (302, 200, 404, 403, 403, 403, 403, 403)),
     "company_files:message": ("company_file", (302, 302, 404, 403, 403, 403, 403, 403)),
     "company_files:caseload": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    "company_files:overview": (None, (302, 403, 403, 403, 403, 200, 200, 200)),  # their directorate's
     "company_files:staff_open": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
     "company_files:handle": ("company_file", (302, 403, 403, 200, 404, 200, 404, 200)),
     "company_files:move": ("company_file", (302, 403, 403, 302, 404, 302, 404, 302)),

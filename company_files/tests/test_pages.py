@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from company_files import services
+from company_files import selectors, services
 from company_files.models import CompanyFile, DocumentRequest, FileEntry
 from company_files.tests.conftest import stage
 from tests.clients import signed_in
@@ -259,3 +259,20 @@ def test_an_adviser_opens_a_file_for_a_company_by_its_neq(advisor, employer_b, t
         reverse("company_files:staff_open"), {"neq": "1111111111", "program": tfw.code}
     )
     assert unknown.status_code == 400
+
+
+def test_the_manager_sees_open_files_by_program_and_stage_of_the_directorate_only(
+    file_a, manager, other_manager, advisor, tfw, frozen_now
+):
+    services.move_to_stage(
+        file=file_a, to_stage=stage(tfw, "documents-demandes"), by=advisor, expected_stage_id=file_a.stage_id
+    )
+    frozen_now.shift(60 * 60 * 24 * 21)  # three weeks: past the 10 business days of the stage
+    ours = {p.program.code: p for p in selectors.files_by_program_and_stage(manager)}
+    counts = {s.stage.code: (s.open, s.overdue) for s in ours[tfw.code].stages}
+    assert counts["documents-demandes"] == (1, 1)
+    assert counts["ouverture"] == (0, 0) and "ferme" not in counts
+    theirs = {p.program.code: p for p in selectors.files_by_program_and_stage(other_manager)}
+    assert theirs[tfw.code].open == 0
+    html = signed_in(manager).get(reverse("company_files:overview")).content.decode()
+    assert f"?stage={stage(tfw, 'documents-demandes').pk}&amp;overdue=on" in html
