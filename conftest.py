@@ -274,6 +274,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from appointments.models import Mode
     from appointments.templatetags.booking import utc_param
     from calendar_sync.models import BusySource
+    from company_files import services as file_services
     from consultations.models import ConsultationRequest
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
@@ -310,7 +311,18 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         ends_at=tuesday(16) + timedelta(days=1),
         expires_at=tuesday(15),
     )
+    # Company A's file, held by adviser A, with one document requested.
+    programs = factories.file_programs(network.topic)
+    company_file = file_services.open_file(
+        company=company_a, program=programs["travailleurs-etrangers-temporaires"], by=network.advisor_a.user
+    )
+    file_document = file_services.request_document(
+        file=company_file, by=network.advisor_a.user, title="Contrat de travail signé"
+    )
     args = {
+        "company_file": {"uid": company_file.uid},
+        "program": {"code": company_file.program.code},
+        "file_document": {"uid": company_file.uid, "pk": file_document.pk},
         "feed": {"token": ensure_feed_token(network.advisor_a)},
         "point": {"code": network.point_a.code},
         "block": {"pk": WeeklyAvailability.objects.filter(advisor=network.advisor_a).first().pk},

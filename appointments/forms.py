@@ -60,6 +60,8 @@ class SearchForm(forms.Form):
         help_text=_("We look for the nearest advisers from this municipality."),
     )
     language = forms.ChoiceField(label=_("Language of the consultation"), required=False)
+    # The adviser to show first when within reach (a company file's adviser: company_files).
+    advisor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     start = dates.DateField(required=False, widget=forms.HiddenInput)  # first day of the window shown
     day = dates.DateField(required=False, widget=forms.HiddenInput)  # the day whose times are shown
 
@@ -83,6 +85,8 @@ class SearchForm(forms.Form):
         }
         if data.get("language"):
             params["language"] = data["language"]
+        if data.get("advisor"):
+            params["advisor"] = data["advisor"]
         return params
 
     def position(self) -> dict:

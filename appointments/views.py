@@ -35,11 +35,12 @@ _UNKNOWN = object()  # `last` not looked up by the caller
 
 def _slot_search(form, *, advisor=None, from_date=None, company=None, last=_UNKNOWN, **options):
     """The slot search of the form; with `company` (a new booking), the adviser who served it last
-    on the topic (`last`, when the caller has it) comes first when within reach (continuity).
-    `options` go to the selector."""
+    on the topic (`last`, when the caller has it) comes first when within reach (continuity), or the
+    adviser the form names (booking about a company file: its adviser). `options` go to the selector."""
     data = form.cleaned_data
     if last is _UNKNOWN:
         last = selectors.last_advisor(company, data["topic"]) if company and advisor is None else None
+    preferred = data.get("advisor") or (last.pk if last else None)
     return selectors.available_slots(
         topic=data["topic"],
         mode=data["mode"],
@@ -47,7 +48,7 @@ def _slot_search(form, *, advisor=None, from_date=None, company=None, last=_UNKN
         language=data.get("language") or None,
         from_date=from_date or data.get("start"),
         only_advisor=advisor,
-        prefer_advisor_id=last.pk if last else None,
+        prefer_advisor_id=preferred if advisor is None else None,
         **options,
     )
 

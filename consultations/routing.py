@@ -5,8 +5,9 @@ request and hop), so a second run of the same routing — a redelivered task, tw
 finds the first one instead of assigning twice. The number of queries of a decision does not
 depend on the size of the network: one ranking query on tuples (`selectors.qualified_candidates`),
 one for the points whose territory covers the employer (`service_points.territory`: those are
-offered first, the others only when none of them can take it), two aggregates for the caseload
-of the nearest candidates, one query for their names (and, on a first routing, one for the
+offered first, the others only when none of them can take it), aggregates for the caseload of
+the nearest candidates (two, and one per source registered in `consultations.caseload`), one
+query for their names (and, on a first routing, one for the
 adviser who served the company last: `prefer_last_advisor`).
 Emails go out through a task queued after the commit.
 """
@@ -14,6 +15,7 @@ Emails go out through a task queued after the commit.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,7 +26,7 @@ from django.utils import timezone, translation
 from accounts.access import Role, role_of
 from accounts.models import User
 from advisors.models import Advisor
-from appointments.models import Appointment
+from appointments.models import Appointment, Topic
 from appointments.selectors import (
     contact_of,
     last_advisor,
@@ -32,6 +34,7 @@ from appointments.selectors import (
     ranked_options,
     reassignment_candidates,
 )
+from consultations import caseload
 from consultations.models import ConsultationRequest, RoutingDecision
 from consultations.services import NOT_ELIGIBLE, NOT_OPEN, RequestError
 from core.business_hours import add_business_hours
@@ -51,6 +54,17 @@ SWEEP_BATCH = 500  # requests handled per beat tick; the next tick takes the res
 Status = ConsultationRequest.Status
 Reason = RoutingDecision.Reason
 TO_MANAGER = (Reason.NO_CANDIDATE, Reason.MAX_HOPS, Reason.CANDIDATES_EXHAUSTED, Reason.DECLINED_TO_MANAGER)
+
+
+class RoutingNeed(Protocol):
+    """What ranking weighs: a consultation request, or anything else routed by the same rules
+    (a company file: company_files.services)."""
+
+    company_id: int
+    topic: Topic
+    language: str
+    mode: str
+    municipality: Municipality
 
 
 @dataclass
@@ -75,7 +89,8 @@ class Ranked:
 
 
 def open_caseload(advisor_ids, *, now: datetime | None = None) -> dict[int, int]:
-    """Open requests assigned to each adviser + their upcoming confirmed appointments: 2 queries."""
+    """Open requests assigned to each adviser + their upcoming confirmed appointments + the work
+    other apps register (`consultations.caseload`: company files in progress): 2 queries + 1 a source."""
     now = now or timezone.now()
     ids = list(advisor_ids)
     load = dict.fromkeys(ids, 0)
@@ -97,14 +112,15 @@ def open_caseload(advisor_ids, *, now: datetime | None = None) -> dict[int, int]
         .annotate(n=Count("id"))
         .order_by()
     )
-    for advisor_id, n in [*requests, *appointments]:
+    for advisor_id, n in [*requests, *appointments, *caseload.registered_load(ids)]:
         load[advisor_id] += n
     return load
 
 
-def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime | None = None) -> list[Ranked]:
+def ranked_advisors(request: RoutingNeed, *, exclude=(), now: datetime | None = None) -> list[Ranked]:
     """Qualified advisers for the request, those whose point serves the employer's municipality
-    first (service_points.territory), then nearest first, ties by caseload: 4 queries.
+    first (service_points.territory), then nearest first, ties by caseload: 4 queries, and one per
+    caseload source registered in `consultations.caseload`.
 
     Caseloads are loaded for the stored candidates and for everyone tied with the nearest, which
     is all a decision looks at.
@@ -138,7 +154,7 @@ def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime |
 
 
 def prefer_last_advisor(
-    request: ConsultationRequest, ranked: list[Ranked], *, now: datetime | None = None
+    request: RoutingNeed, ranked: list[Ranked], *, now: datetime | None = None
 ) -> list[Ranked]:
     """Continuity: `ranked` with the adviser who served the company last on the topic moved first,
     if they are a candidate (qualified and among the nearest weighed) and their open caseload is

@@ -20,6 +20,8 @@ from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
 from advisors.seeding import sync_weekly_availability, weekly_plan
 from appointments.models import Topic
+from company_files.models import Program, RequiredDocument, Stage, Transition
+from company_files.seeding import load_programs
 from core.page_cache import bump_catalogue_version
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points import gazetteer
@@ -229,6 +231,7 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
     topics = seed_topics(data, report)
     points = seed_service_points(data, municipalities, report)
     seed_advisers(data, points, languages, topics, report, password=password)
+    seed_programs(load_programs(), topics, report)
     if demo_users:
         seed_demo_users(password, report)
     forget_gazetteer_names()  # the gazetteer was written in bulk, without signals
@@ -304,6 +307,61 @@ def seed_topics(data: dict, report: SeedReport) -> dict[str, Topic]:
             "topics",
         )
     return topics
+
+
+def seed_programs(programs: list[dict], topics: dict[str, Topic], report: SeedReport) -> None:
+    """Company-file programs with their stages, allowed transitions and required documents
+    (company_files/data/programs.json). Stages and documents the file no longer names are kept:
+    files may stand on them; an administrator retires them."""
+    for position, p in enumerate(programs, start=1):
+        program = _upsert(
+            Program,
+            {"code": p["code"]},
+            {
+                "name_fr": p["name_fr"],
+                "name_en": p["name_en"],
+                "description_fr": p["description_fr"],
+                "description_en": p["description_en"],
+                "topic": topics[p["topic"]],
+                "position": position,
+            },
+            report,
+            "programs",
+        )
+        stages = {
+            s["code"]: _upsert(
+                Stage,
+                {"program": program, "code": s["code"]},
+                {
+                    "name_fr": s["name_fr"],
+                    "name_en": s["name_en"],
+                    "position": index,
+                    "target_business_days": s["days"],
+                    "reason_required_to_leave": s.get("reason", False),
+                    "waits_for": s["waits_for"],
+                    "closes_file": s.get("closes", False),
+                },
+                report,
+                "stages",
+            )
+            for index, s in enumerate(p["stages"], start=1)
+        }
+        wanted = {(stages[a].pk, stages[b].pk) for a, b in p["transitions"]}
+        existing = set(
+            Transition.objects.filter(from_stage__program=program).values_list("from_stage_id", "to_stage_id")
+        )
+        missing = wanted - existing
+        if missing:
+            Transition.objects.bulk_create(Transition(from_stage_id=a, to_stage_id=b) for a, b in missing)
+            report.add("transitions", created=True, n=len(missing))
+        for index, d in enumerate(p["documents"], start=1):
+            _upsert(
+                RequiredDocument,
+                {"program": program, "name_fr": d["name_fr"]},
+                {"name_en": d["name_en"], "is_mandatory": d["mandatory"], "position": index},
+                report,
+                "required documents",
+            )
 
 
 def seed_service_points(

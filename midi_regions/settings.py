@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "waitlist",
     "calendar_sync",
     "agenda",
+    "company_files",
     "audit",
     "dashboards",
     "privacy",
@@ -466,6 +467,14 @@ SPECTACULAR_SETTINGS = {
             "description": _(
                 "The signed-in adviser's calendar and requests. For advisers (and managers, for "
                 "escalated requests)."
+            ),
+        },
+        {
+            "name": "files",
+            "x-displayName": _("Company files"),
+            "description": _(
+                "Programs, and the company's files in them: stage, timeline, messages, document "
+                "requests; advisers move files between stages. For employers and the ministry's staff."
             ),
         },
         {

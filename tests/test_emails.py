@@ -74,6 +74,15 @@ def contexts(appointment, language: str) -> dict[str, dict]:
         starts_at=appointment.starts_at,
         entry=SimpleNamespace(topic=appointment.topic),
     )
+    # A company file (company_files.notifications): the program's name is data, in French here.
+    company_file = SimpleNamespace(
+        program=SimpleNamespace(name="Travailleurs étrangers temporaires"), company=appointment.company
+    )
+    file_entry = SimpleNamespace(
+        body="Merci d'envoyer le contrat signé.",
+        to_stage=SimpleNamespace(name="Documents demandés"),
+        actor=user,
+    )
     common = {
         "user": user,
         "language": language,
@@ -117,6 +126,10 @@ def contexts(appointment, language: str) -> dict[str, dict]:
             "withdrawn": 1,
         },
         "waitlist_offer": {**common, "hold": hold, "url": "u", "time": "10 h 30"},
+        **{
+            name: {**common, "file": company_file, "entry": file_entry}
+            for name in ("stage_changed", "message_for_employer", "message_for_adviser")
+        },
     }
 
 
