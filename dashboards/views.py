@@ -11,16 +11,16 @@ from accounts.access import Role, role_required
 from accounts.models import CsvSeparator
 from core import replica
 from core.typography import format_date
-from dashboards import selectors
+from dashboards import satisfaction, selectors
 from dashboards.export_views import default_separator
 
 
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
 def dashboard(request, code: str | None = None):
     """A directorate's dashboard (its manager, administrators), or the national one (code None:
-    administrators). 15 queries whatever the volume (18 when the roll-ups serve closed days:
+    administrators). 16 queries whatever the volume (19 when the roll-ups serve closed days:
     their coverage, rolled tally and adviser loads): scope and filter choices (4), figures (10),
-    the menu's inbox count (1)."""
+    the employers' verdict (1), the menu's inbox count (1)."""
     with replica.replica_reads() as source:
         catalogue = selectors.Catalogue.for_user(request.user, code)
         if catalogue is None:
@@ -32,10 +32,12 @@ def dashboard(request, code: str | None = None):
             return render(request, "dashboards/dashboard.html", context, status=400)
         filters = form.filters()
         figures = selectors.figures(filters, catalogue=catalogue)
+        verdict = satisfaction.figures(filters, catalogue)
     context.update(
         filters=filters,
         query=urlencode(filters.query()),
         figures=figures,
+        satisfaction=verdict,
         side_by_side=figures["by_directorate"] if code is None else None,
         export_urls=_export_urls(code),
         filter_params=list(filters.query().items()),
@@ -60,10 +62,12 @@ def _export_urls(code: str | None) -> dict:
         return {
             "appointments": reverse("midi_regions:national_export_appointments"),
             "requests": reverse("midi_regions:national_export_requests"),
+            "satisfaction": reverse("midi_regions:national_export_satisfaction"),
         }
     return {
         "appointments": reverse("midi_regions:export_appointments", kwargs={"code": code}),
         "requests": reverse("midi_regions:export_requests", kwargs={"code": code}),
+        "satisfaction": reverse("midi_regions:export_satisfaction", kwargs={"code": code}),
     }
 
 
