@@ -1,9 +1,19 @@
 """The survey's form: satisfaction 1–5, got what they came for, an optional comment."""
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import COMMENT_MAX_LENGTH, Survey
+
+
+def _comment_help() -> str:
+    # Rendered in the page's language at each use (a lazy string formatted at import would not be).
+    count = number_format(COMMENT_MAX_LENGTH, force_grouping=True)
+    return gettext("Your adviser reads it. At most %(count)s characters.") % {"count": count}
+
 
 SATISFACTION_CHOICES = [
     (5, _("5 – Very satisfied")),
@@ -30,7 +40,7 @@ class SurveyForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("Comment (optional)"),
-        help_text=_("Your adviser reads it. At most %(count)s characters.") % {"count": COMMENT_MAX_LENGTH},
+        help_text=lazy(_comment_help, str)(),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
