@@ -276,6 +276,8 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from calendar_sync.models import BusySource
     from company_files import services as file_services
     from consultations.models import ConsultationRequest
+    from feedback import links as survey_links
+    from feedback.models import Survey
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
     from waitlist.services import offer_token
@@ -364,6 +366,12 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         # The confirmation step of a new time (Tuesday 14:00, free), signed in and by the link.
         "reschedule_choice": {"uid": appointment.uid},
         "manage_choice": {"token": links.manage_token(appointment)},
+        # The survey of company A's appointment (made directly: the appointment is still to come).
+        "survey": {
+            "token": survey_links.survey_token(
+                Survey.objects.create(appointment=appointment, recipient=employer_a)
+            )
+        },
     }
     new_time = f"?advisor={network.advisor_a.pk}&point={network.point_a.pk}&at={utc_param(tuesday(14))}"
     query = {

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "company_files",
     "audit",
     "dashboards",
+    "feedback",
     "privacy",
     "webhooks",
     "devtools",
@@ -302,6 +303,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # The employers' surveys after a consultation held, and their one reminder (feedback.sending).
+    "send-due-surveys": {
+        "task": "feedback.send_due_surveys",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
         "task": "accounts.purge_expired_personal_details",
@@ -384,6 +391,8 @@ RATE_LIMITS = {
     "account_close": {"user": "5/h", "ip": "30/h"},
     # Invitations send email to any address: a bound on what one account can send out.
     "invitation": {"user": "20/h", "ip": "60/h"},
+    # Answering a survey by its emailed link (feedback.views): nobody is signed in.
+    "survey": {"ip": "60/h"},
 }
 
 # Booking (appointments.services.book_appointment): refuse a time already booked or held at once,

@@ -105,6 +105,9 @@ MATRIX = {
     "appointments:waitlist_join": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:waitlist_leave": ("waitlist_entry", (405,) * 8),
     "appointments:offer": ("offer", ALL_200),  # the signed link is the credential
+    # The survey after a consultation held (feedback): the signed link is the credential; bad,
+    # tampered and expired links are 400/410 (feedback/tests/test_survey_page.py).
+    "appointments:survey": ("survey", ALL_200),
     "appointments:requests": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:request_new": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:request_detail": ("request", (302, 200, 404, 403, 403, 403, 403, 403)),
@@ -137,11 +140,13 @@ MATRIX = {
     "midi_regions:national_audit": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:national_export_appointments": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:national_export_requests": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
+    "midi_regions:national_export_satisfaction": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:directorate": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:dashboard": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:audit": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_appointments": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_requests": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    "midi_regions:export_satisfaction": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     # The API: tokens or the session; 401 (not a login redirect) for anonymous callers.
     "accounts:api_tokens": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
     "accounts:api_token_revoke": ("api_token", (405,) * 8),
