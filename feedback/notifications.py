@@ -1,5 +1,7 @@
 """The survey emails: the invitation after the consultation, and the one reminder."""
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -28,7 +30,7 @@ def survey_email(survey: Survey, kind: str) -> Mail:
             "reminder": kind == REMINDER,
             "user": survey.recipient,
             "appointment": appointment,
-            "day": timezone.localtime(appointment.starts_at),
+            "day": timezone.localtime(appointment.starts_at, ZoneInfo(appointment.time_zone)),
             "survey_url": survey_url(survey, language=language),
         }
         return Mail(

@@ -65,7 +65,12 @@ def claim(kind: str, *, batch_size: int = BATCH_SIZE, lease_seconds: int = LEASE
             Survey.objects.filter(pk__in=ids).update(next_attempt_at=token)
     surveys = list(
         Survey.objects.filter(pk__in=ids, next_attempt_at=token).select_related(
-            "recipient", "appointment__advisor__user", "appointment__topic", "appointment__company"
+            "recipient",
+            "appointment__advisor__user",
+            "appointment__topic",
+            "appointment__company",
+            "appointment__service_point__municipality",
+            "appointment__municipality",
         )
     )
     return token, surveys

@@ -139,6 +139,13 @@ def contexts(appointment, language: str) -> dict[str, dict]:
             "withdrawn": 1,
         },
         "waitlist_offer": {**common, "hold": hold, "url": "u", "time": "10 h 30"},
+        "survey": {
+            **common,
+            "appointment": appointment,
+            "day": appointment.starts_at,
+            "survey_url": "https://rdv.example/s",
+            "reminder": False,
+        },
         "sync_trouble": {
             **common,
             "source": SimpleNamespace(name="Outlook", host="outlook.office365.com", consecutive_failures=3),
