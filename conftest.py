@@ -261,7 +261,17 @@ def booked(bookable, employer_a):
 
 
 @pytest.fixture
-def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, other_manager, administrator):
+def world(
+    bookable,
+    employer_a,
+    employer_b,
+    advisor,
+    other_advisor,
+    manager,
+    other_manager,
+    administrator,
+    private_storage,
+):
     """Rows of company A, adviser A and directorate A for the authorization matrix and the
     fuzzing tests: URL kwargs by builder name, query strings, and the eight people."""
     from datetime import time, timedelta
@@ -274,6 +284,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from appointments.models import Mode
     from appointments.templatetags.booking import utc_param
     from calendar_sync.models import BusySource
+    from company_files import documents as file_documents
     from company_files import services as file_services
     from consultations.models import ConsultationRequest
     from feedback import links as survey_links
@@ -321,8 +332,20 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     file_document = file_services.request_document(
         file=company_file, by=network.advisor_a.user, title="Contrat de travail signé"
     )
+    # A document the company sent on it, found clean (a quarantined one: company_files/tests).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.antivirus import ScanStatus
+    from tests import sample_files
+
+    sent, _created = file_documents.upload_document(
+        file=company_file, by=employer_a, upload=SimpleUploadedFile("attestation.pdf", sample_files.pdf())
+    )
+    type(sent).objects.filter(pk=sent.pk).update(scan_status=ScanStatus.CLEAN)
     args = {
         "company_file": {"uid": company_file.uid},
+        "file_upload": {"uid": company_file.uid, "document_uid": sent.uid},
+        "api_file_upload": {"uid": company_file.uid, "document": sent.uid},
         "program": {"code": company_file.program.code},
         "file_document": {"uid": company_file.uid, "pk": file_document.pk},
         "feed": {"token": ensure_feed_token(network.advisor_a)},

@@ -3,11 +3,14 @@ document requests and stage moves. The same services and the same access rule as
 (`selectors.files_visible_to`): another company's file, or a file outside an adviser's directorate
 that is not theirs, is a 404."""
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -15,11 +18,23 @@ from accounts.access import Role, company_of, role_of
 from accounts.api import allow
 from accounts.models import Company
 from appointments.api import AdvisorRef
+from company_files import documents as document_services
 from company_files import selectors, services
-from company_files.models import CompanyFile, DocumentRequest, FileEntry, Program, RequiredDocument, Stage
+from company_files.models import (
+    CompanyFile,
+    Document,
+    DocumentRequest,
+    FileEntry,
+    Program,
+    RequiredDocument,
+    Stage,
+)
 from company_files.selectors import FileFilters
 from core import dates
+from core.antivirus import may_serve
 from core.api import Conflict, Pagination
+from core.downloads import stored_file_response
+from core.uploads import UploadRefused, upload_was_too_large
 
 FILE_UID = OpenApiParameter(
     "uid", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The file's `uid`.")
@@ -186,6 +201,55 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
 
 
+class UploadSerializer(serializers.ModelSerializer):
+    request = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The document request it answers (its `id`), or null.")
+    )
+    sent_by = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField(
+        help_text=_("Where to download it; null until the virus scan found it clean.")
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "uid",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "request",
+            "uploaded_at",
+            "sent_by",
+            "scan_status",
+            "review",
+            "rejection_reason",
+            "download",
+        ]
+
+    def get_sent_by(self, document) -> str | None:
+        user = document.uploaded_by
+        return (user.get_full_name() or user.email) if user else None
+
+    def get_download(self, document) -> str | None:
+        if not may_serve(document.scan_status):
+            return None
+        request = self.context.get("request")
+        path = reverse(
+            "api:file-upload-download", kwargs={"uid": document.file.uid, "document": document.uid}
+        )
+        return request.build_absolute_uri(path) if request else path
+
+
+class NewUploadSerializer(serializers.Serializer):
+    document = serializers.FileField(
+        help_text=_("PDF, JPEG, PNG, .docx or .xlsx; the type is read from the content.")
+    )
+    request = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("The document request it answers (its `id`).")
+    )
+
+
 class NewDocumentSerializer(serializers.Serializer):
     required_document = serializers.IntegerField(
         required=False, help_text=_("A document of the program (its `id`).")
@@ -349,3 +413,83 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except services.FileError as error:
             raise refusal(error) from None
         return Response(DocumentSerializer(document).data, status=201)
+
+    @extend_schema(
+        summary=_("The documents sent on the file; POST sends one (multipart/form-data)"),
+        description=_(
+            "A document is scanned for viruses before anyone can download it: `scan_status` is "
+            "pending, clean, infected (quarantined, never served) or failed (retried). The same "
+            "content sent twice on a file is one document (200 with the existing one)."
+        ),
+        parameters=[FILE_UID],
+        request={"multipart/form-data": NewUploadSerializer},
+        responses={
+            200: UploadSerializer(many=True),
+            201: UploadSerializer,
+            413: OpenApiResponse(description=_("The file is larger than the limit (10 MB by default).")),
+            415: OpenApiResponse(description=_("Not a PDF, JPEG, PNG, .docx or .xlsx file.")),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def uploads(self, request, uid=None):
+        file = self.get_object()
+        if request.method == "GET":
+            return Response(
+                UploadSerializer(selectors.uploads(file), many=True, context={"request": request}).data
+            )
+        data = request.data  # parses the body: the size handler runs
+        if upload_was_too_large(request._request):
+            error = UploadRefused(UploadRefused.TOO_LARGE, limit=settings.UPLOAD_MAX_BYTES)
+            raise refusal(error)
+        form = NewUploadSerializer(data=data)
+        form.is_valid(raise_exception=True)
+        answered = None
+        if form.validated_data.get("request") is not None:
+            answered = DocumentRequest.objects.filter(pk=form.validated_data["request"], file=file).first()
+            if answered is None:
+                raise exceptions.ValidationError(
+                    {"request": [_("No document request of this file has this id.")]}
+                )
+        try:
+            document, created = document_services.upload_document(
+                file=file, by=request.user, upload=form.validated_data["document"], request=answered
+            )
+        except (services.FileError, UploadRefused) as error:
+            raise refusal(error) from None
+        return Response(
+            UploadSerializer(document, context={"request": request}).data, status=201 if created else 200
+        )
+
+    @extend_schema(
+        summary=_("Download a document sent on the file"),
+        description=_("Only a document the virus scan found clean is served; otherwise 409."),
+        parameters=[
+            FILE_UID,
+            OpenApiParameter(
+                "document", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The document's `uid`.")
+            ),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description=_("Not scanned yet, or quarantined.")),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"uploads/(?P<document>[0-9a-fA-F-]{36})/download",
+        url_name="upload-download",
+    )
+    def download(self, request, uid=None, document=None):
+        file = self.get_object()
+        found = Document.objects.filter(file=file, uid=document).first()
+        if found is None:
+            raise exceptions.NotFound()
+        if not may_serve(found.scan_status):
+            raise Conflict(
+                detail=_(
+                    "This document has not been found clean by the virus scan: it cannot be downloaded."
+                ),
+                code="not_scanned",
+            )
+        return stored_file_response(key=found.storage_key, name=found.name, content_type=found.content_type)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
 from accounts.validators import validate_neq
-from company_files.models import CompanyFile, Program, RequiredDocument, Stage
+from company_files.models import CompanyFile, DocumentRequest, Program, RequiredDocument, Stage
 from company_files.selectors import Waiting
 from core import dates
 
@@ -179,3 +179,50 @@ class FileFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].label_from_instance = lambda s: f"{s.program.name} – {s.name}"
+
+
+class UploadForm(forms.Form):
+    """A document sent on a file: in answer to one of its outstanding requests, or free. The file
+    itself is checked from its content by the service (core.uploads), not here."""
+
+    prefix = "upload"
+
+    request = forms.ModelChoiceField(
+        label=_("Which requested document is it?"),
+        queryset=DocumentRequest.objects.none(),
+        required=False,
+        empty_label=_("Another document (not requested)"),
+    )
+    document = forms.FileField(
+        label=_("Document"),
+        help_text=_("PDF, JPEG, PNG, Word (.docx) or Excel (.xlsx), up to %(limit)s."),
+        error_messages={"required": _("Choose the document to send."), "empty": _("This file is empty.")},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,application/pdf,image/jpeg,image/png"}
+        ),
+    )
+
+    def __init__(self, *args, file: CompanyFile, limit: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["request"].queryset = file.document_requests.filter(
+            status__in=DocumentRequest.OUTSTANDING
+        ).select_related("required_document")
+        self.fields["request"].label_from_instance = lambda doc: doc.name
+        self.fields["document"].help_text = self.fields["document"].help_text % {"limit": limit}
+
+
+class UploadReviewForm(forms.Form):
+    """Accept a document sent on the file, or reject it with a reason the employer reads."""
+
+    ACCEPT, REJECT = "accept", "reject"
+
+    prefix = "doc"
+
+    action = forms.ChoiceField(choices=[(ACCEPT, _("Accept")), (REJECT, _("Reject"))])
+    reason = forms.CharField(label=_("Reason for rejection"), max_length=500, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.REJECT and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the document is rejected: the employer reads it."))
+        return data

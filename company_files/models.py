@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.antivirus import ScanStatus, may_serve
 from core.i18n import BilingualNameMixin, localized
 
 
@@ -285,6 +286,8 @@ class FileEntry(models.Model):
         DOCUMENT_RECEIVED = "doc_received", _("Document received")
         DOCUMENT_ACCEPTED = "doc_accepted", _("Document accepted")
         DOCUMENT_REJECTED = "doc_rejected", _("Document rejected")
+        DOCUMENT_UPLOADED = "doc_uploaded", _("Document sent")
+        DOCUMENT_INFECTED = "doc_infected", _("Document quarantined")
 
     file = models.ForeignKey(
         CompanyFile, verbose_name=_("file"), on_delete=models.CASCADE, related_name="entries"
@@ -322,6 +325,14 @@ class FileEntry(models.Model):
         blank=True,
         related_name="+",
     )
+    upload = models.ForeignKey(
+        "Document",
+        verbose_name=_("uploaded document"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("timeline entry")
@@ -332,3 +343,94 @@ class FileEntry(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.kind == self.Kind.NOTE
+
+
+class Document(models.Model):
+    """A document sent on a file: in answer to a document request, or on the company's own
+    initiative. The bytes are in the private storage under `storage_key` (core.uploads); they are
+    served only once ClamAV found them clean (core.antivirus.may_serve)."""
+
+    class Review(models.TextChoices):
+        TO_REVIEW = "", _("To be reviewed")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    uid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    file = models.ForeignKey(
+        CompanyFile, verbose_name=_("file"), on_delete=models.CASCADE, related_name="documents"
+    )
+    request = models.ForeignKey(
+        DocumentRequest,
+        verbose_name=_("in answer to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="uploads",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("sent"))
+    name = models.CharField(_("file name"), max_length=120)  # sanitised (core.uploads)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_key = models.CharField(_("storage key"), max_length=200, unique=True)
+    scan_status = models.CharField(
+        _("virus scan"), max_length=10, choices=ScanStatus.choices, default=ScanStatus.PENDING
+    )
+    scan_signature = models.CharField(_("threat found"), max_length=200, blank=True)
+    scan_attempts = models.PositiveSmallIntegerField(_("scan attempts"), default=0)
+    scanned_at = models.DateTimeField(_("scanned"), null=True, blank=True)
+    review = models.CharField(_("review"), max_length=10, choices=Review.choices, default="", blank=True)
+    rejection_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at", "pk"]
+        constraints = [
+            # The same document sent twice (a double click, two colleagues at once): one copy.
+            models.UniqueConstraint(fields=["file", "sha256"], name="document_once_per_file"),
+        ]
+        indexes = [
+            models.Index(fields=["file", "uploaded_at"], name="document_file_sent"),
+            # The beat's sweep of documents still waiting for a verdict.
+            models.Index(
+                fields=["uploaded_at"],
+                condition=models.Q(scan_status__in=["pending", "failed"]),
+                name="document_waiting_scan",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_clean(self) -> bool:
+        return self.scan_status == ScanStatus.CLEAN
+
+    @property
+    def is_infected(self) -> bool:
+        return self.scan_status == ScanStatus.INFECTED
+
+    @property
+    def may_be_served(self) -> bool:
+        return may_serve(self.scan_status)
+
+    @property
+    def waits_for_scan(self) -> bool:
+        return self.scan_status in (ScanStatus.PENDING, ScanStatus.FAILED)

@@ -32,6 +32,8 @@ def _entry(entry_id: int, kind: str) -> FileEntry | None:
             "actor",
             "from_stage",
             "to_stage",
+            "upload__uploaded_by",
+            "document",
         )
         .filter(pk=entry_id, kind=kind)
         .first()
@@ -76,3 +78,30 @@ def send_message_email(entry_id: int) -> int:
         return _send("message_for_adviser", entry, users, "company_files:handle")
     users = [u for u in _representatives(file.company_id) if u.pk != entry.actor_id]
     return _send("message_for_employer", entry, users, "company_files:detail")
+
+
+def send_review_email(entry_id: int) -> int:
+    """A document accepted or rejected (with the reason): to the company's representatives."""
+    entry = _entry(entry_id, FileEntry.Kind.DOCUMENT_ACCEPTED) or _entry(
+        entry_id, FileEntry.Kind.DOCUMENT_REJECTED
+    )
+    if entry is None or entry.upload_id is None:
+        return 0
+    return _send("document_reviewed", entry, _representatives(entry.file.company_id), "company_files:detail")
+
+
+def send_infected_email(entry_id: int) -> int:
+    """A document was found infected and quarantined: to whoever sent it and to the adviser."""
+    entry = _entry(entry_id, FileEntry.Kind.DOCUMENT_INFECTED)
+    if entry is None or entry.upload_id is None:
+        return 0
+    sent = 0
+    uploader = entry.upload.uploaded_by
+    if uploader is not None and uploader.is_active:
+        is_employer = EmployerProfile.objects.filter(user=uploader, company_id=entry.file.company_id).exists()
+        link = "company_files:detail" if is_employer else "company_files:handle"
+        sent += _send("document_infected", entry, [uploader], link)
+    advisor = entry.file.assigned_advisor
+    if advisor is not None and advisor.user.is_active and advisor.user_id != getattr(uploader, "pk", None):
+        sent += _send("document_infected", entry, [advisor.user], "company_files:handle")
+    return sent

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.access import Role, company_of, directorates_visible_to, role_of
 from advisors.models import Advisor
-from company_files.models import CompanyFile, DocumentRequest, FileEntry, Program, Stage, Transition
+from company_files.models import CompanyFile, Document, DocumentRequest, FileEntry, Program, Stage, Transition
 
 STAFF = (Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 
@@ -124,7 +124,7 @@ def company_files(company) -> QuerySet[CompanyFile]:
 def timeline(file: CompanyFile, *, internal: bool) -> list[FileEntry]:
     """The file's entries, oldest first; internal notes only for staff (`internal`): 1 query."""
     entries = file.entries.select_related(
-        "actor", "from_stage", "to_stage", "document__required_document", "advisor__user"
+        "actor", "from_stage", "to_stage", "document__required_document", "advisor__user", "upload"
     )
     if not internal:
         entries = entries.exclude(kind=FileEntry.Kind.NOTE)
@@ -136,6 +136,15 @@ def document_requests(file: CompanyFile) -> list[DocumentRequest]:
     rows = list(file.document_requests.select_related("required_document"))
     rows.sort(key=lambda d: (not d.is_outstanding, d.due_on is None, d.due_on or datetime.min.date(), d.pk))
     return rows
+
+
+def uploads(file: CompanyFile) -> list[Document]:
+    """The documents sent on the file, newest first, with who sent them and what they answer: 1 query."""
+    return list(
+        Document.objects.filter(file=file)
+        .select_related("uploaded_by", "request__required_document")
+        .order_by("-uploaded_at", "-pk")
+    )
 
 
 def missing_documents(file: CompanyFile) -> list:

@@ -46,6 +46,7 @@ NOT_STAFF = "not_staff"
 EMPTY = "empty"
 NOT_REVIEWABLE = "not_reviewable"
 NO_STAGES = "no_stages"
+NOT_THIS_FILE = "not_this_file"
 
 
 class FileError(ServiceError):
@@ -63,8 +64,9 @@ class FileError(ServiceError):
         EMPTY: gettext_lazy("Write something first."),
         NOT_REVIEWABLE: gettext_lazy("This document was not received, or is already reviewed."),
         NO_STAGES: gettext_lazy("This program has no stages yet: ask an administrator."),
+        NOT_THIS_FILE: gettext_lazy("This document request is not on this file."),
     }
-    statuses = {REASON_REQUIRED: 400, EMPTY: 400, NOT_STAFF: 403, NO_STAGES: 400}
+    statuses = {REASON_REQUIRED: 400, EMPTY: 400, NOT_STAFF: 403, NO_STAGES: 400, NOT_THIS_FILE: 400}
 
 
 @dataclass(frozen=True)
@@ -335,3 +337,36 @@ def may_open_for(user: User, company: Company) -> bool:
     if role == Role.EMPLOYER:
         return company_of(user) == company
     return role == Role.ADVISOR
+
+
+def close_company_files(
+    *, company: Company, by: User | None, reason: str, now: datetime | None = None
+) -> int:
+    """Close the company's open files (its last representative closed their account, Law 25): each
+    goes to its program's closing stage, whatever the transitions, with `reason` on its timeline.
+    Runs inside the caller's transaction; returns how many files were closed."""
+    now = now or timezone.now()
+    closed = 0
+    files = CompanyFile.objects.select_for_update().filter(company=company, closed_at__isnull=True)
+    for file in files.select_related("stage").order_by("pk"):
+        final = (
+            Stage.objects.filter(program_id=file.program_id, closes_file=True).order_by("position").first()
+        )
+        previous = file.stage
+        file.closed_at = now
+        fields = ["closed_at", "updated_at"]
+        if final is not None:
+            file.stage, file.stage_entered_at, file.stage_due_at = final, now, None
+            fields += ["stage", "stage_entered_at", "stage_due_at"]
+        file.save(update_fields=fields)
+        _entry(
+            file,
+            FileEntry.Kind.STAGE_CHANGED,
+            by=by,
+            at=now,
+            from_stage=previous,
+            to_stage=file.stage,
+            body=reason[:4000],
+        )
+        closed += 1
+    return closed

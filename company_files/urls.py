@@ -12,6 +12,8 @@ urlpatterns = [
     path(_("open/"), views.file_open, name="open"),
     path("<uuid:uid>/", views.detail, name="detail"),
     path(_("<uuid:uid>/message/"), views.message, name="message"),
+    path(_("<uuid:uid>/documents/"), views.upload, name="upload"),
+    path(_("<uuid:uid>/documents/<uuid:document_uid>/"), views.download, name="download"),
     path(_("adviser/"), views.caseload, name="caseload"),
     path(_("overview/"), views.overview, name="overview"),
     path(_("adviser/open/"), views.staff_open, name="staff_open"),
@@ -19,6 +21,7 @@ urlpatterns = [
     path(_("adviser/<uuid:uid>/stage/"), views.move, name="move"),
     path(_("adviser/<uuid:uid>/documents/"), views.request_document, name="request_document"),
     path(_("adviser/<uuid:uid>/documents/<int:pk>/"), views.review_document, name="review_document"),
+    path(_("adviser/<uuid:uid>/sent/<uuid:document_uid>/review/"), views.review_upload, name="review_upload"),
     path(_("adviser/<uuid:uid>/note/"), views.note, name="note"),
     path(_("adviser/<uuid:uid>/message/"), views.staff_message, name="staff_message"),
 ]

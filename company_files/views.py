@@ -10,14 +10,17 @@ directorate that is not theirs, is a 404.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Role, company_of, role_of, role_required
+from company_files import documents as document_services
 from company_files import selectors, services
 from company_files.forms import (
     DocumentRequestForm,
@@ -28,9 +31,14 @@ from company_files.forms import (
     OpenFileForm,
     ReviewForm,
     StaffOpenFileForm,
+    UploadForm,
+    UploadReviewForm,
 )
-from company_files.models import CompanyFile, DocumentRequest
+from company_files.models import CompanyFile, Document, DocumentRequest
 from company_files.selectors import FileFilters
+from core.antivirus import may_serve, scanner_configured, unscanned_downloads_allowed
+from core.downloads import stored_file_response
+from core.uploads import UploadRefused, check_upload_size
 
 STAFF = (Role.ADVISOR, Role.MANAGER, Role.ADMINISTRATOR)
 
@@ -95,11 +103,25 @@ def file_open(request):
     return render(request, "company_files/open.html", {"form": form, "programs": programs})
 
 
-def _employer_page(request, file, *, form=None, error=None, status=200):
+def _upload_form(file, data=None, files=None, **kwargs) -> UploadForm:
+    return UploadForm(data, files, file=file, limit=filesizeformat(settings.UPLOAD_MAX_BYTES), **kwargs)
+
+
+def _scanning_context(file) -> dict:
+    return {
+        "uploads": selectors.uploads(file),
+        "scanner_configured": scanner_configured(),
+        "unscanned_allowed": unscanned_downloads_allowed(),
+    }
+
+
+def _employer_page(request, file, *, form=None, upload_form=None, error=None, status=200):
     return render(
         request,
         "company_files/detail.html",
         {
+            **_scanning_context(file),
+            "upload_form": upload_form or _upload_form(file, initial={"request": request.GET.get("request")}),
             "file": file,
             "documents": selectors.document_requests(file),
             "missing": selectors.missing_documents(file),
@@ -132,6 +154,71 @@ def message(request, uid):
         return _employer_page(request, file, form=form, error=error.message, status=error.status)
     messages.success(request, _("Your message is sent to your adviser."))
     return redirect("company_files:detail", uid=uid)
+
+
+@role_required(Role.EMPLOYER)
+def upload(request, uid):
+    """Send a document on the file (multipart POST). Too large: 413 with the reason, nothing kept."""
+    file = _file(request, uid)
+    if request.method != "POST":
+        return redirect("company_files:detail", uid=uid)
+    try:
+        check_upload_size(request)  # the upload handler dropped an oversized file
+    except UploadRefused as error:
+        form = _upload_form(file, request.POST)
+        form.is_valid()
+        form.add_error("document", error.message)
+        return _employer_page(request, file, upload_form=form, status=error.status)
+    form = _upload_form(file, request.POST, request.FILES)
+    if not form.is_valid():
+        return _employer_page(request, file, upload_form=form, status=400)
+    try:
+        document, created = document_services.upload_document(
+            file=file,
+            by=request.user,
+            upload=form.cleaned_data["document"],
+            request=form.cleaned_data["request"],
+        )
+    except UploadRefused as error:
+        form.add_error("document", error.message)
+        return _employer_page(request, file, upload_form=form, status=error.status)
+    except services.FileError as error:
+        return _employer_page(request, file, upload_form=form, error=error.message, status=error.status)
+    if not created:
+        messages.info(
+            request, _("This document is already on the file (%(name)s).") % {"name": document.name}
+        )
+    elif scanner_configured():
+        messages.success(
+            request, _("Your document is sent. It can be opened once the virus scan is done, in a moment.")
+        )
+    else:
+        messages.success(request, _("Your document is sent. It waits for the virus scan."))
+    return redirect("company_files:detail", uid=uid)
+
+
+def _document(request, uid, document_uid) -> Document:
+    file = _file(request, uid)
+    document = Document.objects.select_related("file").filter(file=file, uid=document_uid).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+@role_required(Role.EMPLOYER, *STAFF)
+def download(request, uid, document_uid):
+    """The document, to whoever may see its file, once the virus scan found it clean. Never an
+    infected document, nor (unless DOCUMENT_ALLOW_UNSCANNED in development) an unscanned one."""
+    document = _document(request, uid, document_uid)
+    if not may_serve(document.scan_status):
+        if document.is_infected:
+            text = _("This document contains a virus: it is quarantined and cannot be downloaded.")
+        else:
+            text = _("This document is waiting for its virus scan: it can be downloaded once found clean.")
+        return HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
+    return stored_file_response(
+        key=document.storage_key, name=document.name, content_type=document.content_type
+    )
 
 
 # --- Staff ---------------------------------------------------------------------------------------
@@ -180,6 +267,8 @@ def staff_open(request):
 def _handle_page(request, file, *, error=None, status=200, **forms):
     targets = selectors.allowed_targets(file) if file.is_open else []
     context = {
+        **_scanning_context(file),
+        "upload_review_form": forms.get("upload_review_form"),
         "file": file,
         "documents": selectors.document_requests(file),
         "missing": selectors.missing_documents(file),
@@ -275,6 +364,28 @@ def review_document(request, uid, pk):
         return _handle_page(request, file, error=error.message, status=error.status)
     messages.success(request, _("The document’s status is recorded."))
     return redirect("company_files:handle", uid=uid)
+
+
+@role_required(*STAFF)
+def review_upload(request, uid, document_uid):
+    document = _document(request, uid, document_uid)
+    file = document.file
+    if request.method != "POST":
+        return redirect("company_files:handle", uid=uid)
+    form = UploadReviewForm(request.POST)
+    if not form.is_valid():
+        return _handle_page(request, _file(request, uid), status=400, upload_review_form=form)
+    try:
+        document_services.review_upload(
+            document=document,
+            by=request.user,
+            accept=form.cleaned_data["action"] == UploadReviewForm.ACCEPT,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.FileError as error:
+        return _handle_page(request, _file(request, uid), error=error.message, status=error.status)
+    messages.success(request, _("The review is recorded; the employer is told by email."))
+    return redirect("company_files:handle", uid=file.uid)
 
 
 @role_required(*STAFF)

@@ -309,6 +309,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Documents still waiting for their virus scan (lost task, scanner down): queued again.
+    "sweep-unscanned-documents": {
+        "task": "company_files.sweep_unscanned",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
         "task": "accounts.purge_expired_personal_details",
@@ -631,6 +637,11 @@ CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=60.0)
 DOCUMENT_ALLOW_UNSCANNED = env.bool("DOCUMENT_ALLOW_UNSCANNED", default=False)
 if DOCUMENT_ALLOW_UNSCANNED and not DEBUG:
     raise ImproperlyConfigured("DOCUMENT_ALLOW_UNSCANNED is for development only: it needs DEBUG=1.")
+# Law 25: the documents of a company file are deleted this many days after the file is closed
+# (company_files.documents, run by the daily retention task).
+DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=730)
+if DOCUMENT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("DOCUMENT_RETENTION_DAYS must be a whole number of days, at least 1.")
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -3,15 +3,21 @@ company and about themself, as JSON.
 
 Included: the company's profile, the requesting person's own account data (not their colleagues'
 contact details), every appointment of the company with its history and its survey answer, and
-every consultation request with its proposed times. Not included: the advisers' private notes and the routing
+every consultation request with its proposed times, every company file (dossier) with its
+timeline and the documents sent on it (name, type, size, SHA-256, scan and review, and the link
+that downloads each one found clean). Not included: the advisers' private notes and the routing
 decisions, which are the ministry's internal working documents (a formal access request goes
 through the ministry's access officer, as for any other file).
 """
 
+from django.conf import settings
+from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Company, User
 from appointments.models import Appointment
+from company_files.models import CompanyFile, Document, FileEntry
 from consultations.models import ConsultationRequest
 
 VERSION = 1
@@ -37,8 +43,57 @@ def _survey(appointment: Appointment) -> dict | None:
     }
 
 
+def _document(document: Document) -> dict:
+    return {
+        "uid": str(document.uid),
+        "name": document.name,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "sent_at": _when(document.uploaded_at),
+        "virus_scan": document.get_scan_status_display(),
+        "review": document.get_review_display(),
+        "rejection_reason": document.rejection_reason,
+        # The bytes themselves: each document found clean, downloaded by a signed-in representative.
+        "download": settings.SITE_URL
+        + reverse("company_files:download", kwargs={"uid": document.file.uid, "document_uid": document.uid})
+        if document.may_be_served
+        else None,
+    }
+
+
+def _files(company: Company) -> list[dict]:
+    """The company's files with their timeline (internal notes excluded) and documents: 3 queries."""
+    files = (
+        CompanyFile.objects.filter(company=company)
+        .select_related("program", "stage")
+        .prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=FileEntry.objects.exclude(kind=FileEntry.Kind.NOTE).order_by("at", "pk"),
+            ),
+            Prefetch("documents", queryset=Document.objects.select_related("file").order_by("uploaded_at")),
+        )
+        .order_by("opened_at")
+    )
+    return [
+        {
+            "uid": str(f.uid),
+            "program": f.program.name,
+            "stage": f.stage.name,
+            "opened_at": _when(f.opened_at),
+            "closed_at": _when(f.closed_at),
+            "timeline": [
+                {"what": e.get_kind_display(), "at": _when(e.at), "text": e.body} for e in f.entries.all()
+            ],
+            "documents": [_document(d) for d in f.documents.all()],
+        }
+        for f in files
+    ]
+
+
 def company_data(company: Company, user: User) -> dict:
-    """Everything above, as plain JSON-ready values: 4 queries whatever the volume."""
+    """Everything above, as plain JSON-ready values: 7 queries whatever the volume."""
     appointments = (
         Appointment.objects.filter(company=company)
         .select_related("advisor__user", "topic", "service_point", "municipality", "survey")
@@ -112,4 +167,5 @@ def company_data(company: Company, user: User) -> dict:
             }
             for r in requests
         ],
+        "files": _files(company),
     }

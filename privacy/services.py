@@ -29,6 +29,8 @@ from appointments.models import Appointment, AppointmentEvent, AppointmentNote, 
 from appointments.selectors import location_text
 from appointments.services import BookingError, cancel_appointment
 from audit.role_changes import forget_person
+from company_files.documents import purge_documents_of_closed_files
+from company_files.services import close_company_files
 from consultations.models import ConsultationRequest, RoutingDecision
 from consultations.services import RequestError, withdraw_request
 from core.emails import build_email
@@ -120,6 +122,9 @@ def close_account(*, user: User, reason: str = "", now: datetime | None = None) 
                 company=company, status__in=WaitlistEntry.ACTIVE_STATUSES
             ):
                 waitlist.leave(entry=entry, now=now)
+            # Nobody is left to answer the adviser: the company's open files are closed (their
+            # documents are then deleted after DOCUMENT_RETENTION_DAYS).
+            close_company_files(company=company, by=None, reason=reason, now=now)
         else:
             WaitlistEntry.objects.filter(joined_by=user).update(joined_by=None)
         enqueue_account_closed_email(recipient, cancelled=cancelled, withdrawn=withdrawn)
@@ -336,4 +341,6 @@ def purge_expired_personal_details(*, now: datetime | None = None) -> int:
         .exclude(note="")
         .update(note="")
     )
+    # The documents of company files closed DOCUMENT_RETENTION_DAYS ago: rows and stored bytes.
+    changed += purge_documents_of_closed_files(now=now)
     return changed

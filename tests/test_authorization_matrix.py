@@ -125,6 +125,11 @@ MATRIX = {
     "company_files:open": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "company_files:detail": ("company_file", (302, 200, 404, 403, 403, 403, 403, 403)),
     "company_files:message": ("company_file", (302, 302, 404, 403, 403, 403, 403, 403)),
+    # Documents: sent by the company's representatives (POST; a GET goes back to the file); the
+    # download is for whoever sees the file, and only once found clean (409 before, for everyone).
+    "company_files:upload": ("company_file", (302, 302, 404, 403, 403, 403, 403, 403)),
+    "company_files:download": ("file_upload", (302, 200, 404, 200, 404, 200, 404, 200)),
+    "company_files:review_upload": ("file_upload", (302, 403, 403, 302, 404, 302, 404, 302)),
     "company_files:caseload": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
     "company_files:overview": (None, (302, 403, 403, 403, 403, 200, 200, 200)),  # their directorate's
     "company_files:staff_open": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
@@ -175,6 +180,8 @@ MATRIX = {
     "api:file-detail": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
     "api:file-timeline": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
     "api:file-documents": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-uploads": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-upload-download": ("api_file_upload", (401, 200, 404, 200, 404, 200, 404, 200)),
     "api:file-messages": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
     # POST only (GET: 405); an employer's POST is a 403 (company_files/tests/test_api.py).
     "api:file-move": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
