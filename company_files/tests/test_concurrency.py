@@ -61,3 +61,45 @@ def test_two_advisers_moving_one_file_at_once_one_wins_the_other_gets_a_409(tfw,
     file.refresh_from_db()
     moves = list(file.entries.filter(kind=FileEntry.Kind.STAGE_CHANGED))
     assert len(moves) == 1 and moves[0].to_stage_id == file.stage_id
+
+
+def test_the_same_document_sent_twice_at_once_is_stored_once(
+    tfw, network, employer_a, settings, private_storage
+):
+    """Two representatives (or a double click) send the same bytes at the same moment: one
+    document, one stored copy; both get it back."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from company_files import documents
+    from company_files.models import Document
+    from tests import sample_files
+
+    settings.CLAMD_URL = ""
+    file = services.open_file(company=employer_a.employer_profile.company, program=tfw, by=employer_a)
+    content = sample_files.pdf(padding=20_000)
+    barrier = threading.Barrier(2)
+    results, lock = [], threading.Lock()
+
+    def send(name):
+        try:
+            upload = SimpleUploadedFile(name, content)
+            barrier.wait(timeout=30)
+            document, created = documents.upload_document(file=file, by=employer_a, upload=upload)
+            outcome = (document.pk, created)
+        except Exception as error:
+            outcome = f"error: {error!r}"
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=send, args=(name,)) for name in ("a.pdf", "b.pdf")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert Document.objects.count() == 1
+    (kept,) = Document.objects.all()
+    assert sorted(results, key=str) == sorted([(kept.pk, True), (kept.pk, False)], key=str), results
+    assert [p.name for p in private_storage.rglob("*") if p.is_file()] == [kept.storage_key.split("/")[-1]]

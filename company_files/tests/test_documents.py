@@ -340,3 +340,131 @@ def test_documents_are_deleted_the_set_number_of_days_after_the_file_closed(
     assert Document.objects.count() == 1
     assert documents.purge_documents_of_closed_files(now=opened.closed_at + timedelta(days=31)) == 1
     assert Document.objects.count() == 0 and stored_files(private_storage) == []
+
+
+# --- The API -------------------------------------------------------------------------------------
+
+
+def api_uploads(file):
+    return reverse("api:file-uploads", kwargs={"uid": file.uid})
+
+
+def test_the_api_sends_lists_and_downloads_documents_with_the_same_rules(
+    opened, requested, employer_a, employer_b, advisor, scanner, private_storage
+):
+    client = signed_in(employer_a)
+    content = sample_files.xlsx()
+    response = client.post(
+        api_uploads(opened),
+        {"document": SimpleUploadedFile("Liste des postes.xlsx", content), "request": requested.pk},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["name"] == "Liste des postes.xlsx" and body["request"] == requested.pk
+    assert body["content_type"].endswith("spreadsheetml.sheet") and body["size"] == len(content)
+    # The scan ran after the commit: the list shows it clean, with its download link.
+    (listed,) = signed_in(advisor).get(api_uploads(opened)).json()
+    assert listed["scan_status"] == "clean" and listed["download"].endswith(
+        f"/uploads/{body['uid']}/download/"
+    )
+    download = signed_in(advisor).get(listed["download"])
+    assert download.status_code == 200 and b"".join(download.streaming_content) == content
+    # Sent again: the same document, 200.
+    again = client.post(api_uploads(opened), {"document": SimpleUploadedFile("copie.xlsx", content)})
+    assert again.status_code == 200 and again.json()["uid"] == body["uid"]
+    # Another company: the file and its documents do not exist.
+    assert signed_in(employer_b).get(api_uploads(opened)).status_code == 404
+    assert signed_in(employer_b).get(listed["download"]).status_code == 404
+    other = signed_in(employer_b).post(
+        api_uploads(opened), {"document": SimpleUploadedFile("x.pdf", sample_files.pdf())}
+    )
+    assert other.status_code == 404
+
+
+def test_the_api_never_serves_an_infected_document(opened, employer_a, advisor, scanner, private_storage):
+    response = signed_in(employer_a).post(
+        api_uploads(opened), {"document": SimpleUploadedFile("a.pdf", INFECTED_PDF)}
+    )
+    assert response.status_code == 201
+    (listed,) = signed_in(advisor).get(api_uploads(opened)).json()
+    assert listed["scan_status"] == "infected" and listed["download"] is None
+    url = reverse("api:file-upload-download", kwargs={"uid": opened.uid, "document": listed["uid"]})
+    refused = signed_in(advisor).get(url)
+    assert refused.status_code == 409 and refused.json()["code"] == "not_scanned"
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "status", "code"),
+    [
+        (sample_files.pdf(padding=100_000), "gros.pdf", 413, "too_large"),
+        (sample_files.executable(), "facture.pdf", 415, "type_not_allowed"),
+        (sample_files.plain_zip(), "pieces.zip", 415, "archive"),
+        (b"", "vide.pdf", 400, None),
+    ],
+    ids=["oversized", "executable", "zip", "empty"],
+)
+def test_the_api_refuses_bad_files_with_a_clear_status_and_stores_nothing(
+    opened, employer_a, settings, private_storage, content, name, status, code
+):
+    settings.UPLOAD_MAX_BYTES = 64 * 1024
+    response = signed_in(employer_a).post(
+        api_uploads(opened), {"document": SimpleUploadedFile(name, content)}
+    )
+    assert response.status_code == status, response.content
+    if code:
+        assert response.json()["code"] == code
+    assert Document.objects.count() == 0 and stored_files(private_storage) == []
+
+
+def test_the_upload_operations_are_in_the_openapi_schema():
+    schema = signed_in(None).get(reverse("api:schema"), {"format": "json"}).json()
+    uploads = schema["paths"]["/api/v1/files/{uid}/uploads/"]
+    assert "multipart/form-data" in uploads["post"]["requestBody"]["content"]
+    assert "/api/v1/files/{uid}/uploads/{document}/download/" in schema["paths"]
+
+
+# --- Law 25 --------------------------------------------------------------------------------------
+
+
+def test_the_company_data_export_holds_its_files_and_documents(
+    opened, employer_a, employer_b, advisor, scanner, private_storage
+):
+    import json
+
+    send(signed_in(employer_a), opened, sample_files.pdf(), "Attestation.pdf")
+    services.add_internal_note(file=opened, by=advisor, body="Note interne sur l’entreprise")
+    document = Document.objects.get()
+    data = json.loads(signed_in(employer_a).get(reverse("accounts:data_export")).content)
+    (exported,) = data["files"]
+    assert exported["uid"] == str(opened.uid)
+    (sent,) = exported["documents"]
+    assert sent["name"] == "Attestation.pdf" and sent["sha256"] == document.sha256
+    assert sent["download"].endswith(download_url(document))
+    assert "Note interne" not in json.dumps(data, ensure_ascii=False)
+    other = json.loads(signed_in(employer_b).get(reverse("accounts:data_export")).content)
+    assert other["files"] == []
+
+
+def test_the_last_representative_closing_their_account_closes_the_company_s_open_files(
+    opened, employer_a, private_storage
+):
+    from privacy.services import close_account
+
+    closure = close_account(user=employer_a)
+    assert closure.last_representative
+    opened.refresh_from_db()
+    assert opened.closed_at is not None and opened.stage.closes_file
+    entry = opened.entries.filter(kind=FileEntry.Kind.STAGE_CHANGED).get()
+    assert entry.body in ("Compte fermé", "Account closed")
+
+
+def test_a_colleague_closing_their_account_leaves_the_files_open(
+    opened, employer_a, network, private_storage
+):
+    from privacy.services import close_account
+    from tests.factories import EmployerProfileFactory
+
+    colleague = EmployerProfileFactory(company=opened.company).user
+    close_account(user=colleague)
+    opened.refresh_from_db()
+    assert opened.closed_at is None
