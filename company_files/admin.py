@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from company_files.models import (
     CompanyFile,
+    Document,
     DocumentRequest,
     FileEntry,
     Program,
@@ -103,6 +104,33 @@ class DocumentRequestInline(admin.TabularInline):
     raw_id_fields = ("required_document",)
 
 
+class DocumentInline(admin.TabularInline):
+    """Documents sent on the file, with their scan: shown, never edited here (the bytes are served
+    by the file's pages, and only once clean)."""
+
+    model = Document
+    extra = 0
+    can_delete = False
+    fields = (
+        "uploaded_at",
+        "name",
+        "content_type",
+        "size",
+        "scan_status",
+        "scan_signature",
+        "review",
+        "request",
+    )
+    readonly_fields = fields
+    ordering = ("-uploaded_at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CompanyFile)
 class CompanyFileAdmin(admin.ModelAdmin):
     list_display = (
@@ -130,7 +158,7 @@ class CompanyFileAdmin(admin.ModelAdmin):
         "opened_at",
         "closed_at",
     )
-    inlines = [DocumentRequestInline, FileEntryInline]
+    inlines = [DocumentRequestInline, DocumentInline, FileEntryInline]
 
     def has_add_permission(self, request):
         return False  # files are opened by employers and advisers (services.open_file)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from company_files.models import CompanyFile, Document, DocumentRequest, FileEntry
+from company_files.selectors import files_visible_to
 from company_files.services import (
     NOT_REVIEWABLE,
     NOT_THIS_FILE,
@@ -59,6 +60,8 @@ def upload_document(
     UploadRefused (413, 400, 415) for a file too large, empty or of a type we do not take;
     FileError for a closed file or a request of another file; DoesNotExist if `by` may not see it."""
     now = now or timezone.now()
+    if not files_visible_to(by).filter(pk=file.pk).exists():
+        raise CompanyFile.DoesNotExist(file.pk)
     checked = check_upload(upload)  # before anything is stored
     existing = Document.objects.filter(file=file, sha256=checked.sha256).first()
     if existing is not None:
