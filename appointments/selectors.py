@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments import claims, metrics
-from appointments.catalogue import Catalogue, kept_catalogue, read_generation_and_catalogue
+from appointments.catalogue import ZONES, Catalogue, hours_zone, kept_catalogue, read_generation_and_catalogue
 from appointments.models import Appointment, Mode, Topic, zone_of_meeting
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
 from core import phones
@@ -434,17 +434,17 @@ def load_calendars(
     ids = [a.pk for a in advisors]
     window_from, window_to = calendar_window(start, end)
     weekly = defaultdict(lambda: defaultdict(list))
-    for row in WeeklyAvailability.objects.filter(advisor_id__in=ids).values_list(
-        "advisor_id", "weekday", "start_time", "end_time", "service_point_id"
-    ):
-        weekly[row[0]][row[1]].append(Block(row[2], row[3], row[4]))
+    for advisor_id, weekday, s, e, point_id, *zones in WeeklyAvailability.objects.filter(
+        advisor_id__in=ids
+    ).values_list("advisor_id", "weekday", "start_time", "end_time", "service_point_id", *ZONES):
+        weekly[advisor_id][weekday].append(Block(s, e, point_id, hours_zone(*zones)))
     opened = defaultdict(lambda: defaultdict(list))
     closed = defaultdict(lambda: defaultdict(list))
-    for advisor_id, day, kind, s, e, point_id in AvailabilityException.objects.filter(
+    for advisor_id, day, kind, s, e, point_id, *zones in AvailabilityException.objects.filter(
         advisor_id__in=ids, date__gte=start, date__lt=end
-    ).values_list("advisor_id", "date", "kind", "start_time", "end_time", "service_point_id"):
+    ).values_list("advisor_id", "date", "kind", "start_time", "end_time", "service_point_id", *ZONES):
         if kind == AvailabilityException.Kind.OPEN:
-            opened[advisor_id][day].append(Block(s, e, point_id))
+            opened[advisor_id][day].append(Block(s, e, point_id, hours_zone(*zones)))
         else:
             closed[advisor_id][day].append((s, e))
     time_off = defaultdict(list)
@@ -561,9 +561,9 @@ def kept_calendars(
         advisor = kept.advisors[advisor_id]
         opened = defaultdict(list)
         closed = defaultdict(list)
-        for day, kind, s, e, point_id in kept.exceptions_between(advisor_id, start, end):
+        for day, kind, s, e, point_id, zone in kept.exceptions_between(advisor_id, start, end):
             if kind == AvailabilityException.Kind.OPEN:
-                opened[day].append(Block(s, e, point_id))
+                opened[day].append(Block(s, e, point_id, zone))
             else:
                 closed[day].append((s, e))
         calendars[advisor_id] = AdvisorCalendar(
