@@ -51,13 +51,18 @@ class AdvisorCalendar:
     closed: dict[date, list[tuple[time, time]]] = field(default_factory=dict)  # closed hours on a date
     time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
     appointments: list[tuple[datetime, datetime]] = field(default_factory=list)  # active ones
+    # Other taken times (the adviser's own calendar's busy times): they block, like appointments
+    # with their buffers, but are not appointments of the day (max_per_day).
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
     buffer_before: timedelta = timedelta(0)
     buffer_after: timedelta = timedelta(0)
     max_per_day: int = 8
 
     def __post_init__(self):
         # Busy intervals = appointments widened by the buffers, sorted for bisection.
-        self._busy = sorted((s - self.buffer_before, e + self.buffer_after) for s, e in self.appointments)
+        self._busy = sorted(
+            (s - self.buffer_before, e + self.buffer_after) for s, e in (*self.appointments, *self.busy)
+        )
         self._busy_starts = [s for s, _ in self._busy]
         self._max_busy_length = max((e - s for s, e in self._busy), default=timedelta(0))
         tz = local_zone()
