@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "consultations",
     "waitlist",
     "calendar_sync",
+    "group_sessions",
     "agenda",
     "audit",
     "dashboards",
@@ -295,6 +296,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Webhooks (webhooks.delivery): one task per partner with deliveries due (retries, lost messages).
     "deliver-due-webhooks": {
         "task": "webhooks.deliver_due",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    # Group sessions' emails (group_sessions.outbox): reminders due, and anything a lost message left.
+    "send-due-session-notices": {
+        "task": "group_sessions.send_due_notices",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Seats offered to a session's waitlist and not confirmed in time go to the next in line.
+    "expire-session-offers": {
+        "task": "group_sessions.expire_offers",
         "schedule": 30.0,
         "options": {"expires": 25},
     },

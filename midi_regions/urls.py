@@ -17,6 +17,7 @@ import agenda.urls
 import appointments.urls
 import calendar_sync.urls
 import consultations.urls
+import group_sessions.urls
 import privacy.urls
 import waitlist.urls
 from agenda import views as agenda_views
@@ -75,6 +76,7 @@ urlpatterns += i18n_patterns(
     path(_("my-space/"), namespace("accounts", accounts.urls, privacy.urls)),
     path(_("adviser/"), namespace("advisors", agenda.urls, calendar_sync.urls)),
     path(_("appointments/"), namespace("appointments", appointments.urls, consultations.urls, waitlist.urls)),
+    path(_("information-sessions/"), include(group_sessions.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
     path(_("account/"), include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,84 @@
+"""Reads for group sessions: the public list with its filters, a presenter's sessions, the
+registrants of a session, and the claims a session puts on its presenter's time."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from group_sessions.models import GroupSession, Participant, Registration
+
+
+def presenters_time(now: datetime, keep: str | None) -> QuerySet[GroupSession]:
+    """appointments.claims: scheduled sessions keep their presenter busy (no booking keeps one)."""
+    return GroupSession.objects.filter(status=GroupSession.Status.SCHEDULED)
+
+
+def upcoming(
+    *,
+    topic: str = "",
+    region: str = "",
+    language: str = "",
+    mode: str = "",
+    now: datetime | None = None,
+) -> QuerySet[GroupSession]:
+    """Scheduled sessions still open for registration, soonest first, with what a list row shows
+    (1 query whatever the number of rows)."""
+    now = now or timezone.now()
+    sessions = GroupSession.objects.filter(
+        status=GroupSession.Status.SCHEDULED, starts_at__gt=now, registration_deadline__gt=now
+    )
+    if topic:
+        sessions = sessions.filter(topic__code=topic)
+    if language:
+        sessions = sessions.filter(language__code=language)
+    if mode:
+        sessions = sessions.filter(mode=mode)
+    if region:
+        # A video session is open to every region: the region filter keeps those too.
+        sessions = sessions.filter(Q(service_point__municipality__region__code=region) | Q(mode="video"))
+    return sessions.select_related(
+        "topic", "language", "service_point__municipality__region", "advisor__user"
+    ).order_by("starts_at", "pk")
+
+
+def managed_by(user, *, past: bool = False, now: datetime | None = None) -> QuerySet[GroupSession]:
+    """Sessions the user may manage (the presenter's own, a directorate's, all), upcoming or past."""
+    from accounts.access import Role, role_of
+
+    now = now or timezone.now()
+    role = role_of(user)
+    sessions = GroupSession.objects.select_related(
+        "topic", "language", "service_point__municipality", "advisor__user"
+    )
+    if role == Role.ADVISOR:
+        sessions = sessions.filter(advisor=user.advisor)
+    elif role == Role.MANAGER:
+        sessions = sessions.filter(
+            advisor__home_service_point__municipality__region__directorate=user.managed_directorate
+        )
+    elif role != Role.ADMINISTRATOR:
+        return sessions.none()
+    if past:
+        return sessions.filter(starts_at__lte=now).order_by("-starts_at")
+    return sessions.filter(starts_at__gt=now).order_by("starts_at")
+
+
+def registrants(session: GroupSession) -> list[Registration]:
+    """The session's registrations with their current participants: 2 queries."""
+    return list(
+        session.registrations.exclude(status=Registration.Status.CANCELLED)
+        .select_related("company")
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.filter(removed_at__isnull=True))
+        )
+        .order_by("status", "created_at", "pk")
+    )
+
+
+def company_registrations(company) -> QuerySet[Registration]:
+    return (
+        Registration.objects.filter(company=company, status__in=Registration.ACTIVE)
+        .select_related("session__topic", "session__service_point__municipality", "session__language")
+        .order_by("session__starts_at")
+    )
