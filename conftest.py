@@ -266,7 +266,21 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         ends_at=tuesday(16) + timedelta(days=1),
         expires_at=tuesday(15),
     )
+    # Adviser A presents an information session on Thursday afternoon; company A is registered.
+    from group_sessions import links as session_links
+    from group_sessions import services as sessions
+    from group_sessions.tests.helpers import make_session
+
+    session = make_session(network)
+    registration = sessions.register(
+        session=session,
+        company=company_a,
+        by=employer_a,
+        people=[sessions.Person("Annie Gélinas", "annie@example.org")],
+    )
     args = {
+        "group_session": {"uid": session.uid},
+        "group_registration": {"token": session_links.manage_token(registration)},
         "feed": {"token": ensure_feed_token(network.advisor_a)},
         "point": {"code": network.point_a.code},
         "block": {"pk": WeeklyAvailability.objects.filter(advisor=network.advisor_a).first().pk},

@@ -75,8 +75,9 @@ class SessionForm(forms.Form):
     def __init__(self, *args, presenters=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].queryset = presenters
-        if presenters is not None and len(presenters) == 1:
-            self.fields["advisor"].initial = presenters[0].pk
+        only = list(presenters[:2]) if presenters is not None else []
+        if len(only) == 1:
+            self.fields["advisor"].initial = only[0].pk
 
     def clean(self):
         data = super().clean()

@@ -252,9 +252,7 @@ def staff_list(request):
 
 @role_required(*STAFF)
 def staff_new(request):
-    presenters = list(services.presenters_for(request.user))
-    form = SessionForm(request.POST or None, presenters=presenters)
-    form.fields["advisor"].queryset = services.presenters_for(request.user)
+    form = SessionForm(request.POST or None, presenters=services.presenters_for(request.user))
     status = 200
     if request.method == "POST":
         status = 400

@@ -126,6 +126,25 @@ MATRIX = {
     "midi_regions:audit": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_appointments": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_requests": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    # Group information sessions: the list and a session's page are public; registering is for
+    # employers; the signed link of a registration is the credential; presenters, their managers
+    # and administrators manage (another directorate's session is 404). POST-only actions answer
+    # GET with a redirect to the page that holds their form.
+    "group_sessions:list": (None, ALL_200),
+    "group_sessions:detail": ("group_session", ALL_200),
+    "group_sessions:mine": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "group_sessions:register": ("group_session", (302, 302, 302, 403, 403, 403, 403, 403)),
+    "group_sessions:manage": ("group_registration", ALL_200),
+    "group_sessions:manage_cancel": ("group_registration", ALL_200),
+    "group_sessions:manage_offer": ("group_registration", (405,) * 8),
+    "group_sessions:manage_calendar_file": ("group_registration", ALL_200),
+    "group_sessions:staff_list": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    "group_sessions:staff_new": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    "group_sessions:staff_detail": ("group_session", (302, 403, 403, 200, 404, 200, 404, 200)),
+    "group_sessions:staff_capacity": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "group_sessions:staff_message": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "group_sessions:staff_cancel": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "group_sessions:staff_attendance": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
     # The API: tokens or the session; 401 (not a login redirect) for anonymous callers.
     "accounts:api_tokens": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
     "accounts:api_token_revoke": ("api_token", (405,) * 8),
