@@ -44,6 +44,7 @@ def session_list(request):
     form = FilterForm(request.GET or None)
     sessions = selectors.upcoming(**form.filters())
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_names(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
