@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import percentile  # noqa: E402
 
-
 # The filters' three lists, the count, the page, and its topics, languages and places.
 MAX_QUERIES = 8
 

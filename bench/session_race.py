@@ -153,7 +153,8 @@ def main() -> int:
         )
         p95 = percentile(refusals, 95)
         print(
-            f"round {round_number}: {dict(outcomes)}; seats {session.seats_taken} (registrations: {seated}) of 20;"
+            f"round {round_number}: {dict(outcomes)};"
+            f" seats {session.seats_taken} (registrations: {seated}) of 20;"
             f" {elapsed:.2f} s; refusals p50 {percentile(refusals, 50) * 1000:.0f} ms"
             f" p95 {p95 * 1000:.0f} ms max {max(refusals or [0]) * 1000:.0f} ms"
         )
