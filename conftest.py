@@ -281,6 +281,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     args = {
         "group_session": {"uid": session.uid},
         "group_registration": {"token": session_links.manage_token(registration)},
+        "group_registration_uid": {"uid": registration.uid},
         "feed": {"token": ensure_feed_token(network.advisor_a)},
         "point": {"code": network.point_a.code},
         "block": {"pk": WeeklyAvailability.objects.filter(advisor=network.advisor_a).first().pk},

@@ -12,6 +12,7 @@ from agenda.api import CalendarView
 from appointments.api import AppointmentViewSet, SlotSearchView, TopicViewSet
 from consultations.api import InboxView, RequestViewSet
 from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
+from group_sessions.api import ManagedSessionViewSet, RegistrationViewSet, SessionViewSet
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
 
 router = SimpleRouter()
@@ -21,6 +22,9 @@ router.register("topics", TopicViewSet, basename="topic")
 router.register("appointments", AppointmentViewSet, basename="appointment")
 router.register("requests", RequestViewSet, basename="request")
 router.register("adviser/inbox", InboxView, basename="inbox")
+router.register("group-sessions", SessionViewSet, basename="group-session")
+router.register("group-registrations", RegistrationViewSet, basename="group-registration")
+router.register("adviser/group-sessions", ManagedSessionViewSet, basename="managed-group-session")
 
 v1 = [
     path("slots/", SlotSearchView.as_view(), name="slots"),

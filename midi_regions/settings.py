@@ -490,6 +490,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "appointments.models.Appointment.Status",
         "RequestStatusEnum": "consultations.models.ConsultationRequest.Status",
+        "ModeEnum": "appointments.models.Mode",  # the name it had before sessions had modes too
+        "SessionModeEnum": "group_sessions.models.SessionMode",
+        "SessionStatusEnum": "group_sessions.models.GroupSession.Status",
+        "RegistrationStatusEnum": "group_sessions.models.Registration.Status",
     },
 }
 

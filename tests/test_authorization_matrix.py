@@ -170,6 +170,22 @@ MATRIX = {
     "api:directorates": (None, (401, 403, 403, 403, 403, 200, 200, 200)),
     "api:caseload": ("directorate", (401, 403, 403, 403, 403, 200, 404, 200)),
     "api:national_caseload": (None, (401, 403, 403, 403, 403, 404, 404, 200)),
+    # Group sessions: the list is public; registrations are the company's; sessions are managed by
+    # their presenter, the presenter's manager and administrators. POST-only actions: 405 to GET.
+    "api:group-session-list": (None, ALL_200),
+    "api:group-session-detail": ("group_session", ALL_200),
+    "api:group-session-register": ("group_session", (405,) * 8),  # POST only; the employer rule then
+    "api:group-registration-list": (None, (401, 200, 200, 403, 403, 403, 403, 403)),
+    "api:group-registration-detail": ("group_registration_uid", (401, 200, 404, 403, 403, 403, 403, 403)),
+    "api:group-registration-participants": (
+        "group_registration_uid",
+        (401, 405, 405, 403, 403, 403, 403, 403),
+    ),
+    "api:group-registration-cancel": ("group_registration_uid", (401, 405, 405, 403, 403, 403, 403, 403)),
+    "api:managed-group-session-list": (None, (401, 403, 403, 200, 200, 200, 200, 200)),
+    "api:managed-group-session-detail": ("group_session", (401, 403, 403, 200, 404, 200, 404, 200)),
+    "api:managed-group-session-capacity": ("group_session", (401, 403, 403, 405, 405, 405, 405, 405)),
+    "api:managed-group-session-cancel": ("group_session", (401, 403, 403, 405, 405, 405, 405, 405)),
 }
 # Not in the persona matrix: /readyz answers the same to everyone (200, or 503 when a dependency
 # is down: core/tests/test_healthz.py).
