@@ -217,3 +217,24 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (told to the registrants)"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_within_window],
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_within_window],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The end comes before the start."))
+        return data

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from group_sessions.models import GroupSession, Participant, Registration
+from group_sessions.models import GroupSession, Participant, Registration, SessionMode
 
 
 def presenters_time(now: datetime, keep: str | None) -> QuerySet[GroupSession]:
@@ -101,3 +101,112 @@ def company_registrations(company) -> QuerySet[Registration]:
         .select_related("session__topic", "session__service_point__municipality", "session__language")
         .order_by("session__starts_at")
     )
+
+
+# --- The manager's figures --------------------------------------------------------------------------
+
+FIGURE_GROUPS = ("topic", "region", "mode")
+
+
+def _region_of_session():
+    """A session's region: its service point's, or for a video session its presenter's home point's."""
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(
+        "service_point__municipality__region__code", "advisor__home_service_point__municipality__region__code"
+    )
+
+
+def figures(sessions: QuerySet[GroupSession], *, by: str) -> list[dict]:
+    """Per topic, region or mode: sessions held or planned, seats offered and taken, employers
+    reached, participants marked present and absent, attendance rate. Cancelled sessions count
+    apart (`cancelled`) and offer no seats. 2 grouped queries whatever the number of sessions."""
+    from django.db.models import Count, F, Sum
+
+    key = {"topic": F("topic__code"), "region": _region_of_session(), "mode": F("mode")}[by]
+    active = Q(status=GroupSession.Status.SCHEDULED)
+    rows = {
+        row["key"]: row
+        for row in sessions.annotate(key=key)
+        .values("key")
+        .annotate(
+            sessions=Count("pk", filter=active),
+            cancelled=Count("pk", filter=~active),
+            seats_offered=Sum("capacity", filter=active, default=0),
+        )
+        .order_by("key")
+    }
+    seated = Q(
+        registrations__status=Registration.Status.CONFIRMED,
+        registrations__session__status=GroupSession.Status.SCHEDULED,
+    )
+    for row in (
+        sessions.annotate(key=key)
+        .values("key")
+        .annotate(
+            employers=Count("registrations__company", filter=seated, distinct=True),
+            taken=Count(
+                "registrations__participants",
+                filter=seated & Q(registrations__participants__removed_at__isnull=True),
+            ),
+            present=Count(
+                "registrations__participants",
+                filter=seated & Q(registrations__participants__attendance="present"),
+            ),
+            absent=Count(
+                "registrations__participants",
+                filter=seated & Q(registrations__participants__attendance="absent"),
+            ),
+        )
+        .order_by("key")
+    ):
+        rows[row["key"]].update({name: row[name] for name in ("employers", "taken", "present", "absent")})
+    result = []
+    for key_value, row in rows.items():
+        marked = row.get("present", 0) + row.get("absent", 0)
+        result.append(
+            {
+                "key": key_value,
+                "sessions": row["sessions"],
+                "cancelled": row["cancelled"],
+                "seats_offered": row["seats_offered"],
+                "seats_taken": row.get("taken", 0),
+                "employers": row.get("employers", 0),
+                "present": row.get("present", 0),
+                "absent": row.get("absent", 0),
+                "attendance_rate": round(100 * row.get("present", 0) / marked) if marked else None,
+            }
+        )
+    return result
+
+
+def figure_scope(user, *, start=None, end=None) -> QuerySet[GroupSession]:
+    """The sessions whose figures a manager (their directorate) or an administrator (all) sees,
+    starting in [start, end)."""
+    from accounts.access import Role, role_of
+
+    sessions = GroupSession.objects.all()
+    role = role_of(user)
+    if role == Role.MANAGER:
+        sessions = sessions.filter(
+            advisor__home_service_point__municipality__region__directorate=user.managed_directorate
+        )
+    elif role != Role.ADMINISTRATOR:
+        return sessions.none()
+    if start:
+        sessions = sessions.filter(starts_at__gte=start)
+    if end:
+        sessions = sessions.filter(starts_at__lt=end)
+    return sessions
+
+
+def figure_names() -> dict[str, dict]:
+    """Labels of the figures' keys in the active language: 2 small queries."""
+    from appointments.models import Topic
+    from midi_regions.models import AdministrativeRegion
+
+    return {
+        "topic": {t.code: t.name for t in Topic.objects.all()},
+        "region": {r.code: f"{r.code} {r.name}" for r in AdministrativeRegion.objects.all()},
+        "mode": dict(SessionMode.choices),
+    }

@@ -247,6 +247,7 @@ def staff_list(request):
         {
             "upcoming": selectors.managed_by(request.user)[:200],
             "past": selectors.managed_by(request.user, past=True)[:50],
+            "can_see_figures": role_of(request.user) in FIGURE_ROLES,
         },
     )
 
@@ -367,3 +368,89 @@ def staff_attendance(request, uid):
         return _staff_page(request, session, status=error.status, error=error.message)
     messages.success(request, _("Attendance is saved."))
     return redirect("group_sessions:staff_detail", uid=uid)
+
+
+# --- The manager's figures -------------------------------------------------------------------------
+
+FIGURE_ROLES = (Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def _figures(request):
+    from datetime import datetime, timedelta
+
+    from core import local_time
+    from group_sessions.forms import PeriodForm
+
+    today = timezone.localdate()
+    form = PeriodForm(
+        request.GET or None, initial={"start": today - timedelta(days=90), "end": today + timedelta(days=90)}
+    )
+    start, end = today - timedelta(days=90), today + timedelta(days=90)
+    if form.is_valid():
+        start, end = form.cleaned_data.get("start") or start, form.cleaned_data.get("end") or end
+    zone = local_time.zone(local_time.EASTERN)
+    sessions = selectors.figure_scope(
+        request.user,
+        start=datetime.combine(start, datetime.min.time(), tzinfo=zone),
+        end=datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=zone),
+    )
+    tables = []
+    names = selectors.figure_names()
+    for group, title in (("topic", _("By topic")), ("region", _("By region")), ("mode", _("By mode"))):
+        rows = selectors.figures(sessions, by=group)
+        for row in rows:
+            row["label"] = names[group].get(row["key"], row["key"] or "—")
+        tables.append({"group": group, "title": title, "rows": rows})
+    return form, start, end, tables
+
+
+@role_required(*FIGURE_ROLES)
+def staff_figures(request):
+    form, start, end, tables = _figures(request)
+    return render(
+        request,
+        "group_sessions/figures.html",
+        {"form": form, "start": start, "end": end, "tables": tables, "query": request.GET.urlencode()},
+    )
+
+
+@role_required(*FIGURE_ROLES)
+def staff_figures_csv(request):
+    import csv
+
+    form, start, end, tables = _figures(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="information-sessions-{start}-{end}.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 with its BOM
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Grouped by"),
+            _("Value"),
+            _("Sessions"),
+            _("Cancelled"),
+            _("Seats offered"),
+            _("Seats taken"),
+            _("Employers reached"),
+            _("Present"),
+            _("Absent"),
+            _("Attendance rate (%)"),
+        ]
+    )
+    for table in tables:
+        for row in table["rows"]:
+            writer.writerow(
+                [
+                    table["group"],
+                    row["label"],
+                    row["sessions"],
+                    row["cancelled"],
+                    row["seats_offered"],
+                    row["seats_taken"],
+                    row["employers"],
+                    row["present"],
+                    row["absent"],
+                    "" if row["attendance_rate"] is None else row["attendance_rate"],
+                ]
+            )
+    return response

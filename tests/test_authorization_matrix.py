@@ -140,6 +140,9 @@ MATRIX = {
     "group_sessions:manage_calendar_file": ("group_registration", ALL_200),
     "group_sessions:staff_list": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
     "group_sessions:staff_new": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    # The manager's figures: their directorate's sessions (administrators: all), as a page and CSV.
+    "group_sessions:staff_figures": (None, (302, 403, 403, 403, 403, 200, 200, 200)),
+    "group_sessions:staff_figures_csv": (None, (302, 403, 403, 403, 403, 200, 200, 200)),
     "group_sessions:staff_detail": ("group_session", (302, 403, 403, 200, 404, 200, 404, 200)),
     "group_sessions:staff_capacity": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
     "group_sessions:staff_message": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
