@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Role, company_of, profile_phone, role_required
 from advisors.models import Advisor
-from appointments import calendar_event, checklist, links, selectors, services
+from appointments import calendar_event, checklist, links, selectors, services, suggestions
 from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, SearchForm, SlotForm
 from appointments.models import Appointment, Mode, zone_of_meeting
 from appointments.notifications import location_text
@@ -118,6 +118,7 @@ def _picker_context(form, company, *, day=None, **extra) -> dict:
         "limit": topic.max_upcoming_per_company,
         "picker": picker,
         "search": picker.search if picker else None,
+        "suggestions": suggestions.for_topic(topic),
         "step": 2,
         **extra,
     }

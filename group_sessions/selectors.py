@@ -210,3 +210,26 @@ def figure_names() -> dict[str, dict]:
         "region": {r.code: f"{r.code} {r.name}" for r in AdministrativeRegion.objects.all()},
         "mode": dict(SessionMode.choices),
     }
+
+
+def booking_suggestions(topic) -> list:
+    """appointments.suggestions: the topic's upcoming sessions with seats left, offered on the
+    booking page (1 query)."""
+    from django.db.models import F
+    from django.urls import reverse
+    from django.utils.http import urlencode
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from appointments.suggestions import Suggestion
+
+    count = upcoming(topic=topic.code).filter(seats_taken__lt=F("capacity")).count()
+    if not count:
+        return []
+    text = ngettext(
+        "%(count)s group information session on this topic has seats left: several employers, one adviser.",
+        "%(count)s group information sessions on this topic have seats left: several employers, one adviser.",
+        count,
+    ) % {"count": count}
+    url = f"{reverse('group_sessions:list')}?{urlencode({'topic': topic.code})}"
+    return [Suggestion(text=text, link_text=_("See the sessions"), url=url)]

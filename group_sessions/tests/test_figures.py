@@ -65,4 +65,7 @@ def test_the_page_and_its_csv(bookable, frozen_now, manager):
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Regroupement" or rows[0][0] == "Grouped by"
     assert ["topic", "Immigration temporaire", "1", "0", "10", "3", "2", "2", "1", "67"] in rows
-    assert client.get(reverse("group_sessions:staff_figures") + "?start=2027-01-10&end=2026-01-01").status_code == 200
+    assert (
+        client.get(reverse("group_sessions:staff_figures") + "?start=2027-01-10&end=2026-01-01").status_code
+        == 200
+    )

@@ -207,3 +207,15 @@ def test_cancelling_a_session_from_its_page_tells_everyone(bookable, advisor):
     assert response.status_code == 302
     assert len(mail.outbox) == 3
     assert all("Tempête de neige" in m.body for m in mail.outbox)
+
+
+def test_the_booking_page_offers_the_topics_sessions(bookable, employer_a):
+    from tests.booking_helpers import search_params
+
+    slots = reverse("appointments:slots")
+    page = signed_in(employer_a).get(slots, search_params(bookable))
+    assert "séance d’information" not in page.content.decode()
+    make_session(bookable)
+    page = signed_in(employer_a).get(slots, search_params(bookable))
+    assert "1 séance d’information de groupe sur ce sujet" in page.content.decode()
+    assert reverse("group_sessions:list") + f"?topic={bookable.topic.code}" in page.content.decode()
