@@ -160,14 +160,15 @@ class ParticipantsForm(forms.Form):
         filled = filled or []
         for n in range(size):
             person = filled[n] if n < len(filled) else None
+            # Short labels: each pair sits in a fieldset whose legend numbers the participant.
             self.fields[f"name_{n}"] = forms.CharField(
-                label=_("Name of participant %(n)s") % {"n": n + 1},
+                label=_("Name"),
                 max_length=150,
                 required=False,
                 initial=person.name if person else "",
             )
             self.fields[f"email_{n}"] = forms.EmailField(
-                label=_("Email of participant %(n)s") % {"n": n + 1},
+                label=_("Email"),
                 required=False,
                 initial=person.email if person else "",
             )

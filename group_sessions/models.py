@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from appointments.constraints import advisor_times_never_overlap
 
@@ -257,8 +258,8 @@ class Participant(models.Model):
     """A person of the company who will attend; attendance is marked after the session."""
 
     class Attendance(models.TextChoices):
-        PRESENT = "present", _("Present")
-        ABSENT = "absent", _("Absent")
+        PRESENT = "present", pgettext_lazy("attendance of a participant", "Present")
+        ABSENT = "absent", pgettext_lazy("attendance of a participant", "Absent")
 
     registration = models.ForeignKey(
         Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="participants"

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import Role, company_of, role_of, role_required
@@ -427,13 +428,13 @@ def staff_figures_csv(request):
         [
             _("Grouped by"),
             _("Value"),
-            _("Sessions"),
-            _("Cancelled"),
+            pgettext("group information sessions", "Sessions"),
+            pgettext("group information sessions", "Cancelled"),
             _("Seats offered"),
             _("Seats taken"),
             _("Employers reached"),
-            _("Present"),
-            _("Absent"),
+            pgettext("attendance of a participant", "Present"),
+            pgettext("attendance of a participant", "Absent"),
             _("Attendance rate (%)"),
         ]
     )
