@@ -75,22 +75,23 @@ def main() -> int:
     }
     client = Client()
     failures, counts = [], set()
-    print(f"{upcoming} upcoming sessions in {args.database}")
+    print(f"{upcoming} upcoming sessions in {args.database}; load average {os.getloadavg()[0]:.1f}")
     for name, path in variants.items():
         for _ in range(5):  # warm the templates and the connection
             client.get(path)
-        times = []
+        times, cpu = [], []
         for _ in range(args.runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(path)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             assert response.status_code == 200, (path, response.status_code)
         counts.add(len(queries))
         p95 = percentile(times, 95)
         print(
             f"{name:>11}: p50 {percentile(times, 50):5.1f} ms  p95 {p95:5.1f} ms  max {max(times):5.1f} ms"
-            f"  {len(queries)} queries"
+            f"  {len(queries)} queries; this process's CPU p50 {percentile(cpu, 50):4.1f} ms"
         )
         if p95 >= 50:
             failures.append(f"{name}: p95 {p95:.1f} ms")

@@ -58,7 +58,22 @@ def with_names(sessions: list[GroupSession]) -> list[GroupSession]:
         session.language = languages[session.language_id]
         if session.service_point_id:
             session.service_point = points[session.service_point_id]
+        session.when_text = when_text(session)
     return sessions
+
+
+def when_text(session: GroupSession) -> str:
+    """« mardi 15 décembre 2026, 18 h – 19 h 30 » in the session's zone, named when not Eastern:
+    formatted here once rather than by a template include per row of a list."""
+    from core import local_time
+    from core.typography import format_date, format_time
+
+    zone = session.time_zone
+    start, end = local_time.in_zone(session.starts_at, zone), local_time.in_zone(session.ends_at, zone)
+    note = local_time.zone_note(zone)
+    return f"{format_date(start, 'WEEKDAY_DATE_FORMAT')}, {format_time(start)} – {format_time(end)}" + (
+        f" {note}" if note else ""
+    )
 
 
 def managed_by(user, *, past: bool = False, now: datetime | None = None) -> QuerySet[GroupSession]:
