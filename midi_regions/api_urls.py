@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from agenda.api import CalendarView
 from appointments.api import AppointmentViewSet, SlotSearchView, TopicViewSet
+from company_files.api import FileViewSet, ProgramViewSet
 from consultations.api import InboxView, RequestViewSet
 from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
 from group_sessions.api import ManagedSessionViewSet, RegistrationViewSet, SessionViewSet
@@ -25,6 +26,8 @@ router.register("adviser/inbox", InboxView, basename="inbox")
 router.register("group-sessions", SessionViewSet, basename="group-session")
 router.register("group-registrations", RegistrationViewSet, basename="group-registration")
 router.register("adviser/group-sessions", ManagedSessionViewSet, basename="managed-group-session")
+router.register("programs", ProgramViewSet, basename="program")
+router.register("files", FileViewSet, basename="file")
 
 v1 = [
     path("slots/", SlotSearchView.as_view(), name="slots"),
