@@ -40,8 +40,6 @@ def generation_row_sql(columns: int) -> str:
     return f"SELECT value{', NULL' * (columns - 1)} FROM {TABLE} WHERE id = 1"  # noqa: S608 - constants
 
 
-
-
 def current_generation() -> int | None:
     """The committed generation as this connection sees it (None: no generation row)."""
     with connection.cursor() as cursor:

@@ -10,5 +10,6 @@ class GroupSessionsConfig(AppConfig):
         from appointments import claims, suggestions
         from group_sessions import selectors
 
-        claims.register(selectors.presenters_time)  # a session blocks its presenter's calendar
+        # A session blocks its presenter's hours; it is no appointment of the day (max per day).
+        claims.register(selectors.presenters_time, counts=False)
         suggestions.register(selectors.booking_suggestions)  # offered on the booking page
