@@ -77,6 +77,25 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=seconds, reverse=True)  # stable
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that migrates its database back and forth (marked `migrates`), and after the
+    flush that ends it: the catalogue generation row is there again, as on a migrated database
+    (the tests after it on this database read it)."""
+    yield
+    if item.get_closest_marker("migrates") is None:
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    from core import catalogue
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if catalogue.current_generation() is None:
+            with connection.schema_editor() as editor:
+                catalogue.create_generation(editor)
+
+
 def _service_missing(marker: str) -> str | None:
     from django.conf import settings
 

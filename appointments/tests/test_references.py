@@ -88,6 +88,7 @@ def historical_appointment(targets):
     return executor.loader.project_state(targets).apps.get_model("appointments", "Appointment")
 
 
+@pytest.mark.migrates
 @pytest.mark.django_db(transaction=True)
 def test_the_migrations_give_existing_appointments_distinct_references(bookable, employer_a, employer_b):
     """Appointments made before the column existed (the previous release) get a reference each,
