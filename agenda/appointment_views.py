@@ -28,6 +28,7 @@ from appointments.services import REASSIGN_MESSAGES
 from appointments.views import ManageUrls, reschedule_confirm_page, reschedule_page
 from consultations import routing
 from consultations.forms import ReassignForm
+from sms import selectors as sms_selectors
 
 DONE = {
     "confirm": gettext_lazy("Your attendance is confirmed. The employer is told."),
@@ -87,6 +88,7 @@ def _context(request, appointment, **extra):
         "notes": appointment.notes.select_related("author"),
         "history": selectors.company_history(appointment),
         "checklist": checklist.checklist(appointment),
+        "texts": sms_selectors.messages_for(appointment),
         "cancel_form": CancelForm(),
         "note_form": NoteForm(),
         **extra,
