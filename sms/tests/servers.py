@@ -97,7 +97,10 @@ class TwilioApi(_Server):
                     api.requests.append({"path": self.path, "form": form, "headers": dict(self.headers)})
                 if answer is None:
                     sid = "SM" + uuid.uuid4().hex
-                    answer = (201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")})
+                    answer = (
+                        201,
+                        {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")},
+                    )
                 status, data = answer
                 out = json.dumps(data).encode()
                 self.send_response(status)
@@ -113,4 +116,9 @@ class TwilioApi(_Server):
 
 
 def twilio_error(status: int, code: int, message: str) -> tuple[int, dict]:
-    return status, {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return status, {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }

@@ -23,7 +23,9 @@ def test_these_french_letters_are_in_the_gsm7_alphabet(letter):
     assert is_gsm7(letter)
 
 
-@pytest.mark.parametrize("letter", ["ç", "â", "ê", "î", "ô", "û", "ë", "ï", "œ", "È", "À", "Î", "’", "«", "»", "\u00a0"])
+@pytest.mark.parametrize(
+    "letter", ["ç", "â", "ê", "î", "ô", "û", "ë", "ï", "œ", "È", "À", "Î", "’", "«", "»", "\u00a0"]
+)
 def test_these_are_not_and_one_of_them_makes_the_text_ucs2(letter):
     assert not is_gsm7(letter)
     counted = count("a" * 69 + letter)
@@ -40,7 +42,7 @@ def test_fold_writes_quebec_names_in_gsm7():
     assert fold("Les Îles-de-la-Madeleine") == "Les Iles-de-la-Madeleine"
     assert fold("Côte-Nord-du-Golfe-du-Saint-Laurent") == "Cote-Nord-du-Golfe-du-Saint-Laurent"
     assert fold("Baie-Comeau, Saint-Félicien, Lac-Mégantic") == "Baie-Comeau, Saint-Félicien, Lac-Mégantic"
-    assert fold("Françoise à l’hôtel « Château »\u00a0: ça") == "Francoise à l'hotel \" Chateau \" : ca"
+    assert fold("Françoise à l’hôtel « Château »\u00a0: ça") == 'Francoise à l\'hotel " Chateau " : ca'
     assert is_gsm7(fold("Ÿ œ Œ – — …"))
 
 

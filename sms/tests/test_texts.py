@@ -68,13 +68,18 @@ def test_the_islands_keep_their_name_and_atlantic_time_in_one_segment(language, 
 def test_the_french_texts_read_as_quebec_writes_them():
     appointment = appointment_at("Trois-Rivières", "America/Toronto", Mode.SERVICE_POINT, WHEN[0])
     body = texts.render("confirmation", appointment, language="fr-ca", link=LINK).body
-    assert body == f"MIFI : rendez-vous confirmé le 1er sept. à 10 h 30, Trois-Rivières. Détails ou STOP : {LINK}"
+    assert (
+        body
+        == f"MIFI : rendez-vous confirmé le 1er sept. à 10 h 30, Trois-Rivières. Détails ou STOP : {LINK}"
+    )
     body = texts.render("reminder", appointment, language="en", link=LINK).body
     assert body == f"MIFI reminder: appointment on Sept. 1 at 10:30 a.m., Trois-Rivières. Details: {LINK}"
 
 
 def test_a_place_too_long_for_the_segment_is_left_to_the_link():
-    appointment = appointment_at("Saint-" + "Très-Long-Nom" * 8, "America/Halifax", Mode.SERVICE_POINT, WHEN[1])
+    appointment = appointment_at(
+        "Saint-" + "Très-Long-Nom" * 8, "America/Halifax", Mode.SERVICE_POINT, WHEN[1]
+    )
     text = texts.render("confirmation", appointment, language="fr-ca", link=LINK)
     assert "Long-Nom" not in text.body
     assert text.segments == 1
