@@ -174,7 +174,7 @@ def test_a_text_due_in_the_quiet_hours_waits_for_8_h(bookable, employer_a, opted
 def test_a_text_whose_queue_ran_into_the_quiet_hours_is_deferred_at_sending_time(
     bookable, employer_a, opted_in, sms_outbox, frozen_now
 ):
-    appointment = book(bookable, employer_a)
+    book(bookable, employer_a)
     frozen_now.move_to(local(timezone.now().date(), 21, 30))  # the 24 h reminder was due at 10 h 30
     SmsMessage.objects.filter(kind=Kind.REMINDER, minutes_before=1440).update(scheduled_at=timezone.now())
     assert sending.send_due() == {"deferred": 1}
