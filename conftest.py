@@ -231,6 +231,8 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from appointments.templatetags.booking import utc_param
     from calendar_sync.models import BusySource
     from consultations.models import ConsultationRequest
+    from sms.links import code_for
+    from sms.models import SmsMessage
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
     from waitlist.services import offer_token
@@ -308,6 +310,19 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         # The confirmation step of a new time (Tuesday 14:00, free), signed in and by the link.
         "reschedule_choice": {"uid": appointment.uid},
         "manage_choice": {"token": links.manage_token(appointment)},
+        # A text's short link (sms.links): the signed code is the credential.
+        "sms_link": {
+            "code": code_for(
+                SmsMessage.objects.create(
+                    appointment=appointment,
+                    user=employer_a,
+                    kind=SmsMessage.Kind.CONFIRMATION,
+                    once_key="matrix",
+                    scheduled_at=appointment.created_at,
+                    status=SmsMessage.Status.SENT,
+                ).pk
+            )
+        },
     }
     new_time = f"?advisor={network.advisor_a.pk}&point={network.point_a.pk}&at={utc_param(tuesday(14))}"
     query = {

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SmsContact(models.Model):
@@ -79,7 +80,7 @@ class SmsMessage(models.Model):
         PENDING = "pending", _("Waiting to be sent")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent, no receipt yet")
-        DELIVERED = "delivered", _("Delivered")
+        DELIVERED = "delivered", pgettext_lazy("text message", "Delivered")
         UNDELIVERED = "undelivered", _("Not delivered")
         FAILED = "failed", _("Refused")
         SKIPPED = "skipped", _("Not sent")
