@@ -278,17 +278,26 @@ def _record_error(
 
 def resolve_stale_sending(*, now: datetime | None = None, provider=None) -> int:
     """Texts left `sending` by a sender that died: sent again when the provider de-duplicates on
-    our reference, else "outcome unknown" (never sent twice)."""
+    our reference (the cost counted at the first try is given back: it is counted again), else
+    "outcome unknown" (never sent twice)."""
     now = now or timezone.now()
     provider = provider or get_provider()
-    stale = SmsMessage.objects.filter(status=Status.SENDING, next_attempt_at__lt=now)
-    if provider.idempotent:
-        return stale.filter(provider=provider.name).update(
-            status=Status.PENDING, next_attempt_at=None
-        ) + stale.exclude(provider=provider.name).update(
-            status=Status.UNKNOWN, next_attempt_at=None, status_at=now, reason=Reason.NO_ANSWER
-        )
-    return stale.update(status=Status.UNKNOWN, next_attempt_at=None, status_at=now, reason=Reason.NO_ANSWER)
+    resolved = 0
+    for pk, name, token, segments, cost in SmsMessage.objects.filter(
+        status=Status.SENDING, next_attempt_at__lt=now
+    ).values_list("pk", "provider", "next_attempt_at", "segments", "cost"):
+        mine = SmsMessage.objects.filter(pk=pk, status=Status.SENDING, next_attempt_at=token)
+        if provider.idempotent and name == provider.name:
+            if mine.update(status=Status.PENDING, next_attempt_at=None):
+                MonthlyUsage.objects.filter(month=month_of(now)).update(
+                    messages=F("messages") - 1, segments=F("segments") - segments, cost=F("cost") - cost
+                )
+                resolved += 1
+        else:
+            resolved += mine.update(
+                status=Status.UNKNOWN, next_attempt_at=None, status_at=now, reason=Reason.NO_ANSWER
+            )
+    return resolved
 
 
 def send_due(
