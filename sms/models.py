@@ -163,6 +163,18 @@ class SmsMessage(models.Model):
         return f"{self.get_kind_display()} – {self.appointment_id}"
 
 
+# What a provider's receipt says, in our words (Twilio's MessageStatus, the gateway's status).
+RECEIPT_LABELS = {
+    "accepted": SmsMessage.Status.SENT,
+    "queued": SmsMessage.Status.SENT,
+    "sending": SmsMessage.Status.SENT,
+    "sent": SmsMessage.Status.SENT,
+    "delivered": SmsMessage.Status.DELIVERED,
+    "undelivered": SmsMessage.Status.UNDELIVERED,
+    "failed": SmsMessage.Status.UNDELIVERED,
+}
+
+
 class DeliveryReceipt(models.Model):
     """One status the provider reported for a message (its authenticated status callback)."""
 
@@ -172,6 +184,14 @@ class DeliveryReceipt(models.Model):
     status = models.CharField(_("provider's status"), max_length=30)
     error_code = models.CharField(_("error code"), max_length=20, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    @property
+    def label(self) -> str:
+        """The status in the reader's language (a status we do not know: as the provider wrote it)."""
+        status = RECEIPT_LABELS.get(self.status)
+        if status == SmsMessage.Status.SENT:
+            return str(_("Sent"))  # "sent, no receipt yet" is the message's state, not the receipt's
+        return str(status.label) if status is not None else self.status
 
     class Meta:
         verbose_name = _("delivery receipt")

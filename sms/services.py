@@ -9,22 +9,14 @@ from django.utils import timezone
 
 from core.queue import enqueue
 from sms import planning
-from sms.models import DeliveryReceipt, SmsContact, SmsMessage
+from sms.models import RECEIPT_LABELS, DeliveryReceipt, SmsContact, SmsMessage
 
 logger = logging.getLogger(__name__)
 
 Status = SmsMessage.Status
 # What a provider's receipt says → our status. Receipts come in any order: a later "sent" never
 # undoes a "delivered" (RANK).
-RECEIPT_STATUSES = {
-    "accepted": Status.SENT,
-    "queued": Status.SENT,
-    "sending": Status.SENT,
-    "sent": Status.SENT,
-    "delivered": Status.DELIVERED,
-    "undelivered": Status.UNDELIVERED,
-    "failed": Status.UNDELIVERED,
-}
+RECEIPT_STATUSES = RECEIPT_LABELS
 RANK = {Status.SENDING: 0, Status.UNKNOWN: 0, Status.SENT: 1, Status.DELIVERED: 2, Status.UNDELIVERED: 2}
 # Replies that stop texts (CRTC/CWTA practice in Canada: STOP and its French ARRÊT, among others).
 STOP_WORDS = frozenset(
