@@ -185,6 +185,11 @@ class DeliveryReceipt(models.Model):
     error_code = models.CharField(_("error code"), max_length=20, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
+    class Meta:
+        verbose_name = _("delivery receipt")
+        verbose_name_plural = _("delivery receipts")
+        ordering = ["received_at", "id"]
+
     @property
     def label(self) -> str:
         """The status in the reader's language (a status we do not know: as the provider wrote it)."""
@@ -192,11 +197,6 @@ class DeliveryReceipt(models.Model):
         if status == SmsMessage.Status.SENT:
             return str(_("Sent"))  # "sent, no receipt yet" is the message's state, not the receipt's
         return str(status.label) if status is not None else self.status
-
-    class Meta:
-        verbose_name = _("delivery receipt")
-        verbose_name_plural = _("delivery receipts")
-        ordering = ["received_at", "id"]
 
 
 class MonthlyUsage(models.Model):
