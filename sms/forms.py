@@ -65,7 +65,7 @@ class SmsPreferencesForm(forms.Form):
         label=_("I agree to receive texts about my appointments at this number."),
         required=False,
         help_text=_(
-            "Texts are free for you; your provider's usual rates may apply. Reply STOP to stop them."
+            "We do not charge for texts; your provider's usual rates may apply. Reply STOP to stop them."
         ),
     )
     changes = forms.BooleanField(label=_("Confirmations, changes and cancellations"), required=False)
