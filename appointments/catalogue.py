@@ -22,6 +22,15 @@ from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvail
 from appointments.slots import Block
 from core.catalogue import Snapshot
 from service_points.models import ServicePoint
+from service_points.territory import Territory, territories
+
+# Where an availability row's hours are read (Block.zone): its service point's municipality, else
+# (remote hours) the adviser's home point's. Joined into the rows' own query.
+ZONES = ("service_point__municipality__time_zone", "advisor__home_service_point__municipality__time_zone")
+
+
+def hours_zone(point_zone: str | None, home_zone: str | None) -> str:
+    return point_zone or home_zone or ""
 
 
 @dataclass
@@ -37,10 +46,11 @@ class Catalogue:
     weekly_points: set[tuple[int, int]]  # (advisor, point) with a weekly block
     last_opening: dict[tuple[int, int], date]  # (advisor, point) → last date it is opened there
     exception_days: dict[int, list[date]]  # advisor → dates of its exceptions, sorted
-    exceptions: dict[int, list[tuple[date, str, object, object, int | None]]]  # same order
+    exceptions: dict[int, list[tuple[date, str, object, object, int | None, str]]]  # same order, + zone
     time_off: dict[int, list[tuple[datetime, datetime]]]  # advisor → periods, by start
     advisors: dict[int, Advisor]  # active advisers, with user and languages
     points: dict[int, ServicePoint]  # active points, with municipality
+    territories: dict[int, Territory]  # point → the regions and MRCs it serves (sectorisation)
     _memo: dict = field(default_factory=dict)
 
     def memo(self, key, build):
@@ -70,7 +80,7 @@ class Catalogue:
 
 
 def read_catalogue() -> Catalogue:
-    """Every row the search keeps in memory: 9 queries, a few hundred rows at 55 advisers."""
+    """Every row the search keeps in memory: 11 queries, a few hundred rows at 55 advisers."""
     links = list(
         Advisor.service_points.through.objects.filter(advisor__is_active=True, servicepoint__is_active=True)
         .order_by("pk")
@@ -93,20 +103,19 @@ def read_catalogue() -> Catalogue:
 
     weekly = defaultdict(lambda: defaultdict(list))
     weekly_points = set()
-    for advisor_id, weekday, s, e, point_id in WeeklyAvailability.objects.order_by("pk").values_list(
-        "advisor_id", "weekday", "start_time", "end_time", "service_point_id"
+    for advisor_id, weekday, s, e, point_id, *zones in WeeklyAvailability.objects.order_by("pk").values_list(
+        "advisor_id", "weekday", "start_time", "end_time", "service_point_id", *ZONES
     ):
-        weekly[advisor_id][weekday].append(Block(s, e, point_id))
+        weekly[advisor_id][weekday].append(Block(s, e, point_id, hours_zone(*zones)))
         if point_id is not None:
             weekly_points.add((advisor_id, point_id))
 
     exceptions = defaultdict(list)
     last_opening: dict[tuple[int, int], date] = {}
-    for row in AvailabilityException.objects.order_by("date", "pk").values_list(
-        "advisor_id", "date", "kind", "start_time", "end_time", "service_point_id"
-    ):
-        advisor_id, day, kind, _s, _e, point_id = row
-        exceptions[advisor_id].append(row[1:])
+    for advisor_id, day, kind, s, e, point_id, *zones in AvailabilityException.objects.order_by(
+        "date", "pk"
+    ).values_list("advisor_id", "date", "kind", "start_time", "end_time", "service_point_id", *ZONES):
+        exceptions[advisor_id].append((day, kind, s, e, point_id, hours_zone(*zones)))
         if kind == AvailabilityException.Kind.OPEN and point_id is not None:
             key = (advisor_id, point_id)
             last_opening[key] = max(day, last_opening.get(key, day))
@@ -130,6 +139,7 @@ def read_catalogue() -> Catalogue:
         time_off=dict(time_off),
         advisors=advisors,
         points=points,
+        territories=territories(),
     )
 
 
@@ -141,10 +151,21 @@ def catalogue() -> Catalogue:
     return _snapshot.get()
 
 
+def read_generation_and_catalogue() -> tuple[int | None, Catalogue]:
+    """`catalogue()` with the generation it was read under (None: no generation row)."""
+    return _snapshot.read()
+
+
 def kept_catalogue() -> tuple[int, Catalogue] | None:
     """This process's copy and its generation, unchecked (no query): the search checks it with
     its appointments query (selectors.booked_times), and starts again on a change."""
     return _snapshot.kept()
+
+
+def kept_generation() -> int | None:
+    """The generation of this process's copy (no query; None before the first search)."""
+    kept = _snapshot.kept()
+    return kept[0] if kept else None
 
 
 def forget() -> None:

@@ -1,17 +1,20 @@
 """The slot engine: pure functions from an adviser's calendar to the free slots it offers.
 
 No database access here, so the rules can be tested exhaustively (appointments/tests/test_slot_engine.py).
-Wall-clock times (weekly blocks, exceptions) are local America/Toronto times turned into aware
-datetimes day by day with zoneinfo, so a 9:00 block stays at 9:00 across DST changes; every
-comparison is between aware datetimes.
+Wall-clock times (weekly blocks, exceptions) are read in the zone of the place they are held at
+(Eastern time but on the Îles-de-la-Madeleine: `Block.zone`) and turned into aware datetimes day
+by day with zoneinfo, so a 9:00 block stays at 9:00 across DST changes; every comparison is
+between aware datetimes.
 """
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from core.business_hours import is_holiday, local_zone
+from core.local_time import zone
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,13 @@ class Block:
     start: time
     end: time
     service_point_id: int | None
+    # The zone the hours are read in (IANA name): the service point's municipality's, or for
+    # remote hours the adviser's home point's; "" is the network's (settings.TIME_ZONE).
+    zone: str = ""
+
+
+def zone_of(block: Block) -> ZoneInfo:
+    return zone(block.zone) if block.zone else local_zone()
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class AdvisorCalendar:
                     for piece in ((p_start, min(p_end, c_start)), (max(p_start, c_end), p_end))
                     if piece[0] < piece[1]
                 ]
-            result.extend(Block(s, e, block.service_point_id) for s, e in pieces)
+            result.extend(Block(s, e, block.service_point_id, block.zone) for s, e in pieces)
         return result
 
     def is_busy(self, start: datetime, end: datetime) -> bool:
@@ -105,7 +115,6 @@ def free_slots(
     days where the adviser is under the daily maximum. `service_point_ok(id)` filters blocks by
     place (mode and distance rules).
     """
-    tz = local_zone()
     for day in days:
         if is_holiday(day) or calendar.appointments_on(day) >= calendar.max_per_day:
             continue
@@ -114,6 +123,7 @@ def free_slots(
             if service_point_ok is not None and not service_point_ok(block.service_point_id):
                 continue
             # Step in UTC: durations are real elapsed time, whatever the DST offset that day.
+            tz = zone_of(block)
             block_end = datetime.combine(day, block.end, tzinfo=tz).astimezone(UTC)
             start = datetime.combine(day, block.start, tzinfo=tz).astimezone(UTC)
             while start + duration <= block_end:
