@@ -276,10 +276,10 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from calendar_sync.models import BusySource
     from company_files import services as file_services
     from consultations.models import ConsultationRequest
-    from sms.links import code_for
-    from sms.models import SmsMessage
     from feedback import links as survey_links
     from feedback.models import Survey
+    from sms.links import code_for
+    from sms.models import SmsMessage
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
     from waitlist.services import offer_token

@@ -28,8 +28,8 @@ from appointments.services import REASSIGN_MESSAGES
 from appointments.views import ManageUrls, reschedule_confirm_page, reschedule_page
 from consultations import routing
 from consultations.forms import ReassignForm
-from sms import selectors as sms_selectors
 from feedback import selectors as feedback
+from sms import selectors as sms_selectors
 
 DONE = {
     "confirm": gettext_lazy("Your attendance is confirmed. The employer is told."),
