@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Company, User
 from appointments.models import Appointment
 from consultations.models import ConsultationRequest
+from sms.models import SmsContact
 
 VERSION = 1
 
@@ -34,6 +35,21 @@ def _survey(appointment: Appointment) -> dict | None:
         "satisfaction": survey.satisfaction,
         "got_what_they_came_for": survey.get_outcome_display() if survey.outcome else None,
         "comment": survey.comment,
+    }
+
+
+def _texts(user: User) -> dict | None:
+    """The person's mobile number and what they agreed to receive by text (sms), or None."""
+    contact = SmsContact.objects.filter(user=user).first()
+    if contact is None:
+        return None
+    return {
+        "mobile_number": contact.number,
+        "agreed_at": _when(contact.opted_in_at),
+        "stopped_at": _when(contact.opted_out_at),
+        "confirmations_and_changes": contact.changes,
+        "reminders": contact.get_reminders_display(),
+        "number_refused_at": _when(contact.invalid_at),
     }
 
 
@@ -70,6 +86,7 @@ def company_data(company: Company, user: User) -> dict:
             "language": user.language,
             "joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
+            "texts": _texts(user),
         },
         "appointments": [
             {

@@ -5,6 +5,7 @@ import logging
 import re
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.queue import enqueue
@@ -152,4 +153,26 @@ def record_reply(*, number: str, body: str, by: str = SmsContact.OptOut.REPLY) -
     return sum(
         opt_out(user_id=user_id, by=by)
         for user_id in SmsContact.objects.filter(number=number).values_list("user_id", flat=True)
+    )
+
+
+# --- Law 25 (privacy): a closed account, the retention of past appointments ----------------------
+
+
+def forget_person(*, user_id: int) -> None:
+    """An account closed: the number and consent go, texts not sent are not sent, the numbers
+    texts were sent to are blanked (the rows stay for the statistics and the adviser's history)."""
+    SmsContact.objects.filter(user_id=user_id).delete()
+    SmsMessage.objects.filter(user_id=user_id, status=Status.PENDING).update(
+        status=Status.SKIPPED, reason=SmsMessage.Reason.REMOVED, status_at=timezone.now()
+    )
+    SmsMessage.objects.filter(user_id=user_id).exclude(to="", body="").update(to="", body="")
+
+
+def blank_old_texts(*, ended_before) -> int:
+    """The numbers and words of the texts of appointments ended before `ended_before`: one UPDATE."""
+    return (
+        SmsMessage.objects.filter(appointment__ends_at__lt=ended_before)
+        .filter(~Q(to="") | ~Q(body=""))
+        .update(to="", body="")
     )

@@ -341,3 +341,38 @@ def test_a_phone_appointment_says_by_phone(bookable, employer_a, opted_in, sms_o
         contact_phone="+18195550101",
     )
     assert "à 10 h 30, par téléphone." in sms_outbox[0]["body"]
+
+
+# --- Law 25 --------------------------------------------------------------------------------------
+
+
+def test_closing_the_account_forgets_the_number_and_texts_nothing_more(
+    bookable, employer_a, opted_in, sms_outbox
+):
+    from privacy.services import close_account
+
+    appointment = book(bookable, employer_a)
+    close_account(user=employer_a)
+    assert not SmsContact.objects.exists()
+    assert len(sms_outbox) == 1  # the confirmation; no text about the cancellation
+    assert set(SmsMessage.objects.values_list("to", flat=True)) == {""}
+    assert {m.status for m in texts_of(appointment, Kind.REMINDER)} <= {Status.SKIPPED}
+
+
+def test_the_retention_task_blanks_the_numbers_of_old_texts(
+    bookable, employer_a, opted_in, frozen_now, settings
+):
+    from privacy.services import purge_expired_personal_details
+
+    appointment = book(bookable, employer_a)
+    assert SmsMessage.objects.get(kind=Kind.CONFIRMATION).to == "+18195550101"
+    frozen_now.move_to(appointment.ends_at + timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS + 1))
+    purge_expired_personal_details()
+    assert set(SmsMessage.objects.values_list("to", "body").distinct()) == {("", "")}
+
+
+def test_the_data_export_holds_the_number_and_the_consent(client_for, employer_a, opted_in):
+    from privacy.data_export import company_data
+
+    texts = company_data(employer_a.employer_profile.company, employer_a)["you"]["texts"]
+    assert texts["mobile_number"] == "+18195550101" and texts["agreed_at"] and texts["reminders"]
