@@ -315,10 +315,12 @@ def send_due(
         if not claim.messages:
             break
         for position, message in enumerate(claim.messages):
+            # Stop well inside the lease (a text is not begun on a lease run out) and at the
+            # deadline: what is left goes back at once, and the next claim takes it.
             now = time.monotonic()
             if now > deadline or now - claimed_at > lease_seconds / 2:
                 release(claim, claim.messages[position:])
-                return outcomes
+                break
             outcome = send_one(message, claim.token, provider=provider)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             MESSAGES.labels(outcome).inc()

@@ -376,3 +376,24 @@ def test_the_data_export_holds_the_number_and_the_consent(client_for, employer_a
 
     texts = company_data(employer_a.employer_profile.company, employer_a)["you"]["texts"]
     assert texts["mobile_number"] == "+18195550101" and texts["agreed_at"] and texts["reminders"]
+
+
+def test_a_long_run_claims_again_when_half_the_lease_is_spent(
+    bookable, employer_a, opted_in, sms_outbox, frozen_now
+):
+    book(bookable, employer_a, tuesday(10, 30))
+    book(bookable, employer_a, tuesday(14, 0))
+    frozen_now.move_to(tuesday(8, 31))  # due: both 24 h reminders, and the 2 h one of 10 h 30
+    calls = []
+    real_send_one = sending.send_one
+
+    def slow_send_one(message, token, provider=None):
+        calls.append(message.pk)
+        sending.time.sleep(0.6)  # half the lease below is spent after the first text
+        return real_send_one(message, token, provider=provider)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(sending, "send_one", slow_send_one):
+        outcomes = sending.send_due(lease_seconds=1, batch_size=10)
+    assert outcomes == {"sent": 3} and len(calls) == 3  # three claims, nothing left behind
