@@ -158,9 +158,11 @@ def _begin(message: SmsMessage, token: datetime, *, contact: SmsContact, text: t
     cost = settings.SMS_COST_PER_SEGMENT * text.segments
     now = timezone.now()
     month = month_of(now)
-    MonthlyUsage.objects.get_or_create(month=month)
     with transaction.atomic():
-        usage = MonthlyUsage.objects.select_for_update().get(month=month)
+        usage = MonthlyUsage.objects.select_for_update().filter(month=month).first()
+        if usage is None:  # the month's first text (get_or_create: two senders may race for it)
+            MonthlyUsage.objects.get_or_create(month=month)
+            usage = MonthlyUsage.objects.select_for_update().get(month=month)
         if usage.cost + cost > settings.SMS_MONTHLY_CAP:
             if not _skip(message, token, Reason.CAP):
                 return "lost"
