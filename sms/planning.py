@@ -119,13 +119,18 @@ def plan_for_event(event: AppointmentEvent) -> int:
     kind = EVENT_KINDS.get(event.action)
     if kind is None:
         return 0
+    appointment = event.appointment
+    if event.action != AppointmentEvent.Action.BOOKED:  # a new appointment has no text yet
+        supersede(appointment)
+    contacts = contacts_for(appointment)
+    if not contacts:  # most bookings: one query more in the booking's transaction
+        return 0
     appointment = Appointment.objects.select_related(
         "topic", "service_point__municipality", "municipality", "booked_by", "company"
     ).get(pk=event.appointment_id)
-    supersede(appointment)
     now = timezone.now()
     messages = []
-    for contact in contacts_for(appointment):
+    for contact in contacts:
         if contact.changes:
             messages.append(
                 _message(
