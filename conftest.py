@@ -308,6 +308,8 @@ def world(
     from consultations.models import ConsultationRequest
     from feedback import links as survey_links
     from feedback.models import Survey
+    from sms.links import code_for
+    from sms.models import SmsMessage
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
     from waitlist.services import offer_token
@@ -423,6 +425,19 @@ def world(
         # The confirmation step of a new time (Tuesday 14:00, free), signed in and by the link.
         "reschedule_choice": {"uid": appointment.uid},
         "manage_choice": {"token": links.manage_token(appointment)},
+        # A text's short link (sms.links): the signed code is the credential.
+        "sms_link": {
+            "code": code_for(
+                SmsMessage.objects.create(
+                    appointment=appointment,
+                    user=employer_a,
+                    kind=SmsMessage.Kind.CONFIRMATION,
+                    once_key="matrix",
+                    scheduled_at=appointment.created_at,
+                    status=SmsMessage.Status.SENT,
+                ).pk
+            )
+        },
         # The survey of company A's appointment (made directly: the appointment is still to come).
         "survey": {
             "token": survey_links.survey_token(

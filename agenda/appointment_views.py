@@ -29,6 +29,7 @@ from appointments.views import ManageUrls, reschedule_confirm_page, reschedule_p
 from consultations import routing
 from consultations.forms import ReassignForm
 from feedback import selectors as feedback
+from sms import selectors as sms_selectors
 
 DONE = {
     "confirm": gettext_lazy("Your attendance is confirmed. The employer is told."),
@@ -88,6 +89,7 @@ def _context(request, appointment, **extra):
         "notes": appointment.notes.select_related("author"),
         "history": selectors.company_history(appointment),
         "checklist": checklist.checklist(appointment),
+        "texts": sms_selectors.messages_for(appointment),
         # The employer's verdict, to their adviser only: managers read it without names, in groups
         # of 5 or more (dashboards), so that no answer is traced to one employer.
         "survey": feedback.survey_of(appointment) if is_advisor else None,

@@ -10,6 +10,7 @@ Every variable is documented in .env.example. A bad value fails loudly at start-
 import importlib.util
 import ipaddress
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "feedback",
     "privacy",
     "webhooks",
+    "sms",
     "devtools",
 ]
 
@@ -316,6 +318,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Texts (sms.sending): due texts sent, texts whose sender died mid-send resolved.
+    "send-due-texts": {
+        "task": "sms.send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # The employers' surveys after a consultation held, and their one reminder (feedback.sending).
     "send-due-surveys": {
         "task": "feedback.send_due_surveys",
@@ -362,6 +370,44 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
 if not 0.5 <= WEBHOOK_TIMEOUT_SECONDS <= 30:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS must be between 0.5 and 30.")
+
+# --- Text messages (sms) ------------------------------------------------------------------
+# Who sends the texts: console (make run: printed, number masked), file (JSON lines in
+# SMS_FILE_PATH), memory (tests), twilio (the official client) or http (a government gateway,
+# sms.providers.http_gateway). Texts go only to people who gave a mobile number and opted in.
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="console")
+if SMS_PROVIDER not in ("console", "file", "memory", "twilio", "http"):
+    raise ImproperlyConfigured("SMS_PROVIDER must be console, file, memory, twilio or http.")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=10.0)
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+# The sender: a number (+1…) or a Messaging Service (MG…), which handles STOP itself.
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_CALLBACK_SECRET = env.str("SMS_HTTP_CALLBACK_SECRET", default="")
+# Links in texts are short: SMS_LINK_BASE_URL (e.g. a short domain) + /t/<code>; default SITE_URL.
+SMS_LINK_BASE_URL = env.str("SMS_LINK_BASE_URL", default=SITE_URL).rstrip("/")
+# What a segment costs (dollars) and the most the texts of one month may cost: past the cap,
+# texts are not sent (the emails still are) and midi_sms_cap_refusals_total counts them.
+try:
+    SMS_COST_PER_SEGMENT = Decimal(env.str("SMS_COST_PER_SEGMENT", default="0.0100"))
+    SMS_MONTHLY_CAP = Decimal(env.str("SMS_MONTHLY_CAP", default="100.00"))
+except InvalidOperation:
+    raise ImproperlyConfigured("SMS_COST_PER_SEGMENT and SMS_MONTHLY_CAP are amounts in dollars.") from None
+# No text between these hours in the appointment's zone: queued until the end of the quiet hours.
+SMS_QUIET_FROM_HOUR = env.int("SMS_QUIET_FROM_HOUR", default=21)
+SMS_QUIET_UNTIL_HOUR = env.int("SMS_QUIET_UNTIL_HOUR", default=8)
+# A worker killed while sending leaves its texts to the sweep after this many seconds.
+SMS_LEASE_SECONDS = env.int("SMS_LEASE_SECONDS", default=120)
+SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=100)
+if SMS_COST_PER_SEGMENT < 0 or SMS_MONTHLY_CAP < 0:
+    raise ImproperlyConfigured("SMS_COST_PER_SEGMENT and SMS_MONTHLY_CAP cannot be negative.")
+if not (0 <= SMS_QUIET_UNTIL_HOUR < SMS_QUIET_FROM_HOUR <= 24):
+    raise ImproperlyConfigured("SMS quiet hours: 0 ≤ SMS_QUIET_UNTIL_HOUR < SMS_QUIET_FROM_HOUR ≤ 24.")
+if SMS_LEASE_SECONDS < 2 * SMS_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("SMS_LEASE_SECONDS must be at least twice SMS_TIMEOUT_SECONDS.")
 
 # --- Authentication (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -753,6 +799,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "core.logs.RequestIdFilter"},
         "redact_emails": {"()": "core.logs.RedactEmails"},
+        "redact_phone_numbers": {"()": "core.logs.RedactPhoneNumbers"},
         "paths_as_view_names": {"()": "core.logs.PathsAsViewNames"},
     },
     "formatters": {
@@ -763,7 +810,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id", "paths_as_view_names", "redact_emails"],
+            "filters": ["request_id", "paths_as_view_names", "redact_emails", "redact_phone_numbers"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
@@ -773,6 +820,8 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # Twilio's client logs each request and its headers at INFO: ids and numbers stay out.
+        "twilio": {"level": "WARNING"},
     },
 }
 # /metrics: these networks (CIDR list) or `Authorization: Bearer <METRICS_TOKEN>`; others get a 404.

@@ -21,6 +21,7 @@ import consultations.urls
 import feedback.urls
 import group_sessions.urls
 import privacy.urls
+import sms.preference_urls
 import waitlist.urls
 from agenda import views as agenda_views
 from audit import views as audit_views
@@ -28,6 +29,7 @@ from core import views as core_views
 from dashboards import export_views
 from dashboards import views as dashboard_views
 from midi_regions import views
+from sms import views as sms_views
 
 
 def namespace(name: str, *modules):
@@ -76,6 +78,9 @@ urlpatterns = [
     path("api/", include("midi_regions.api_urls")),
     # An adviser's calendar subscription: outside the language prefix so the URL never changes.
     path("calendrier/<slug:token>.ics", agenda_views.feed, name="advisor_feed"),
+    # Texts: the short link they carry (sms.links) and the providers' signed callbacks.
+    path("t/<slug:code>", sms_views.short_link, name="sms_short_link"),
+    path("sms/", include("sms.callback_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -85,7 +90,7 @@ urlpatterns += i18n_patterns(
     path(_("accessibility/"), views.accessibility, name="accessibility"),
     path(_("developers/api/"), core_views.api_reference, name="api_reference"),
     path(_("service-points/"), include("service_points.urls")),
-    path(_("my-space/"), namespace("accounts", accounts.urls, privacy.urls)),
+    path(_("my-space/"), namespace("accounts", accounts.urls, privacy.urls, sms.preference_urls)),
     path(_("adviser/"), namespace("advisors", agenda.urls, calendar_sync.urls)),
     path(
         _("appointments/"),
@@ -94,6 +99,7 @@ urlpatterns += i18n_patterns(
     path(_("files/"), include(company_files.urls)),
     path(_("information-sessions/"), include(group_sessions.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
+    path(_("texts/"), include("sms.urls")),
     path(_("account/"), include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

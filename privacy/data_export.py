@@ -19,6 +19,7 @@ from accounts.models import Company, User
 from appointments.models import Appointment
 from company_files.models import CompanyFile, Document, FileEntry
 from consultations.models import ConsultationRequest
+from sms.models import SmsContact
 
 VERSION = 1
 
@@ -92,6 +93,21 @@ def _files(company: Company) -> list[dict]:
     ]
 
 
+def _texts(user: User) -> dict | None:
+    """The person's mobile number and what they agreed to receive by text (sms), or None."""
+    contact = SmsContact.objects.filter(user=user).first()
+    if contact is None:
+        return None
+    return {
+        "mobile_number": contact.number,
+        "agreed_at": _when(contact.opted_in_at),
+        "stopped_at": _when(contact.opted_out_at),
+        "confirmations_and_changes": contact.changes,
+        "reminders": contact.get_reminders_display(),
+        "number_refused_at": _when(contact.invalid_at),
+    }
+
+
 def company_data(company: Company, user: User) -> dict:
     """Everything above, as plain JSON-ready values: 7 queries whatever the volume."""
     appointments = (
@@ -125,6 +141,7 @@ def company_data(company: Company, user: User) -> dict:
             "language": user.language,
             "joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
+            "texts": _texts(user),
         },
         "appointments": [
             {

@@ -36,6 +36,7 @@ from consultations.services import RequestError, withdraw_request
 from core.emails import build_email
 from core.queue import enqueue
 from feedback.models import Survey
+from sms import services as sms
 from waitlist import services as waitlist
 from waitlist.models import WaitlistEntry
 
@@ -99,6 +100,8 @@ def close_account(*, user: User, reason: str = "", now: datetime | None = None) 
         recipient = Recipient(email=user.email, language=user.language, first_name=user.first_name)
         last = not has_other_active_representatives(company=company, user=user)
         _blank_texts_written_by(user)
+        # Their mobile number and consent go first: no text about the cancellations below.
+        sms.forget_person(user_id=user.pk)
         with translation.override(user.language):
             reason = (reason.strip() or gettext("Account closed"))[:300]
         cancelled = _cancel_or_hand_over_future_appointments(
@@ -303,7 +306,7 @@ def purge_expired_personal_details(*, now: datetime | None = None) -> int:
     Free text is where personal details sit: the employer's message, cancellation and other
     reasons, the advisers' notes about the company, decline notes, delivery errors quoting an
     address. Rows, statuses, dates, topics, modes, advisers and places stay: the statistics and
-    the dashboard read nothing else. Seven bulk UPDATEs whatever the volume; a second run changes
+    the dashboard read nothing else. Eight bulk UPDATEs whatever the volume; a second run changes
     nothing (rows already blank are not matched).
     """
     now = now or timezone.now()
@@ -329,6 +332,8 @@ def purge_expired_personal_details(*, now: datetime | None = None) -> int:
         .filter(~Q(comment="") | ~Q(last_error=""))
         .update(comment="", last_error="")
     )
+    # The numbers the texts went to, and their words (sms).
+    changed += sms.blank_old_texts(ended_before=cutoff)
     # A request is over once it is booked or withdrawn: its appointment's end, or else its last change.
     closed_requests = ConsultationRequest.objects.exclude(
         status__in=ConsultationRequest.OPEN_STATUSES

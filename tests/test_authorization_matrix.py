@@ -46,6 +46,15 @@ MATRIX = {
     "accounts:home": (None, (302, 200, 200, 302, 302, 302, 302, 302)),  # staff: to their own space
     # Employers: the company profile; staff: names, language, grammatical gender (accounts.grammar).
     "accounts:profile": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
+    # Texts (sms): the employer's own number and consent; the page a text's link opens (the signed
+    # code is the credential); the providers' callbacks (POST only, signed: sms/tests/test_callbacks.py).
+    "accounts:sms_preferences": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "sms:link": ("sms_link", ALL_200),
+    "sms_short_link": ("sms_link", (302,) * 8),
+    "sms_callbacks:twilio_status": (None, (405,) * 8),
+    "sms_callbacks:twilio_inbound": (None, (405,) * 8),
+    "sms_callbacks:gateway_status": (None, (405,) * 8),
+    "sms_callbacks:gateway_inbound": (None, (405,) * 8),
     "accounts:data_export": (None, (302, 200, 200, 403, 403, 403, 403, 403)),  # their own company
     # Law 25 account closure: employers only; staff accounts are managed by administrators.
     "accounts:close": (None, (302, 200, 200, 403, 403, 403, 403, 403)),

@@ -139,6 +139,7 @@ def contexts(appointment, language: str) -> dict[str, dict]:
             "withdrawn": 1,
         },
         "waitlist_offer": {**common, "hold": hold, "url": "u", "time": "10 h 30"},
+        "number_refused": {**common, "number_end": "••• ••• 0101"},  # sms.notifications
         "survey": {
             **common,
             "appointment": appointment,
