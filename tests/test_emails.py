@@ -83,6 +83,8 @@ def contexts(appointment, language: str) -> dict[str, dict]:
         body="Merci d'envoyer le contrat signé.",
         to_stage=SimpleNamespace(name="Documents demandés"),
         actor=user,
+        kind="doc_rejected",
+        upload=SimpleNamespace(name="Contrat de travail signé.pdf"),
     )
     common = {
         "user": user,
@@ -182,7 +184,13 @@ def contexts(appointment, language: str) -> dict[str, dict]:
         },
         **{
             name: {**common, "file": company_file, "entry": file_entry}
-            for name in ("stage_changed", "message_for_employer", "message_for_adviser")
+            for name in (
+                "stage_changed",
+                "message_for_employer",
+                "message_for_adviser",
+                "document_reviewed",
+                "document_infected",
+            )
         },
     }
 
