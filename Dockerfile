@@ -36,11 +36,16 @@ RUN python scripts/compile_messages.py \
 # ---- final: the virtualenv and the application, no pip cache, no build tools ----
 FROM ${BASE_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
-RUN useradd --system --uid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin midi
+# libmagic reads uploaded documents' types (core.uploads, python-magic): the only system package added.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libmagic1 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+ && useradd --system --uid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin midi
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
-# var/: the Prometheus multiprocess folder and beat's schedule; the only place the app writes.
-RUN install -d -o midi -g midi /app/var
+# var/: the Prometheus multiprocess folder, beat's schedule and the private documents (var/private,
+# a volume in compose); the only place the app writes.
+RUN install -d -o midi -g midi /app/var /app/var/private
 WORKDIR /app
 USER midi
 EXPOSE 8000

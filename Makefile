@@ -28,8 +28,8 @@ install: $(STAMP)
 LOCK_FLAGS = --universal --python-version 3.11 --generate-hashes --index-url https://pypi.org/simple \
 	--no-emit-index-url --custom-compile-command 'make lock' --quiet $(if $(UPGRADE),--upgrade)
 lock: install
-	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(LOCK)
-	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o $(DEV_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra s3 $(LOCK_FLAGS) -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra s3 $(LOCK_FLAGS) -o $(DEV_LOCK)
 
 messages: install
 	$(BIN)/python scripts/compile_messages.py

@@ -21,6 +21,8 @@ from tests import factories  # noqa: E402
 from tests.processes import redis_database  # noqa: E402
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# clamd_url: a real clamd for the scanning tests (session fixture).
+pytest_plugins = ["tests.clamd"]
 
 
 SHARED_REDIS_DATABASE = 0
@@ -227,6 +229,7 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from appointments import links
     from appointments.models import Mode
     from appointments.templatetags.booking import utc_param
+    from calendar_sync.models import BusySource
     from consultations.models import ConsultationRequest
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
@@ -281,6 +284,16 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
                 advisor=network.advisor_a, starts_at=tuesday(17), ends_at=tuesday(18)
             ).pk
         },
+        "busy_source": {
+            "pk": BusySource.objects.create(
+                advisor=network.advisor_a,
+                kind=BusySource.Kind.ICS,
+                name="Outlook",
+                url_encrypted="",
+                host="outlook.office365.com",
+                next_sync_at=tuesday(0),
+            ).pk
+        },
         "appointment": {"uid": appointment.uid},
         "manage": {"token": links.manage_token(appointment)},
         "request": {"uid": request.uid},
@@ -318,3 +331,24 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "admin": administrator,
     }
     return args, query, people
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    """The private document storage in a folder of this test's own (core.uploads)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    return tmp_path / "private"
+
+
+@pytest.fixture
+def scanner(settings, clamd_url):
+    """CLAMD_URL pointing at the session's real clamd (tests/clamd.py)."""
+    settings.CLAMD_URL = clamd_url
+    settings.CLAMD_TIMEOUT_SECONDS = 30
+    return clamd_url

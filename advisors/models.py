@@ -52,6 +52,15 @@ class Advisor(models.Model):
         help_text=_("How far the adviser travels to meet a company at its premises."),
         validators=[MinValueValidator(0), MaxValueValidator(1000)],
     )
+    # Where VIDEO_PROVIDER is "fixed" (core.video): the adviser's permanent Teams or Zoom link.
+    meeting_link = models.URLField(
+        _("permanent meeting link"),
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Your own Teams or Zoom meeting link, given to employers who meet you by video."),
+    )
     buffer_before_minutes = models.PositiveSmallIntegerField(
         _("buffer before (minutes)"), default=0, validators=[MaxValueValidator(240)]
     )

@@ -12,10 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.access import Role, role_required
 from agenda import services
-from agenda.forms import ExceptionForm, TimeOffForm, WeeklyBlockForm
+from agenda.forms import ExceptionForm, MeetingLinkForm, TimeOffForm, WeeklyBlockForm
+from core import video
 
 
 def _page(request, *, status=200, **forms):
@@ -30,6 +32,8 @@ def _page(request, *, status=200, **forms):
         "block_form": WeeklyBlockForm(advisor=advisor),
         "exception_form": ExceptionForm(advisor=advisor),
         "time_off_form": TimeOffForm(),
+        "fixed_meeting_links": video.uses_fixed_links(),
+        "meeting_link_form": MeetingLinkForm(initial={"meeting_link": advisor.meeting_link}),
         **forms,
     }
     return render(request, "agenda/availability.html", context, status=status)
@@ -172,3 +176,26 @@ def delete_time_off(request, pk):
         missing=_("This time off no longer exists."),
         anchor="#time-off",
     )
+
+
+@role_required(Role.ADVISOR)
+def meeting_link(request):
+    """Where settings.VIDEO_PROVIDER is "fixed": the adviser gives their permanent meeting link."""
+    if request.method != "POST":
+        return redirect("advisors:availability")
+    if not video.uses_fixed_links():
+        return _page(request, status=400, error=_("Meeting links are made for each appointment here."))
+    form = MeetingLinkForm(request.POST)
+    if form.is_valid():
+        filled = services.set_meeting_link(
+            advisor=request.user.advisor, link=form.cleaned_data["meeting_link"]
+        )
+        text = _("Your meeting link is saved.")
+        if filled:
+            text += " " + ngettext(
+                "It is given to %(count)d upcoming video appointment.",
+                "It is given to %(count)d upcoming video appointments.",
+                filled,
+            ) % {"count": filled}
+        return _done(request, text, "#meeting-link")
+    return _page(request, status=400, meeting_link_form=form)

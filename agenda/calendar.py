@@ -10,7 +10,7 @@ change.
 """
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 from uuid import UUID
 
@@ -41,8 +41,9 @@ class InvalidWindow(ValueError):
     """A start/end pair the feed refuses; the message says why (shown in the 400 answer)."""
 
 
-def parse_moment(value: str | None, name: str) -> datetime:
-    """An ISO 8601 date or datetime from a query string, made aware (naive = America/Toronto)."""
+def parse_moment(value: str | None, name: str, tz: tzinfo | None = None) -> datetime:
+    """An ISO 8601 date or datetime from a query string, made aware (naive: in `tz`, the
+    calendar's zone; America/Toronto by default)."""
     if not value:
         raise InvalidWindow(_("The “%(name)s” parameter is missing.") % {"name": name})
     value = value.strip()
@@ -61,17 +62,18 @@ def parse_moment(value: str | None, name: str) -> datetime:
     if not within_window(moment):  # outside, date arithmetic overflows
         raise InvalidWindow(_("The “%(name)s” parameter is out of range.") % {"name": name})
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=local_zone())
+        moment = moment.replace(tzinfo=tz or local_zone())
     return moment
 
 
-def parse_window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    """The [start, end) the feed was asked for, or InvalidWindow: at most MAX_RANGE_DAYS days."""
-    starts, ends = parse_moment(start, "start"), parse_moment(end, "end")
+def parse_window(start: str | None, end: str | None, tz: tzinfo | None = None) -> tuple[datetime, datetime]:
+    """The [start, end) the feed was asked for, or InvalidWindow: at most MAX_RANGE_DAYS days.
+    FullCalendar in a named zone sends them without an offset: they are read in `tz`."""
+    tz = tz or local_zone()
+    starts, ends = parse_moment(start, "start", tz), parse_moment(end, "end", tz)
     if ends <= starts:
         raise InvalidWindow(_("The end must be after the start."))
     # Counted in wall-clock days, so a range across a DST change is not an hour too long.
-    tz = local_zone()
     length = ends.astimezone(tz).replace(tzinfo=None) - starts.astimezone(tz).replace(tzinfo=None)
     if length > timedelta(days=MAX_RANGE_DAYS):
         raise InvalidWindow(_("The range is longer than %(days)s days.") % {"days": MAX_RANGE_DAYS})

@@ -95,3 +95,25 @@ class TimeOffForm(forms.Form):
         max_length=200,
     )
     cancel_hidden = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class MeetingLinkForm(forms.Form):
+    """The adviser's permanent Teams or Zoom link (settings.VIDEO_PROVIDER "fixed", core.video)."""
+
+    prefix = "meeting"
+    meeting_link = forms.URLField(
+        label=_("Permanent meeting link"),
+        help_text=_(
+            "The address of your own Teams or Zoom meeting, starting with https://. Employers who meet "
+            "you by video receive it; leave it empty to remove it."
+        ),
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+    )
+
+    def clean_meeting_link(self) -> str:
+        link = self.cleaned_data["meeting_link"]
+        if link and not link.startswith("https://"):
+            raise forms.ValidationError(_("The link must start with https://."))
+        return link

@@ -9,6 +9,8 @@ from accounts.access import Role, directorates_visible_to, role_of
 from advisors.models import Advisor
 from appointments.checklist import missing_count
 from appointments.models import Appointment
+from core.local_time import EASTERN
+from service_points.models import ServicePoint
 
 
 def upcoming_appointments(
@@ -23,6 +25,16 @@ def upcoming_appointments(
         .annotate(missing=missing_count())
         .order_by("starts_at")[:limit]
     )
+
+
+def advisor_time_zone(advisor: Advisor) -> str:
+    """The zone the adviser's calendar is drawn in: their home service point's (IANA name): 1 query."""
+    zone = (
+        ServicePoint.objects.filter(pk=advisor.home_service_point_id)
+        .values_list("municipality__time_zone", flat=True)
+        .first()
+    )
+    return zone or EASTERN
 
 
 def _visible_to(user) -> QuerySet[Appointment]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from advisors.models import Advisor, AvailabilityChange, AvailabilityException, TimeOff, WeeklyAvailability
+from appointments import meetings
 from appointments import services as appointment_services
 from appointments.models import Appointment
 from waitlist import services as waitlist
@@ -210,3 +211,13 @@ def delete_exception(*, advisor: Advisor, pk: int, by: User | None = None) -> bo
     _log(advisor, by, AvailabilityChange.Action.REMOVED, exception)
     exception.delete()
     return True
+
+
+def set_meeting_link(*, advisor: Advisor, link: str) -> int:
+    """Save the adviser's permanent meeting link; returns how many upcoming video appointments
+    that had none now have it (the employers find it on their page and in their reminders)."""
+    with transaction.atomic():
+        advisor = _locked(advisor)
+        advisor.meeting_link = link
+        advisor.save(update_fields=["meeting_link"])
+        return meetings.fill_missing_rooms(advisor)

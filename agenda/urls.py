@@ -13,6 +13,7 @@ urlpatterns = [
         _("availability/dates/<int:pk>/delete/"), availability_views.delete_exception, name="exception_delete"
     ),
     path(_("availability/time-off/add/"), availability_views.add_time_off, name="time_off_add"),
+    path(_("availability/meeting-link/"), availability_views.meeting_link, name="meeting_link"),
     path(
         _("availability/time-off/<int:pk>/delete/"),
         availability_views.delete_time_off,

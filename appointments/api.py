@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from accounts.access import Role, company_of
 from accounts.api import allow
 from advisors.models import Language
-from appointments import checklist, selectors, services
+from appointments import checklist, meetings, selectors, services
 from appointments.forms import PHONE_REQUIRED
 from appointments.models import Appointment, Mode, Topic
 from core import phones
@@ -294,6 +294,12 @@ class AppointmentSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text=_("The number the adviser calls, in E.164 (+18195550101); empty if none was given."),
     )
+    meeting_url = serializers.SerializerMethodField(
+        help_text=_(
+            "For a confirmed video appointment, the employer's link to join the meeting (personal: "
+            "do not share it); empty otherwise."
+        )
+    )
     reference = serializers.CharField(
         read_only=True,
         allow_null=True,
@@ -318,6 +324,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "municipality",
             "message",
             "phone",
+            "meeting_url",
             "advisor_confirmed_at",
             "cancelled_at",
             "cancellation_reason",
@@ -330,6 +337,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return (
             appointment.status == Appointment.Status.CONFIRMED and appointment.starts_at > self.context["now"]
         )
+
+    def get_meeting_url(self, appointment) -> str:
+        return meetings.employer_link(appointment)
 
     @extend_schema_field(ChecklistEntrySerializer(many=True))
     def get_checklist(self, appointment):
@@ -429,7 +439,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         rows = selectors.company_appointments(company_of(self.request.user)).select_related(
-            "topic", "advisor__user", "service_point", "municipality"
+            "topic", "advisor__user", "service_point", "municipality", "company"
         )
         if self.action != "list":
             return rows

@@ -9,14 +9,18 @@ apply (a new time, a new adviser, the adviser's confirmation), so a client that 
 updates the event instead of adding a second one; a cancellation is `METHOD:CANCEL` with
 `STATUS:CANCELLED` at a higher SEQUENCE (docs/architecture.md, 2026-12-07).
 
-Times are in UTC (`…Z`): every client shows them in its own zone, and nothing depends on a
-VTIMEZONE being understood. The DESCRIPTION says what the employer needs on the day: the
-reference, where to go or who calls whom, the office's telephone, the documents to have ready and
-the link to reschedule or cancel. Two alarms: the day before and an hour before.
+Times are the wall-clock times of the meeting's zone with their TZID (`DTSTART;TZID=America/Halifax:
+20261208T130000`) and the VTIMEZONE that defines it, from zoneinfo for the years around the event
+(issue 27): a client shows them in its own zone as before, and one that shows the event's own
+zone (Outlook, Apple Calendar) names Atlantic time for the Îles-de-la-Madeleine.
+
+The DESCRIPTION says what the employer needs on the day: the reference, where to go or who calls
+whom, the office's telephone, the documents to have ready and the link to reschedule or cancel. Two
+alarms: the day before and an hour before.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import icalendar
@@ -24,11 +28,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments import checklist
+from appointments import checklist, meetings
 from appointments.links import manage_url
 from appointments.models import Appointment, Mode
 from appointments.selectors import contact_of, location_text
-from core import phones
+from core import local_time, phones
 from core.emails import render_plain
 from core.organisation import ics_prodid, organisation_acronym
 
@@ -78,10 +82,12 @@ class CalendarEvent:
     sequence: int
     starts_at: datetime  # UTC
     ends_at: datetime  # UTC
+    time_zone: str  # IANA name of the meeting's zone (Appointment.time_zone)
     summary: str
     description: str
-    location: str  # an address: empty by phone or video
+    location: str  # an address, or the link to join a video meeting; empty by phone
     url: str  # the link to manage it; empty once cancelled
+    meeting_url: str  # the employer's link to join a video meeting ("" otherwise)
     cancelled: bool
 
 
@@ -104,6 +110,7 @@ def event_of(
         items = [entry.name for entry in checklist.checklist(appointment)]
     address = location_text(appointment) if appointment.mode in (Mode.SERVICE_POINT, Mode.PREMISES) else ""
     office = office_of(appointment)
+    meeting_url = "" if cancelled else meetings.employer_link(appointment)
     description = render_plain(
         DESCRIPTION_TEMPLATE,
         {
@@ -113,6 +120,7 @@ def event_of(
             "office": office,
             "items": items,
             "manage_url": link,
+            "meeting_url": meeting_url,
         },
     ).strip()
     summary = summary_of(appointment)
@@ -123,10 +131,12 @@ def event_of(
         sequence=appointment.sequence,
         starts_at=appointment.starts_at.astimezone(UTC),
         ends_at=appointment.ends_at.astimezone(UTC),
+        time_zone=appointment.time_zone,
         summary=summary,
         description=description,
-        location=address,
+        location=address or meeting_url,
         url=link,
+        meeting_url=meeting_url,
         cancelled=cancelled,
     )
 
@@ -146,14 +156,21 @@ def ics(event: CalendarEvent, *, now: datetime | None = None) -> bytes:
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
     vevent.add("dtstamp", (now or timezone.now()).astimezone(UTC))
-    vevent.add("dtstart", event.starts_at)
-    vevent.add("dtend", event.ends_at)
+    vevent.add("dtstart", local_time.in_zone(event.starts_at, event.time_zone))
+    vevent.add("dtend", local_time.in_zone(event.ends_at, event.time_zone))
     vevent.add("summary", event.summary)
     vevent.add("description", event.description)
     if event.location:
         vevent.add("location", event.location)
     if event.url:
         vevent.add("url", event.url)
+    if event.meeting_url:
+        # RFC 7986: clients that know CONFERENCE show a "Join" button.
+        vevent.add(
+            "conference",
+            event.meeting_url,
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": _("Join the meeting")},
+        )
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
     if not event.cancelled:
@@ -164,6 +181,10 @@ def ics(event: CalendarEvent, *, now: datetime | None = None) -> bytes:
             alarm.add("trigger", -before)
             vevent.add_component(alarm)
     calendar.add_component(vevent)
+    # The zone's rules from a year before to two years after the event: enough for any client to
+    # place it (and a later move sends a new file), a few lines instead of the rules since 1970.
+    year = event.starts_at.year
+    calendar.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
     return calendar.to_ical()
 
 
@@ -181,6 +202,7 @@ def google_url(event: CalendarEvent) -> str:
         "action": "TEMPLATE",
         "text": event.summary,
         "dates": f"{_compact_utc(event.starts_at)}/{_compact_utc(event.ends_at)}",
+        "ctz": event.time_zone,  # the zone Google shows the event in
         "details": event.description,
     }
     if event.location:

@@ -155,6 +155,9 @@ class Appointment(models.Model):
     contact_phone = models.CharField(
         _("number to call"), max_length=30, blank=True, default="", db_default=""
     )
+    # A video appointment's meeting room (core.video): made when it is booked, kept when it moves,
+    # emptied when it is cancelled; the join links (with their tokens) are computed when shown.
+    meeting_url = models.CharField(_("meeting room"), max_length=300, blank=True, default="", db_default="")
     # iCalendar SEQUENCE: incremented on every change the attendee's calendar must apply.
     # The SEQUENCE of the calendar files sent (RFC 5545): one more at each change.
     sequence = models.PositiveIntegerField(_("calendar file version"), default=0)
@@ -215,6 +218,21 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def time_zone(self) -> str:
+        """The zone every time of this appointment is shown in (IANA name): the service point's
+        for a meeting there; else the company location's (its premises, or where the employer
+        answers the phone or the video call). Needs the point's or the location's municipality."""
+        return zone_of_meeting(mode=self.mode, point=self.service_point, location=self.municipality)
+
+
+def zone_of_meeting(*, mode: str, point, location) -> str:
+    """Where a meeting's times are read: at the service point `point` when it is held there, else
+    at `location` (the company's municipality). For a slot not booked yet as for an appointment."""
+    if mode == Mode.SERVICE_POINT and point is not None:
+        return point.municipality.time_zone
+    return location.time_zone
 
 
 class Reminder(models.Model):

@@ -3,16 +3,17 @@ short note to each adviser when the manager reassigns an appointment."""
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.grammar import Agreeing, agree
 from advisors.models import Advisor
-from appointments import calendar_event, checklist
+from appointments import calendar_event, checklist, meetings
 from appointments.links import manage_url
 from appointments.models import Appointment
 from appointments.selectors import contact_of, location_text
+from core import local_time
 from core.emails import build_email
 
 EMAILS = "appointments/email/"
@@ -133,7 +134,8 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
     entries = checklist.checklist(appointment)
     sent = 0
     for user in recipients(appointment):
-        with translation.override(user.language):
+        # Times in the zone of the meeting (core.local_time), named when it is not Eastern time.
+        with translation.override(user.language), timezone.override(local_time.zone(appointment.time_zone)):
             link = manage_url(appointment, language=user.language)
             context = {
                 "appointment": appointment,
@@ -145,6 +147,7 @@ def send_appointment_email(*, appointment_id: int, event: str, sequence: int) ->
                 "location": location_text(appointment),
                 "office": calendar_event.office_of(appointment),
                 "phone_to_call": calendar_event.phone_to_call(appointment),
+                "meeting_url": meetings.employer_link(appointment),
                 "manage_url": link,
                 "site_url": settings.SITE_URL,
             }
@@ -176,7 +179,7 @@ def send_reassigned_advisor_email(
     if advisor is None or holds_it != taken_over or not advisor.user.is_active:
         return 0
     user = advisor.user
-    with translation.override(user.language):
+    with translation.override(user.language), timezone.override(local_time.zone(appointment.time_zone)):
         link = ""
         if taken_over:
             link = settings.SITE_URL + reverse("advisors:appointment", kwargs={"uid": appointment.uid})

@@ -46,7 +46,6 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -56,18 +55,17 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from appointments import metrics
+from appointments import meetings, metrics
 from appointments.checklist import missing_items
 from appointments.links import manage_url
 from appointments.models import Appointment, Reminder
 from appointments.notifications import location_text, recipients
-from core import typography
+from core import local_time, typography
 from core.emails import one_line, render_plain
 from core.mailer import DeliveryError, Mail, ReminderMailer
 
 logger = logging.getLogger(__name__)
 
-LOCAL_TZ = ZoneInfo("America/Toronto")  # times in emails are Québec times
 DEFAULT_LEASE_SECONDS = 60
 MAX_ATTEMPTS = 8  # with 5-minute steps doubling (capped at 6 h): about a day of retries
 MAX_RETRY_MINUTES = 6 * 60
@@ -190,7 +188,8 @@ FIELDS = (
     "day",
     "start_time",
     "end_time",
-    "when",
+    "when",  # the date and start time, with the zone named when it is not Eastern time
+    "zone_note",  # " (heure de l’Atlantique)" after the times, or "" in Eastern time
     "mode",
     "location",
     "adviser",
@@ -198,8 +197,11 @@ FIELDS = (
     "manage_url",
     "missing_text",  # appointments.checklist: documents not ticked yet (rendered, may be empty)
     "missing_html",  # the same as HTML, escaped: the template shows it with autoescape off
+    "meeting_text",  # appointments.meetings: the line with the link to join a video meeting, or ""
+    "meeting_html",  # the same as HTML, escaped: the template shows it with autoescape off
 )
 MISSING_TEMPLATES = ("appointments/email/reminder_missing.txt", "appointments/email/reminder_missing.html")
+MEETING_TEMPLATES = ("appointments/email/reminder_meeting.txt", "appointments/email/reminder_meeting.html")
 
 
 def reminder_language(reminder: Reminder) -> str:
@@ -208,12 +210,16 @@ def reminder_language(reminder: Reminder) -> str:
 
 
 def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
-    """The templates' values for one reminder: Québec times, `language`'s words and formats."""
+    """The templates' values for one reminder: times in the meeting's zone (Appointment.time_zone),
+    `language`'s words and formats."""
     appointment = reminder.appointment
     user = appointment.booked_by if appointment.booked_by_id else None
-    starts_at = appointment.starts_at.astimezone(LOCAL_TZ)
-    ends_at = appointment.ends_at.astimezone(LOCAL_TZ)
+    zone = appointment.time_zone
+    starts_at = local_time.in_zone(appointment.starts_at, zone)
+    ends_at = local_time.in_zone(appointment.ends_at, zone)
     with translation.override(language):
+        note = local_time.zone_note(zone)
+        zone_note = f" {note}" if note else ""
         values = {
             "name": (user and (user.first_name or user.email)) or appointment.company.legal_name,
             "reference": appointment.reference or "—",
@@ -222,13 +228,15 @@ def reminder_context(reminder: Reminder, language: str) -> dict[str, str]:
             "day": typography.format_date(starts_at, "WEEKDAY_DATE_FORMAT"),
             "start_time": typography.format_time(starts_at),
             "end_time": typography.format_time(ends_at),
-            "when": typography.format_datetime(starts_at),
+            "when": typography.format_datetime(starts_at) + zone_note,
+            "zone_note": zone_note,
             "mode": appointment.get_mode_display(),
             "location": location_text(appointment),
             "adviser": appointment.advisor,
             "company": appointment.company.legal_name,
             "manage_url": manage_url(appointment, language=language),
             **_missing_values(appointment),
+            **_meeting_values(appointment),
         }
         return {key: str(value) for key, value in values.items()}
 
@@ -243,6 +251,15 @@ def _missing_values(appointment: Appointment) -> dict[str, str]:
     context = {"items": [item.name for item in items]}
     text, html_part = (render_to_string(template, context) for template in MISSING_TEMPLATES)
     return {"missing_text": text, "missing_html": html_part}
+
+
+def _meeting_values(appointment: Appointment) -> dict[str, str]:
+    """`meeting_text` and `meeting_html`: the employer's link to a video meeting, or "" and ""."""
+    link = meetings.employer_link(appointment)
+    if not link:
+        return {"meeting_text": "", "meeting_html": ""}
+    text, html_part = (render_to_string(template, {"link": link}) for template in MEETING_TEMPLATES)
+    return {"meeting_text": text, "meeting_html": html_part}
 
 
 class _Slot(str):

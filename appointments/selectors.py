@@ -19,12 +19,13 @@ from django.utils import timezone
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments import claims, metrics
 from appointments.catalogue import Catalogue, catalogue, kept_catalogue
-from appointments.models import Appointment, Mode, Topic
+from appointments.models import Appointment, Mode, Topic, zone_of_meeting
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
 from core import phones
 from core.business_hours import add_business_days, local_zone
 from core.catalogue import GENERATION_ROW_SQL, current_generation
 from core.collation import name_order
+from core.local_time import EASTERN
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
 
@@ -71,6 +72,9 @@ class Candidate:
 class SlotGroup:
     option: Option
     days: list[tuple[date, list[Slot]]] = field(default_factory=list)
+    # The zone the page shows these times in (Appointment.time_zone of the meeting they would
+    # make), set by the booking page, which knows the mode and the company's municipality.
+    time_zone: str = EASTERN
 
     @property
     def advisor(self) -> Advisor:
@@ -87,6 +91,13 @@ class SlotGroup:
     @property
     def preferred(self) -> bool:
         return self.option.preferred
+
+
+def show_in_meeting_zones(groups: list[SlotGroup], *, mode: str, location: Municipality) -> None:
+    """Give each group the zone its times are shown in: that of the meeting they would make
+    (appointments.models.zone_of_meeting), for a page that knows the mode and the company's place."""
+    for group in groups:
+        group.time_zone = zone_of_meeting(mode=mode, point=group.service_point, location=location)
 
 
 @dataclass
@@ -704,7 +715,7 @@ def upcoming_on_topic(company, topic: Topic, *, now: datetime | None = None) -> 
             status=Appointment.Status.CONFIRMED,
             starts_at__gt=now or timezone.now(),
         )
-        .select_related("advisor__user")
+        .select_related("advisor__user", "service_point__municipality", "municipality")
         .order_by("starts_at")
     )
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Role, role_of
 from accounts.models import Company, User
 from advisors.models import Advisor
-from appointments import claims, metrics, reminders, selectors, signals
+from appointments import claims, meetings, metrics, reminders, selectors, signals
 from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Topic
 from core.business_hours import local_zone
 from core.dates import within_window
@@ -295,6 +295,7 @@ def book_appointment(
                 ends_at=slot.end,
                 message=message,
                 contact_phone=contact_phone,
+                meeting_url=meetings.room_for(advisor, mode),
                 idempotency_key=idempotency_key,
             )
             reminders.plan_reminders(appointment, now=now)
@@ -368,9 +369,17 @@ def cancel_appointment(
         current.status = Appointment.Status.CANCELLED
         current.cancelled_at = now
         current.cancellation_reason = reason[:300]
+        current.meeting_url = ""  # the room is no longer given to anyone
         current.sequence += 1
         current.save(
-            update_fields=["status", "cancelled_at", "cancellation_reason", "sequence", "updated_at"]
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancellation_reason",
+                "meeting_url",
+                "sequence",
+                "updated_at",
+            ]
         )
         reminders.cancel_reminders(current)
         _record(current, AppointmentEvent.Action.CANCELLED, by, reason=current.cancellation_reason, now=now)
@@ -432,12 +441,20 @@ def reassign_appointment(
                 or new.service_points.filter(pk=current.service_point_id).exists()
             ):
                 current.service_point_id = new.home_service_point_id
+            current.meeting_url = meetings.room_after_reassignment(current, new)
             current.advisor = new
             # The new adviser has not acknowledged it yet.
             current.advisor_confirmed_at = None
             current.sequence += 1
             current.save(
-                update_fields=["advisor", "service_point", "advisor_confirmed_at", "sequence", "updated_at"]
+                update_fields=[
+                    "advisor",
+                    "service_point",
+                    "meeting_url",
+                    "advisor_confirmed_at",
+                    "sequence",
+                    "updated_at",
+                ]
             )
             # Reminders need no new plan: their times depend on the start only, and their text
             # (adviser, place) is rendered when they are sent (appointments.reminders).

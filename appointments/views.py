@@ -17,7 +17,7 @@ from accounts.access import Role, company_of, profile_phone, role_required
 from advisors.models import Advisor
 from appointments import calendar_event, checklist, links, selectors, services
 from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, SearchForm, SlotForm
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment, Mode, zone_of_meeting
 from appointments.notifications import location_text
 from appointments.templatetags.booking import utc_param
 from core.business_hours import local_zone
@@ -103,6 +103,7 @@ def _picker_context(form, company, *, day=None, **extra) -> dict:
             skip_empty=True,
         )
         picker = selectors.day_picker(search, day=day or data.get("day"))
+        selectors.show_in_meeting_zones(search.groups, mode=data["mode"], location=data["municipality"])
     query = form.query()
     return {
         "form": form,
@@ -214,6 +215,7 @@ def confirm(request):
             "advisor": advisor,
             "point": point,
             "slot": slot,
+            "time_zone": zone_of_meeting(mode=search["mode"], point=point, location=search["municipality"]),
             # A checklist or a number refused on POST: the same form again, message kept.
             "form": slot_form
             if posted is not None

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Appointment, Mode, TimeOfDay, Topic
+from appointments.models import Appointment, Mode, TimeOfDay, Topic, zone_of_meeting
 
 
 class ConsultationRequest(models.Model):
@@ -132,6 +132,13 @@ class ProposedTime(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "starts_at"], name="proposal_once_per_time"),
         ]
+
+    @property
+    def time_zone(self) -> str:
+        """The zone the employer reads this time in: that of the meeting it would make."""
+        return zone_of_meeting(
+            mode=self.request.mode, point=self.service_point, location=self.request.municipality
+        )
 
 
 class RoutingDecision(models.Model):

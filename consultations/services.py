@@ -240,9 +240,9 @@ def enqueue_request_email(request: ConsultationRequest, event: str) -> None:
 
 def send_request_email(*, request_id: int, event: str) -> int:
     """Tell the employer that times were proposed (the booking itself sends its confirmation)."""
-    request = ConsultationRequest.objects.select_related("requested_by", "topic", "company").get(
-        pk=request_id
-    )
+    request = ConsultationRequest.objects.select_related(
+        "requested_by", "topic", "company", "municipality"
+    ).get(pk=request_id)
     user = request.requested_by
     if user is None or not user.is_active or request.status != ConsultationRequest.Status.PROPOSED:
         return 0

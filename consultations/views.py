@@ -225,6 +225,9 @@ def handle(request, uid):
             if consultation.status == ConsultationRequest.Status.MANAGER
             else request.user.advisor,
         )
+        selectors.show_in_meeting_zones(
+            search.groups, mode=consultation.mode, location=consultation.municipality
+        )
         form = HandleRequestForm(request.POST if request.method == "POST" else None, offered=_offered(search))
     status, error = 200, None
     if request.method == "POST":

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Role, role_required
 from accounts.models import CsvSeparator
+from calendar_sync.selectors import broken_sources
 from core import replica
 from core.typography import format_date
 from dashboards import selectors
@@ -18,9 +19,9 @@ from dashboards.export_views import default_separator
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
 def dashboard(request, code: str | None = None):
     """A directorate's dashboard (its manager, administrators), or the national one (code None:
-    administrators). 15 queries whatever the volume (18 when the roll-ups serve closed days:
+    administrators). 16 queries whatever the volume (19 when the roll-ups serve closed days:
     their coverage, rolled tally and adviser loads): scope and filter choices (4), figures (10),
-    the menu's inbox count (1)."""
+    the menu's inbox count (1), the advisers' broken calendar syncs (1)."""
     with replica.replica_reads() as source:
         catalogue = selectors.Catalogue.for_user(request.user, code)
         if catalogue is None:
@@ -42,6 +43,9 @@ def dashboard(request, code: str | None = None):
         separators=CsvSeparator.choices,
         separator=default_separator(request.user),
         **_charts(figures),
+        # Advisers whose own calendar no longer syncs (calendar_sync): employers may book over
+        # their meetings. Live from the primary, 1 query.
+        broken_syncs=broken_sources([a.pk for a in catalogue.advisors]),
     )
     return render(request, "dashboards/dashboard.html", context)
 

@@ -134,7 +134,17 @@ def seed_gazetteer(regions: dict[str, AdministrativeRegion], report: SeedReport)
             report.add("MRCs", updated=True)
 
     existing = {m.code: m for m in Municipality.objects.all()}
-    fields = ["name", "designation", "mrc", "region", "latitude", "longitude", "population", "geonames_id"]
+    fields = [
+        "name",
+        "designation",
+        "mrc",
+        "region",
+        "latitude",
+        "longitude",
+        "population",
+        "geonames_id",
+        "time_zone",
+    ]
     to_create, to_update = [], []
     for row in rows:
         values = {
@@ -146,6 +156,7 @@ def seed_gazetteer(regions: dict[str, AdministrativeRegion], report: SeedReport)
             "longitude": row.longitude,
             "population": row.population,
             "geonames_id": row.geonames_id,
+            "time_zone": row.time_zone,
         }
         current = existing.get(row.code)
         if current is None:

@@ -7,7 +7,9 @@ Two runtimes share this file:
 Every variable is documented in .env.example. A bad value fails loudly at start-up.
 """
 
+import importlib.util
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -67,10 +69,12 @@ INSTALLED_APPS = [
     "appointments",
     "consultations",
     "waitlist",
+    "calendar_sync",
     "agenda",
     "audit",
     "dashboards",
     "privacy",
+    "webhooks",
     "devtools",
 ]
 
@@ -123,6 +127,17 @@ ORGANISATION_CONTACT = {
     "email": env.str("ORGANISATION_EMAIL", default="renseignements@midi.example"),
     "accessibility_email": env.str("ACCESSIBILITY_EMAIL", default="accessibilite@midi.example"),
 }
+
+# Meeting links of video appointments (core.video): "jitsi" makes a room per appointment on the
+# organisation's Jitsi Meet server; "fixed" uses each adviser's own permanent link. A deployment
+# sets its own server (the default, the public meet.jit.si, is for trying the product); with an
+# app id and secret the server's token authentication is used and each link carries a JWT.
+VIDEO_PROVIDER = env.str("VIDEO_PROVIDER", default="jitsi")
+JITSI_SERVER_URL = env.str("JITSI_SERVER_URL", default="https://meet.jit.si")
+JITSI_APP_ID = env.str("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env.str("JITSI_APP_SECRET", default="")
+if VIDEO_PROVIDER not in {"jitsi", "fixed"}:
+    raise ImproperlyConfigured("VIDEO_PROVIDER must be 'jitsi' or 'fixed'")
 
 TEMPLATES = [
     {
@@ -271,12 +286,52 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Advisers' own calendars (calendar_sync): each source is queued when its turn comes.
+    "poll-calendar-sources": {
+        "task": "calendar_sync.poll_sources",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Webhooks (webhooks.delivery): one task per partner with deliveries due (retries, lost messages).
+    "deliver-due-webhooks": {
+        "task": "webhooks.deliver_due",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
         "task": "accounts.purge_expired_personal_details",
         "schedule": crontab(hour=3, minute=15),
     },
 }
+
+# --- Advisers' own calendars (calendar_sync) -------------------------------------------------
+# Calendar addresses and passwords are encrypted under a key derived from this secret; by default
+# SECRET_KEY, but set it apart so rotating SECRET_KEY does not lose the advisers' calendars.
+CALENDAR_CREDENTIALS_KEY = env.str("CALENDAR_CREDENTIALS_KEY", default=SECRET_KEY)
+CALENDAR_SYNC_INTERVAL_SECONDS = env.int("CALENDAR_SYNC_INTERVAL_SECONDS", default=600)
+CALENDAR_SYNC_TIMEOUT_SECONDS = env.float("CALENDAR_SYNC_TIMEOUT_SECONDS", default=10.0)
+CALENDAR_SYNC_MAX_BYTES = env.int("CALENDAR_SYNC_MAX_BYTES", default=5 * 1024 * 1024)
+CALENDAR_SYNC_MAX_REDIRECTS = env.int("CALENDAR_SYNC_MAX_REDIRECTS", default=5)
+CALENDAR_SYNC_FAILURES_BEFORE_EMAIL = env.int("CALENDAR_SYNC_FAILURES_BEFORE_EMAIL", default=3)
+CALENDAR_SYNC_STALE_AFTER_SECONDS = env.int("CALENDAR_SYNC_STALE_AFTER_SECONDS", default=24 * 3600)
+# Server-side request forgery: in production an address resolving to loopback or a private
+# network is refused; development and the tests serve calendars on loopback.
+CALENDAR_SYNC_ALLOW_PRIVATE_HOSTS = env.bool("CALENDAR_SYNC_ALLOW_PRIVATE_HOSTS", default=DEBUG)
+if CALENDAR_SYNC_INTERVAL_SECONDS < 60 or CALENDAR_SYNC_MAX_BYTES < 1024:
+    raise ImproperlyConfigured("CALENDAR_SYNC_INTERVAL_SECONDS ≥ 60 and CALENDAR_SYNC_MAX_BYTES ≥ 1024.")
+# Webhooks to partner systems (webhooks.delivery): how long a partner has to answer, when a
+# delivery is given up, when a partner that only fails is disabled (the administrators are told).
+# Webhooks go to public https:// addresses only, unless this allows loopback and private
+# networks (development; tests with their local receivers).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_GIVE_UP_AFTER = timedelta(hours=env.float("WEBHOOK_GIVE_UP_HOURS", default=24))
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.float("WEBHOOK_DISABLE_HOURS", default=24))
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+# A worker killed while sending leaves its delivery to be claimed again after this many seconds.
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+if not 0.5 <= WEBHOOK_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS must be between 0.5 and 30.")
 
 # --- Authentication (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -465,6 +520,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {},  # uploaded documents (core.uploads): filled in under "Uploaded documents" below
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -474,6 +530,86 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Uploaded documents (core.uploads, core.antivirus, core.downloads) -------------------------
+# One file at most this many bytes (default 10 MiB). The upload handler stops reading a larger file
+# as soon as it passes the limit (or before its first byte when Content-Length says so): nothing is
+# stored and the view answers 413.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+if UPLOAD_MAX_BYTES < 1024:
+    raise ImproperlyConfigured("UPLOAD_MAX_BYTES must be at least 1024 bytes.")
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# A file over 256 kB spools to a temporary file while it arrives, never whole in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# The other fields of a form (not its files): the largest real one is a message under 10 kB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Where documents are kept: "filesystem" (default: a private folder outside static and media,
+# never served by URL) or "s3" (any S3-compatible object store, through django-storages).
+DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")
+# Filesystem: the stored files' mode, octal (default 640: the app's user and its group). Behind nginx
+# with X-Accel-Redirect its workers read them: their group, or 644 in a container of its own.
+try:
+    DOCUMENT_FILE_MODE = int(env.str("DOCUMENT_FILE_MODE", default="640"), 8)
+except ValueError:
+    raise ImproperlyConfigured("DOCUMENT_FILE_MODE is an octal mode such as 640 or 644.") from None
+if DOCUMENT_FILE_MODE & ~0o666 or not DOCUMENT_FILE_MODE & 0o600 == 0o600:
+    raise ImproperlyConfigured(
+        "DOCUMENT_FILE_MODE must let the app read and write (6xx) and execute nothing."
+    )
+if DOCUMENT_STORAGE == "filesystem":
+    STORAGES["private"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("DOCUMENT_STORAGE_DIR", default=str(VAR_DIR / "private")),
+            "file_permissions_mode": DOCUMENT_FILE_MODE,
+            # Folders: whoever may read a file may also cross to it.
+            "directory_permissions_mode": DOCUMENT_FILE_MODE | (DOCUMENT_FILE_MODE & 0o444) >> 2,
+        },
+    }
+elif DOCUMENT_STORAGE == "s3":
+    if importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured("DOCUMENT_STORAGE=s3 needs boto3: pip install '.[s3]'.")
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default="documents"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,  # never public URLs; downloads stream through the app anyway
+        },
+    }
+else:
+    raise ImproperlyConfigured('DOCUMENT_STORAGE must be "filesystem" or "s3".')
+# Behind nginx (deploy/nginx.conf): the internal location that serves the private folder. Set,
+# a download answers with X-Accel-Redirect to it after the access check; empty, the app streams.
+DOCUMENT_ACCEL_REDIRECT_PREFIX = env.str("DOCUMENT_ACCEL_REDIRECT_PREFIX", default="")
+if DOCUMENT_ACCEL_REDIRECT_PREFIX and (
+    DOCUMENT_STORAGE != "filesystem"
+    or not (DOCUMENT_ACCEL_REDIRECT_PREFIX.startswith("/") and DOCUMENT_ACCEL_REDIRECT_PREFIX.endswith("/"))
+):
+    raise ImproperlyConfigured(
+        "DOCUMENT_ACCEL_REDIRECT_PREFIX is a path like /_documents/ and needs DOCUMENT_STORAGE=filesystem."
+    )
+# ClamAV's daemon: tcp://host:3310 or unix:///run/clamav/clamd.ctl. Empty: no scanner, documents
+# stay "pending scan" (the page says so). Its StreamMaxLength must exceed UPLOAD_MAX_BYTES.
+CLAMD_URL = env.str("CLAMD_URL", default="")
+if CLAMD_URL and not (CLAMD_URL.startswith("tcp://") or CLAMD_URL.startswith("unix://")):
+    raise ImproperlyConfigured("CLAMD_URL must be tcp://host:port or unix:///path/to/clamd.ctl.")
+CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=60.0)
+# Development only: serve documents nobody scanned (never infected ones). Refused without DEBUG.
+DOCUMENT_ALLOW_UNSCANNED = env.bool("DOCUMENT_ALLOW_UNSCANNED", default=False)
+if DOCUMENT_ALLOW_UNSCANNED and not DEBUG:
+    raise ImproperlyConfigured("DOCUMENT_ALLOW_UNSCANNED is for development only: it needs DEBUG=1.")
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

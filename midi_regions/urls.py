@@ -15,6 +15,7 @@ from django.views.i18n import set_language
 import accounts.urls
 import agenda.urls
 import appointments.urls
+import calendar_sync.urls
 import consultations.urls
 import privacy.urls
 import waitlist.urls
@@ -72,7 +73,7 @@ urlpatterns += i18n_patterns(
     path(_("developers/api/"), core_views.api_reference, name="api_reference"),
     path(_("service-points/"), include("service_points.urls")),
     path(_("my-space/"), namespace("accounts", accounts.urls, privacy.urls)),
-    path(_("adviser/"), namespace("advisors", agenda.urls)),
+    path(_("adviser/"), namespace("advisors", agenda.urls, calendar_sync.urls)),
     path(_("appointments/"), namespace("appointments", appointments.urls, consultations.urls, waitlist.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
     path(_("account/"), include("allauth.urls")),

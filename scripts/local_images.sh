@@ -3,8 +3,10 @@
 # can be reached (this project's build machines; an air-gapped network):
 #   midi-local/debian:bookworm        debootstrap --variant=minbase, imported (docker import)
 #   midi-local/python:3.11-bookworm   the Dockerfile's BASE_IMAGE (Debian bookworm's python3 is 3.11)
-#   midi-local/postgres:15, midi-local/redis:7, midi-local/nginx:1.22   the compose services' images
+#   midi-local/postgres:15, midi-local/redis:7, midi-local/nginx:1.22, midi-local/clamav:bookworm
+#                                     the compose services' images
 # Then: POSTGRES_IMAGE=midi-local/postgres:15 REDIS_IMAGE=midi-local/redis:7 NGINX_IMAGE=midi-local/nginx:1.22
+# CLAMAV_IMAGE=midi-local/clamav:bookworm
 # (scripts/compose_smoke.sh sets them). Needs root (debootstrap) and a Docker daemon. An image that
 # exists is kept: REBUILD=1 builds them all again (security updates).
 #
@@ -57,7 +59,7 @@ SOURCES
   trap - EXIT
 fi
 
-for spec in python:3.11-bookworm postgres:15 redis:7 nginx:1.22; do
+for spec in python:3.11-bookworm postgres:15 redis:7 nginx:1.22 clamav:bookworm; do
   name="${spec%%:*}"
   exists "midi-local/$spec" && continue
   "$DOCKER" build --network host --build-arg DEBIAN_IMAGE="$base" -t "midi-local/$spec" \

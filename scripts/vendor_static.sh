@@ -24,7 +24,8 @@ HTMX_DEST="$VENDOR/htmx"
 FONT_DEST="$VENDOR/fonts/open-sans"
 FC_SRC="node_modules/@fullcalendar"
 FC_DEST="$VENDOR/fullcalendar"
-FC_PLUGINS="daygrid timegrid list"  # the adviser's calendar: week/day grids and the list view
+FC_PLUGINS="daygrid timegrid list luxon3"  # week/day grids, the list view, named time zones
+LUXON_SRC="node_modules/luxon"  # what FullCalendar's luxon3 plugin computes named zones with
 CHART_SRC="node_modules/chart.js"
 CHART_DEST="$VENDOR/chartjs"  # the managers' dashboards
 SUBSETS="latin latin-ext"  # French and English need no more (latin-ext covers names like Łódź)
@@ -46,6 +47,10 @@ for plugin in $FC_PLUGINS; do
 done
 cp "$FC_SRC/core/locales/fr-ca.global.min.js" "$FC_DEST/locales/fr-ca.global.min.js"
 cp "$FC_SRC/core/LICENSE.md" "$FC_DEST/LICENSE.md"
+# Luxon (MIT), the global `luxon` the luxon3 plugin reads: the adviser's calendar is drawn in the
+# adviser's zone (timeZone: "America/Toronto"), whatever zone the browser is in (issue 27).
+cp "$LUXON_SRC/build/global/luxon.min.js" "$FC_DEST/luxon.min.js"
+cp "$LUXON_SRC/LICENSE.md" "$FC_DEST/luxon.LICENSE.md"
 
 # Chart.js: the UMD build (a global `Chart`), minified, and its licence.
 cp "$CHART_SRC/dist/chart.umd.min.js" "$CHART_SRC/dist/chart.umd.min.js.map" "$CHART_DEST/"

@@ -8,8 +8,8 @@ from service_points.models import Municipality, OpeningHours, ServicePoint
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ("name", "region", "population", "latitude", "longitude", "geonames_id")
-    list_filter = ("region",)
+    list_display = ("name", "region", "population", "time_zone", "latitude", "longitude", "geonames_id")
+    list_filter = ("region", "time_zone")
     search_fields = ("name", "geonames_id")
     list_select_related = ("region",)
     ordering = (french("name").asc(),)

@@ -13,6 +13,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MUNICIPALITIES_FILE = DATA_DIR / "quebec_municipalities.csv"
 ALIASES_FILE = DATA_DIR / "quebec_municipality_aliases.csv"
 POSTAL_AREAS_FILE = DATA_DIR / "quebec_postal_areas.csv"
+TIME_ZONES_FILE = DATA_DIR / "quebec_time_zones.csv"
+EASTERN = "America/Toronto"  # core.local_time.EASTERN: the zone of every MRC the file does not name
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class MunicipalityRow:
     latitude: float
     longitude: float
     geonames_id: int | None
+    time_zone: str = EASTERN
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,14 @@ def _read(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+@cache
+def time_zones() -> dict[str, str]:
+    """MRC code → IANA zone, for the MRCs not on Eastern time (quebec_time_zones.csv)."""
+    return {row["mrc_code"]: row["time_zone"] for row in _read(TIME_ZONES_FILE)}
+
+
 def municipality_rows() -> list[MunicipalityRow]:
+    zones = time_zones()
     return [
         MunicipalityRow(
             code=row["code"],
@@ -70,6 +80,7 @@ def municipality_rows() -> list[MunicipalityRow]:
             latitude=float(row["latitude"]),
             longitude=float(row["longitude"]),
             geonames_id=int(row["geonames_id"]) if row["geonames_id"] else None,
+            time_zone=zones.get(row["mrc_code"], EASTERN),
         )
         for row in _read(MUNICIPALITIES_FILE)
     ]

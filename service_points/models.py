@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.local_time import Zone
 from midi_regions.models import AdministrativeRegion
 from service_points.folding import fold
 from service_points.validators import validate_postal_code
@@ -64,6 +65,16 @@ class Municipality(models.Model):
     latitude = models.FloatField(_("latitude"), validators=LATITUDE)
     longitude = models.FloatField(_("longitude"), validators=LONGITUDE)
     population = models.PositiveIntegerField(_("population"), default=0)
+    # The legal time of the place (core.local_time): every time shown about a meeting here, or
+    # about a company here met by phone or video, is in this zone. From
+    # data/quebec_time_zones.csv (by MRC); Eastern time elsewhere.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=40,
+        choices=Zone.choices,
+        default=Zone.EASTERN,
+        db_default=Zone.EASTERN.value,
+    )
     # The GeoNames place the coordinates come from, when they do: the API's former ids.
     geonames_id = models.PositiveIntegerField(_("GeoNames id"), unique=True, null=True, blank=True)
     # folding.fold(name), set on save: what service_points.places compares typed text with.

@@ -56,6 +56,7 @@ def endpoints(rows):
         ("post", reverse("advisors:exception_delete", args=[rows["exception"].pk]), True),
         ("post", reverse("advisors:time_off_add"), False),
         ("post", reverse("advisors:time_off_delete", args=[rows["off"].pk]), True),
+        ("post", reverse("advisors:meeting_link"), False),
         ("get", reverse("advisors:appointment", args=[uid]), True),
         ("post", reverse("advisors:appointment_action", args=[uid]), True),
         ("post", reverse("advisors:appointment_note", args=[uid]), True),

@@ -63,6 +63,12 @@ MATRIX = {
     "advisors:exception_delete": ("exception", (302, 403, 403, 302, 302, 403, 403, 403)),
     "advisors:time_off_add": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
     "advisors:time_off_delete": ("time_off", (302, 403, 403, 302, 302, 403, 403, 403)),
+    # The permanent meeting link (VIDEO_PROVIDER "fixed"): POST only; GET goes back to the page.
+    "advisors:meeting_link": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
+    # The adviser's own calendars (calendar_sync): another adviser's source is 404.
+    "advisors:busy_sources": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
+    "advisors:busy_source_add": (None, (302, 403, 403, 302, 302, 403, 403, 403)),
+    "advisors:busy_source_delete": ("busy_source", (302, 403, 403, 302, 302, 403, 403, 403)),
     "advisors:appointment": ("appointment", (302, 403, 403, 200, 404, 200, 404, 200)),
     # Staff find by reference; the search form itself (the lookups: agenda/tests/test_find_by_reference.py).
     "advisors:find_appointment": (None, (302, 403, 403, 200, 200, 200, 200, 200)),

@@ -50,7 +50,7 @@ def test_migrations_run_once_before_web_worker_and_beat():
 
 
 def test_every_long_running_service_has_a_health_check():
-    for name in ("postgres", "redis", "web", "proxy", "worker", "beat"):
+    for name in ("postgres", "redis", "clamav", "web", "proxy", "worker", "beat"):
         assert "healthcheck" in SERVICES[name] and not SERVICES[name]["healthcheck"].get("disable"), name
 
 
@@ -68,4 +68,27 @@ def test_the_image_installs_the_lock_and_runs_unprivileged():
     assert "USER midi" in final_stage and "HEALTHCHECK" in final_stage
     # The extra CA bundle is a build secret of the build stage: never copied into the final image.
     assert "--mount=type=secret,id=extra_ca" in dockerfile and "extra_ca" not in final_stage
-    assert "pip install" not in final_stage and "apt-get" not in final_stage
+    assert "pip install" not in final_stage
+    # The final stage adds one shared library (libmagic1, for core.uploads): no compiler, no headers.
+    installed = re.findall(r"apt-get install -y --no-install-recommends ([^\\&\n]+)", final_stage)
+    assert [packages.split() for packages in installed] == [["libmagic1"]]
+
+
+def test_documents_are_shared_by_web_and_workers_scanned_by_clamav_and_sent_by_the_proxy():
+    for name in ("web", "worker", "beat", "migrate"):
+        service = SERVICES[name]
+        assert "documents:/app/var/private" in service["volumes"], name
+        environment = service["environment"]
+        assert environment["DOCUMENT_STORAGE_DIR"] == "/app/var/private"
+        assert environment["DOCUMENT_ACCEL_REDIRECT_PREFIX"] == "/_documents/"
+        assert environment["DOCUMENT_FILE_MODE"] == "644"  # nginx's workers read them
+        assert environment["CLAMD_URL"] == "tcp://clamav:3310"
+    assert "documents:/srv/documents:ro" in SERVICES["proxy"]["volumes"]
+    assert re.search(r"location /_documents/ \{\s+internal;\s+alias /srv/documents/;", NGINX)
+    clamav = SERVICES["clamav"]
+    assert clamav["image"] == "${CLAMAV_IMAGE:-clamav/clamav:1.4}"
+    assert "ports" not in clamav and "healthcheck" in clamav
+    assert "./deploy/clamd.conf:/etc/clamav/clamd.conf:ro" in clamav["volumes"]
+    clamd_conf = (ROOT / "deploy" / "clamd.conf").read_text()
+    assert "TCPSocket 3310" in clamd_conf
+    assert "StreamMaxLength 12M" in clamd_conf  # above UPLOAD_MAX_BYTES (10 MiB)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.constraints import advisor_times_never_overlap
-from appointments.models import Appointment, Mode, TimeOfDay, Topic
+from appointments.models import Appointment, Mode, TimeOfDay, Topic, zone_of_meeting
 
 
 class WaitlistEntry(models.Model):
@@ -154,3 +154,10 @@ class SlotHold(models.Model):
                 fields=["entry"], condition=models.Q(status="active"), name="hold_one_active_per_entry"
             ),
         ]
+
+    @property
+    def time_zone(self) -> str:
+        """The zone the company reads the held time in: that of the meeting it would make."""
+        return zone_of_meeting(
+            mode=self.entry.mode, point=self.service_point, location=self.entry.municipality
+        )

@@ -487,7 +487,12 @@ def enqueue_offer_email(hold: SlotHold) -> None:
 def send_offer_email(*, hold_id: int) -> int:
     """The offer with its link, in the recipient's language; nothing once the offer is closed."""
     hold = SlotHold.objects.select_related(
-        "entry__joined_by", "entry__topic", "entry__company", "advisor__user", "service_point__municipality"
+        "entry__joined_by",
+        "entry__topic",
+        "entry__company",
+        "entry__municipality",
+        "advisor__user",
+        "service_point__municipality",
     ).get(pk=hold_id)
     if not is_open(hold):
         return 0

@@ -14,6 +14,7 @@ from accounts.access import Role, company_of, profile_phone, role_required
 from appointments import services
 from appointments.links import manage_url
 from appointments.models import Mode, TimeOfDay
+from appointments.selectors import show_in_meeting_zones
 from appointments.services import error_message
 from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
@@ -31,7 +32,9 @@ def waitlist_list(request):
         entry.open_hold = next(
             (
                 h
-                for h in entry.holds.filter(status="active").select_related("advisor__user")
+                for h in entry.holds.filter(status="active").select_related(
+                    "advisor__user", "service_point__municipality"
+                )
                 if waitlist.is_open(h)
             ),
             None,
@@ -66,6 +69,7 @@ def waitlist_join(request):
                     until=data.until,
                 )
                 if groups:
+                    show_in_meeting_zones(groups, mode=data.mode, location=data.municipality)
                     return render(request, "waitlist/free_now.html", _free_now_context(form, data, groups))
             try:
                 waitlist.join(company=company, user=request.user, data=data)

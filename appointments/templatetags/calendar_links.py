@@ -1,11 +1,13 @@
 """Template helpers for an appointment on the employer's pages: the "Add to my calendar" menu, the
-office to call and the number the adviser calls (appointments.calendar_event)."""
+office to call, the number the adviser calls (appointments.calendar_event) and the link to join a
+video meeting (appointments.meetings)."""
 
 from django import template
 from django.urls import reverse
 
-from appointments import calendar_event, links
+from appointments import calendar_event, links, meetings
 from appointments.models import Appointment
+from core import video
 
 register = template.Library()
 
@@ -38,3 +40,21 @@ def office_of(appointment: Appointment):
 def phone_to_call(appointment: Appointment) -> str:
     """For a phone appointment, the number the adviser calls, as people read it."""
     return calendar_event.phone_to_call(appointment)
+
+
+@register.simple_tag
+def employer_meeting_link(appointment: Appointment) -> str:
+    """For a video appointment, the employer's link to join the meeting ("" if none)."""
+    return meetings.employer_link(appointment)
+
+
+@register.simple_tag
+def adviser_meeting_link(appointment: Appointment) -> str:
+    """For a video appointment, the adviser's link to the same room, as its moderator."""
+    return meetings.adviser_link(appointment)
+
+
+@register.simple_tag
+def uses_fixed_meeting_links() -> bool:
+    """Whether each adviser gives their own permanent meeting link (settings.VIDEO_PROVIDER)."""
+    return video.uses_fixed_links()

@@ -121,20 +121,24 @@ def test_both_parsers_read_the_same_event_from_the_confirmation(office, employer
         assert first["location"] == (
             f"{office.point_a.host_office}, 100, rue Principale, Trois-Rivières (Québec) G9A 5S9"
         )
-    else:
+    elif mode == Mode.PHONE:
         assert first["location"] == ""  # no address to map for a call
     if mode == Mode.PHONE:
         assert "819 555-0142" in description
     if mode == Mode.VIDEO:
-        assert "vidéo" in description
+        assert "Rejoindre la réunion par visioconférence" in description
+        # The room's link is where the meeting is held (appointments/tests/test_meeting_links.py).
+        assert first["location"] == appointment.meeting_url and appointment.meeting_url in description
 
 
-def test_the_file_uses_utc_times_and_a_stamp(office, employer_a):
+def test_the_file_carries_the_meetings_zone_and_a_utc_stamp(office, employer_a):
     book(office, employer_a)
     text = emailed_ics(mail.outbox[0]).decode()
-    assert "DTSTART:20261124T153000Z" in text and "DTEND:" in text
+    # 10 h 30 in Trois-Rivières, with the zone that defines it (issue 27).
+    assert "DTSTART;TZID=America/Toronto:20261124T103000" in text
+    assert "DTEND;TZID=America/Toronto:20261124T113000" in text
+    assert "BEGIN:VTIMEZONE\r\nTZID:America/Toronto" in text
     assert "DTSTAMP:20261123T150000Z" in text
-    assert "TZID" not in text
 
 
 def test_a_move_keeps_the_uid_and_raises_the_sequence_and_a_cancellation_cancels(office, employer_a):

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from appointments import links, reminders, services
 from appointments.models import Appointment, Reminder
+from core import local_time
 from core.emails import one_line
 from core.mailer import Mail
 from tests.booking_helpers import book, due_reminders, open_weekdays, tuesday
@@ -262,7 +263,7 @@ def test_reminder_is_rendered_as_the_templates_render_it(tricky, bookable, froze
     reminder = Reminder.objects.filter(appointment=appointment).first()
     context = reminders.reminder_context(reminder, language)
     # The values are what the template filters gave them.
-    with translation.override(language), timezone.override(reminders.LOCAL_TZ):
+    with translation.override(language), timezone.override(local_time.zone(appointment.time_zone)):
         when = Template(
             '{{ a.starts_at|date:"WEEKDAY_DATE_FORMAT" }}, '
             '{{ a.starts_at|time:"TIME_FORMAT" }}–{{ a.ends_at|time:"TIME_FORMAT" }}|'

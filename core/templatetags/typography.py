@@ -6,10 +6,11 @@ understands our named formats (WEEKDAY_DATE_FORMAT…). Same arguments and fallb
 """
 
 from django import template
+from django.utils import timezone
 from django.utils.dateformat import format as raw_date_format
 from django.utils.dateformat import time_format as raw_time_format
 
-from core import typography
+from core import local_time, typography
 
 register = template.Library()
 
@@ -63,3 +64,18 @@ def language_label(code):
     « Français »; an unknown code as it is. (Django's i18n `language_name` names it in English
     and fails on an unknown code; a template that loads i18n would hide a filter of that name.)"""
     return typography.language_name(str(code)) if code else ""
+
+
+@register.simple_tag
+def zone_note(zone=None):
+    """Right after a time: « (heure de l’Atlantique) », with its leading space, when the page is
+    rendered in (or `zone` is) a zone other than Eastern time; nothing in Eastern time.
+    {{ end|time:"TIME_FORMAT" }}{% zone_note %} → « 14 h (heure de l’Atlantique) »."""
+    note = local_time.zone_note(zone) if zone else local_time.current_zone_note()
+    return f" {note}" if note else ""
+
+
+@register.simple_tag
+def zone_label(zone=None):
+    """The zone the page is rendered in (or `zone`), named: « heure de l’Est », "Atlantic time"."""
+    return local_time.zone_label(zone or timezone.get_current_timezone())

@@ -273,7 +273,7 @@ def test_the_query_count_does_not_grow_with_the_data(manager, data):
         )
     with CaptureQueriesContext(connection) as many:
         dashboard(client, network, topic=network.topic.pk)
-    assert len(few) == len(many) <= 15
+    assert len(few) == len(many) <= 16  # 15 + the broken calendar syncs (calendar_sync)
 
 
 def test_the_national_page_stays_within_the_same_budget(administrator, data):
@@ -281,4 +281,4 @@ def test_the_national_page_stays_within_the_same_budget(administrator, data):
     client.get(reverse("midi_regions:national"))
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("midi_regions:national"), {"mode": Mode.SERVICE_POINT})
-    assert response.status_code == 200 and len(queries) <= 15
+    assert response.status_code == 200 and len(queries) <= 16

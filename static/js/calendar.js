@@ -64,6 +64,7 @@
 
     var calendar = new FullCalendar.Calendar(el, {
       locale: el.dataset.locale || "fr-ca",
+      timeZone: el.dataset.timeZone || "America/Toronto",
       initialView: narrow.matches && wideView === "timeGridWeek" ? "listWeek" : wideView,
       windowResize: function () {
         if (narrow.matches && calendar.view.type === "timeGridWeek") {
@@ -121,8 +122,10 @@
       allDaySlot: true,
       nowIndicator: true,
       height: "auto",
-      // The feed answers America/Toronto times with their offset; the browser shows them in
-      // its own zone (an adviser's computer is in Québec).
+      // The feed answers times with their offset; FullCalendar shows them, and today, the now
+      // line and the grid's days, in the adviser's zone (data-time-zone, an IANA name) through
+      // its luxon3 plugin, whatever zone the browser is in: a browser in UTC or in Paris shows
+      // an 8 h 30 appointment at 8 h 30. Without the plugin, a named zone would be read as UTC.
       events: {
         url: el.dataset.eventsUrl,
         failure: function () {

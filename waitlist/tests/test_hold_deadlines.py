@@ -171,6 +171,6 @@ def test_the_email_and_the_offer_page_say_until_when_in_quebec_time(bookable, se
         english = Client().get(english_link)
         listing = employer.get(list_url)
     assert page.status_code == english.status_code == listing.status_code == 200
-    assert f"{until} (heure du Québec)" in page.content.decode()
+    assert f"{until}. Ensuite" in page.content.decode()  # Eastern time: written bare (issue 27)
     assert "until Monday, November 30 at 10:30 a.m." in english.content.decode()
     assert until in listing.content.decode()

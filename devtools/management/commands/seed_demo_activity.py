@@ -14,8 +14,9 @@ from midi_regions.seeding import DEMO_EMPLOYER_EMAIL
 
 class Command(BaseCommand):
     help = (
-        "Book two appointments (at the office, by phone) and open a consultation request for the demo "
-        "employer (seed_network --demo-users first). Does nothing when the employer already has some."
+        "Book three appointments (at the office, by phone, by video) and open a consultation request "
+        "for the demo employer (seed_network --demo-users first). Does nothing when the employer "
+        "already has some."
     )
 
     def handle(self, *args, **options):
@@ -26,9 +27,9 @@ class Command(BaseCommand):
         if Appointment.objects.filter(company=company).exists():
             self.stdout.write("The demo employer already has appointments; nothing to do.")
             return
-        topics = list(Topic.objects.filter(is_active=True).order_by("pk")[:2])
+        topics = list(Topic.objects.filter(is_active=True).order_by("pk")[:3])
         with transaction.atomic():
-            for topic, mode in zip(topics, (Mode.SERVICE_POINT, Mode.PHONE), strict=False):
+            for topic, mode in zip(topics, (Mode.SERVICE_POINT, Mode.PHONE, Mode.VIDEO), strict=False):
                 search = available_slots(topic=topic, mode=mode, location=company.municipality)
                 slot = next((s for g in search.groups for _day, slots in g.days for s in slots), None)
                 if slot is None:
@@ -56,4 +57,4 @@ class Command(BaseCommand):
                         message="Nous voulons recruter deux soudeurs à l'étranger d'ici le printemps.",
                     ),
                 )
-        self.stdout.write(self.style.SUCCESS("Two appointments and a request for the demo employer."))
+        self.stdout.write(self.style.SUCCESS("Three appointments and a request for the demo employer."))
