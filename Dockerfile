@@ -31,7 +31,8 @@ RUN --mount=type=secret,id=extra_ca \
 COPY . .
 RUN python scripts/compile_messages.py \
  && DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput \
- && python -m compileall -q -j 0 -x '/(tests|bench)/' .
+ && python -m compileall -q -j 0 -x '/(tests|bench)/' . \
+ && python -m pip uninstall --yes --quiet pip setuptools
 
 # ---- final: the virtualenv and the application, no pip cache, no build tools ----
 FROM ${BASE_IMAGE}

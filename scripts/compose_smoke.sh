@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run the production path for real: build the image, bring up docker-compose.yml (proxy, web ×2,
-# worker ×2, beat, PostgreSQL, Redis), wait for every health check, check the migrations ran as the
+# worker ×2, beat, PostgreSQL, Redis, ClamAV), wait for every health check, check the migrations ran as the
 # compose file runs them, load the demo accounts, sign in as the demo employer through the proxy on
-# 127.0.0.1, book an appointment, check its confirmation email was sent exactly once, scale web to 3
+# 127.0.0.1, book an appointment, check its confirmation email was sent exactly once, store documents
+# in the shared private volume and scan them from a worker, scale web to 3
 # and back to 2, restart a worker while it holds tasks, back up the compose PostgreSQL and restore
 # the archive into a second database, then tear everything down and check nothing is left.
 # Exits non-zero at the first failure; prints each step's time. Not part of `make test` (minutes,
@@ -16,6 +17,8 @@
 #   LOCAL_IMAGES      1: build every image from Debian's packages (scripts/local_images.sh); 0: pull
 #                     the official ones; default: local when Docker Hub cannot be reached
 #   DOCKER            the docker CLI used to build (one with BuildKit: buildx, or Docker 20.10)
+#   CLAMAV_SIGNATURES test-eicar (default here: no internet) or freshclam (the official database;
+#                     production's, and what the official clamav/clamav image always does)
 #   KEEP_STACK=1      leave the stack running on failure, to look at it (then `docker-compose -p
 #                     midismoke down -v`)
 set -euo pipefail
@@ -44,7 +47,7 @@ timings=()
 current="start"
 step() {  # step NAME: close the previous step's timing, open this one
   local now; now=$(date +%s)
-  [ "$current" = start ] || timings+=("$(printf '%-44s %4ss' "$current" $((now - step_started)))")
+  [ "$current" = start ] || timings+=("$(printf '%-76s %4ss' "$current" $((now - step_started)))")
   current="$1"
   step_started=$now
   echo "== $1"
@@ -93,9 +96,15 @@ fi
 if [ "$LOCAL_IMAGES" = 1 ]; then
   DOCKER="$DOCKER" bash scripts/local_images.sh >/dev/null
   export BASE_IMAGE=midi-local/python:3.11-bookworm POSTGRES_IMAGE=midi-local/postgres:15 \
-    REDIS_IMAGE=midi-local/redis:7 NGINX_IMAGE=midi-local/nginx:1.22
-  echo "local images from Debian's packages (no registry): $BASE_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE, $NGINX_IMAGE"
+    REDIS_IMAGE=midi-local/redis:7 NGINX_IMAGE=midi-local/nginx:1.22 CLAMAV_IMAGE=midi-local/clamav:bookworm
+  echo "local images from Debian's packages (no registry): $BASE_IMAGE, $POSTGRES_IMAGE, $REDIS_IMAGE, $NGINX_IMAGE, $CLAMAV_IMAGE"
+else
+  "$DOCKER" pull -q python:3.11-slim-bookworm >/dev/null
 fi
+# The EICAR test signature only, unless told otherwise: the official database needs the internet
+# (and a gigabyte of memory). Debian's image honours it; the official image always runs freshclam.
+export CLAMAV_SIGNATURES="${CLAMAV_SIGNATURES:-test-eicar}"
+echo "ClamAV signatures: $CLAMAV_SIGNATURES"
 
 step "build the app image"
 build=(build --network host --tag "$MIDI_IMAGE" --build-arg "BASE_IMAGE=${BASE_IMAGE:-python:3.11-slim-bookworm}")
@@ -113,7 +122,7 @@ echo "image $MIDI_IMAGE: $((size / 1000000)) MB"
   || fail "a compiler or Python's headers are in the final image"
 
 
-step "up: proxy, web ×2, worker ×2, beat, postgres, redis"
+step "up: proxy, web ×2, worker ×2, beat, postgres, redis, clamav"
 compose up -d --scale web=2 --scale worker=2 >"$workdir/up.log" 2>&1 || { cat "$workdir/up.log"; fail "compose up"; }
 
 wait_healthy() {  # every running container of the project healthy (those with a check), within $1 s
@@ -129,10 +138,11 @@ wait_healthy() {  # every running container of the project healthy (those with a
 step "health checks"
 wait_healthy 300
 "$DOCKER" ps --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --format '{{.Names}}\t{{.Status}}' | sort
-for service in web worker; do
+for expected in web:2 worker:2 beat:1 proxy:1 postgres:1 redis:1 clamav:1; do
+  service=${expected%:*}
   n=$("$DOCKER" ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
     --filter "label=com.docker.compose.service=$service" --filter health=healthy | wc -l)
-  [ "$n" -eq 2 ] || fail "$n healthy $service containers, not 2"
+  [ "$n" -eq "${expected#*:}" ] || fail "$n healthy $service containers, not ${expected#*:}"
 done
 
 step "migrations (the migrate service) and the network"
@@ -160,7 +170,55 @@ until [ "$(count_emails)" -ge 1 ]; do
 done
 sleep 5  # a duplicate, if there were one, would arrive meanwhile
 [ "$(count_emails)" -eq 1 ] || fail "$(count_emails) emails to $EMPLOYER, not 1"
-compose logs --no-color worker | grep -m1 "| Subject:" || true
+compose logs --no-color worker web | python3 -c '
+import email.header, re, sys
+lines = [re.sub(r"^\S+\s+\| ", "", line.rstrip("\n")) for line in sys.stdin]
+for i, line in enumerate(lines):
+    if line.startswith("To: ") and sys.argv[1] in line:
+        # The headers of that message: its Subject (folded) is above the From and To lines.
+        start = max(j for j in range(i) if lines[j].startswith("Subject:"))
+        end = next(j for j in range(start + 1, i + 1) if not lines[j][:1].isspace())
+        folded = " ".join(part.strip() for part in lines[start:end])
+        print("confirmation email:", str(email.header.make_header(email.header.decode_header(folded[8:].strip()))))
+        break' "$EMPLOYER"
+
+step "documents: stored by web, scanned from a worker by clamav, readable by nginx"
+# No page takes documents yet (core.uploads, core.antivirus, core.downloads are the groundwork of
+# issue 22): this checks what compose gives them. A PDF is stored through core.uploads in a web
+# container; a worker (another container, the same volume) streams it and the EICAR test file to
+# clamd; the proxy's nginx workers can read the stored file; /_documents/ is internal.
+key=$(compose exec -T web python manage.py shell -c '
+from django.core.files.base import ContentFile
+from core.uploads import store_upload
+pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+stored = store_upload(ContentFile(pdf, name="attestation.pdf"))
+assert stored.content_type == "application/pdf", stored.content_type
+print(stored.key)' | tail -1)
+verdicts=$(compose exec -T worker python manage.py shell -c "
+from django.core.files.base import ContentFile
+from core.antivirus import scan_stored, ping_scanner
+from core.uploads import private_storage, delete_stored
+ping_scanner()
+eicar = private_storage().save('smoke/eicar', ContentFile(b'X5O!P%@AP[4\\\\PZX54(P^)7CC)7}\$' + b'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!\$H+H*'))
+clean, infected = scan_stored('$key'), scan_stored(eicar)
+print(clean.infected, infected.infected, infected.signature)
+delete_stored(eicar)" | tail -1)
+echo "scans (clean PDF, EICAR): $verdicts"
+# The test database's name for it, or the official database's (Eicar-Signature, Win.Test.EICAR_HDB-1).
+[[ "$verdicts" =~ ^"False True "(Midi.Test.EICAR.UNOFFICIAL|.*EICAR.*|Eicar.*)$ ]] || fail "clamd's verdicts: $verdicts"
+mode=$(compose exec -T proxy stat -c %a "/srv/documents/$key" | tr -d '\r')
+[ "$mode" = 644 ] || fail "stored with mode $mode, not 644 (DOCUMENT_FILE_MODE)"
+nginx_uid=$(compose exec -T proxy sh -c 'for p in /proc/[0-9]*; do
+  case "$(tr "\0" " " < $p/cmdline 2>/dev/null)" in
+    "nginx: worker process"*) awk "/^Uid:/ {print \$2}" $p/status; break ;;
+  esac
+done' | tr -d '\r')
+[ -n "$nginx_uid" ] && [ "$nginx_uid" != 0 ] || fail "no unprivileged nginx worker found (uid '$nginx_uid')"
+compose exec -T --user "$nginx_uid" proxy head -c 8 "/srv/documents/$key" | grep -q '%PDF-1.4' \
+  || fail "nginx's workers (uid $nginx_uid) cannot read the stored document"
+echo "stored $key: mode $mode, read by nginx's workers (uid $nginx_uid); /_documents/ is internal (404)"
+status=$(python3 scripts/compose_smoke_client.py "$MIDI_HTTP_PORT" status "/_documents/$key")
+[ "$status" = 404 ] || fail "/_documents/ answered $status to a visitor, not 404 (internal)"
 
 step "scale web to 3"
 compose up -d --no-recreate --scale web=3 --scale worker=2 >/dev/null 2>&1
@@ -218,4 +276,4 @@ step done
 echo
 echo "compose smoke test passed — timings:"
 printf '  %s\n' "${timings[@]}"
-printf '  %-44s %4ss\n' total $(($(date +%s) - started))
+printf '  %-76s %4ss\n' total $(($(date +%s) - started))

@@ -5,6 +5,8 @@
         slot search) and books it (POST /api/v1/appointments/); prints the appointment's uid.
     python3 scripts/compose_smoke_client.py PORT hammer N
         N requests for the home page; fails on any status but 200.
+    python3 scripts/compose_smoke_client.py PORT status PATH
+        prints the status of GET PATH.
 
 Standard library only (it runs on the host, outside the image). Cookies are kept by hand: the site's
 cookies are `Secure` (production settings), which a cookie jar would not send over plain HTTP on the
@@ -103,6 +105,8 @@ def main(argv: list[str]) -> None:
         if set(statuses) != {200}:
             raise SystemExit(f"home page statuses: {statuses}")
         print(f"{len(statuses)} × 200")
+    elif command == "status":
+        print(visitor.request("GET", args[0])[0])
     else:
         raise SystemExit(__doc__)
 
