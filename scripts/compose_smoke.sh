@@ -47,7 +47,8 @@ timings=()
 current="start"
 step() {  # step NAME: close the previous step's timing, open this one
   local now; now=$(date +%s)
-  [ "$current" = start ] || timings+=("$(printf '%-76s %4ss' "$current" $((now - step_started)))")
+  # Padded by characters, not bytes (printf's %-Ns counts the bytes of "×").
+  [ "$current" = start ] || timings+=("$(printf '%s%*s %4ss' "$current" $((76 - ${#current})) '' $((now - step_started)))")
   current="$1"
   step_started=$now
   echo "== $1"
@@ -89,7 +90,7 @@ teardown() {
 trap teardown EXIT
 trap 'echo "FAILED at line $LINENO ($current): $BASH_COMMAND" >&2' ERR
 
-step "images (base, PostgreSQL, Redis, nginx)"
+step "images (base, PostgreSQL, Redis, nginx, ClamAV)"
 if [ -z "${LOCAL_IMAGES:-}" ]; then
   if timeout 60 "$DOCKER" pull -q postgres:15 >/dev/null 2>&1; then LOCAL_IMAGES=0; else LOCAL_IMAGES=1; fi
 fi
@@ -120,6 +121,12 @@ echo "image $MIDI_IMAGE: $((size / 1000000)) MB"
   || fail "the extra CA bundle is in the image"
 "$DOCKER" run --rm --entrypoint sh "$MIDI_IMAGE" -c 'for t in gcc cc make; do command -v $t && exit 1; done; ls /usr/include/python3*/Python.h 2>/dev/null && exit 1; exit 0' \
   || fail "a compiler or Python's headers are in the final image"
+# Built, not left to the first start: the translations compiled, the static files collected (with
+# their manifest), and no pip to install anything at run time.
+"$DOCKER" run --rm --entrypoint sh "$MIDI_IMAGE" -c 'test -s /app/locale/fr_CA/LC_MESSAGES/django.mo \
+  && test -s /app/staticfiles/staticfiles.json && ! python -m pip --version >/dev/null 2>&1' \
+  || fail "translations not compiled, static files not collected, or pip left in the image"
+echo "runs as midi; no compiler, headers, pip or extra CA; django.mo and staticfiles.json built in"
 
 
 step "up: proxy, web ×2, worker ×2, beat, postgres, redis, clamav"
@@ -253,16 +260,27 @@ wait_healthy 120
 step "backup and restore round trip (compose PostgreSQL)"
 url=postgres://midi:midi@postgres:5432
 compose run --rm --no-deps -T -v "$PWD/scripts:/scripts:ro" -v "$workdir:/backups" --entrypoint bash \
-  postgres /scripts/backup.sh "$url/midi" /backups/smoke.dump >/dev/null
+  postgres /scripts/backup.sh "$url/midi" /backups/smoke.dump >"$workdir/backup.log" 2>&1 \
+  || { cat "$workdir/backup.log"; fail "backup.sh"; }
+echo "backup: $(du -h "$workdir/smoke.dump" | cut -f1) archive"
 compose exec -T postgres createdb -U midi midi_restored
 compose run --rm --no-deps -T -v "$PWD/scripts:/scripts:ro" -v "$workdir:/backups" --entrypoint bash \
-  postgres /scripts/restore.sh /backups/smoke.dump "$url/midi_restored" >/dev/null
+  postgres /scripts/restore.sh /backups/smoke.dump "$url/midi_restored" >"$workdir/restore.log" 2>&1 \
+  || { cat "$workdir/restore.log"; fail "restore.sh"; }
 counts() {
   compose exec -T postgres psql -U midi -d "$1" -tAc "SELECT (SELECT count(*) FROM appointments_appointment)
     || ' ' || (SELECT count(*) FROM accounts_user) || ' ' || (SELECT count(*) FROM django_migrations)"
 }
 [ "$(counts midi)" = "$(counts midi_restored)" ] || fail "restored $(counts midi_restored), backed up $(counts midi)"
 echo "appointments, users, migrations: $(counts midi_restored) in both"
+
+step "no error in the logs"
+# JSON lines at ERROR or CRITICAL, or a traceback, from the app's containers (a 500, a task that
+# failed, gunicorn's own errors); clamd's, nginx's and PostgreSQL's error lines too.
+errors=$(compose logs --no-color web worker beat migrate proxy clamav postgres \
+  | grep -E '"level": "(ERROR|CRITICAL)"|Traceback|\[(error|crit|alert|emerg)\]|ERROR: |FATAL: ' || true)
+[ -z "$errors" ] || fail "errors in the logs:
+$errors"
 
 step "tear down"
 compose down --volumes --remove-orphans --timeout 20 >/dev/null 2>&1
