@@ -65,6 +65,18 @@ def pytest_configure(config):
         call_command("collectstatic", "--noinput", verbosity=0)
 
 
+def pytest_collection_modifyitems(config, items):
+    """The tests marked `long` start first, longest first; the others keep their order. Each
+    pytest-xdist worker then takes the short ones as it frees up (worksteal), and no worker
+    is left alone at the end with a long one to run while the others have nothing left."""
+
+    def seconds(item) -> float:
+        mark = item.get_closest_marker("long")
+        return mark.args[0] if mark else 0
+
+    items.sort(key=seconds, reverse=True)  # stable
+
+
 def _service_missing(marker: str) -> str | None:
     from django.conf import settings
 
@@ -83,6 +95,38 @@ def pytest_runtest_setup(item):
                 pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
             elif reason:
                 pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_described_once():
+    """A server process builds WhiteNoise's table of static files once; the tests build a
+    middleware chain per test client, thousands in a run, and each described every file of
+    STATIC_ROOT again (a twentieth of a second each, an eighth of a page-walking test's time).
+    The table of a root, prefix and set of WhiteNoise settings is built by the first middleware
+    and shared by the next ones, as one process's requests share it (its entries are read-only;
+    collectstatic ran before the tests and no test writes to STATIC_ROOT)."""
+    from django.conf import settings
+    from whitenoise.base import WhiteNoise
+
+    original = WhiteNoise.update_files_dictionary
+    tables = {}
+
+    def update_files_dictionary(self, root, prefix):
+        key = (type(self), root, prefix, self.max_age, self.allow_all_origins, self.charset)
+        key += (self.add_headers_function, self.index_file, self.__dict__.get("immutable_file_test"))
+        key += (repr(getattr(settings, "WHITENOISE_MIMETYPES", None)),)
+        if key not in tables:
+            kept, self.files = self.files, {}
+            try:
+                original(self, root, prefix)
+                tables[key] = self.files
+            finally:
+                self.files = kept
+        self.files.update(tables[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WhiteNoise, "update_files_dictionary", update_files_dictionary)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -230,7 +274,10 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     from appointments.models import Mode
     from appointments.templatetags.booking import utc_param
     from calendar_sync.models import BusySource
+    from company_files import services as file_services
     from consultations.models import ConsultationRequest
+    from feedback import links as survey_links
+    from feedback.models import Survey
     from tests.booking_helpers import book, tuesday
     from waitlist.models import SlotHold, WaitlistEntry
     from waitlist.services import offer_token
@@ -266,7 +313,18 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         ends_at=tuesday(16) + timedelta(days=1),
         expires_at=tuesday(15),
     )
+    # Company A's file, held by adviser A, with one document requested.
+    programs = factories.file_programs(network.topic)
+    company_file = file_services.open_file(
+        company=company_a, program=programs["travailleurs-etrangers-temporaires"], by=network.advisor_a.user
+    )
+    file_document = file_services.request_document(
+        file=company_file, by=network.advisor_a.user, title="Contrat de travail signé"
+    )
     args = {
+        "company_file": {"uid": company_file.uid},
+        "program": {"code": company_file.program.code},
+        "file_document": {"uid": company_file.uid, "pk": file_document.pk},
         "feed": {"token": ensure_feed_token(network.advisor_a)},
         "point": {"code": network.point_a.code},
         "block": {"pk": WeeklyAvailability.objects.filter(advisor=network.advisor_a).first().pk},
@@ -308,6 +366,12 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         # The confirmation step of a new time (Tuesday 14:00, free), signed in and by the link.
         "reschedule_choice": {"uid": appointment.uid},
         "manage_choice": {"token": links.manage_token(appointment)},
+        # The survey of company A's appointment (made directly: the appointment is still to come).
+        "survey": {
+            "token": survey_links.survey_token(
+                Survey.objects.create(appointment=appointment, recipient=employer_a)
+            )
+        },
     }
     new_time = f"?advisor={network.advisor_a.pk}&point={network.point_a.pk}&at={utc_param(tuesday(14))}"
     query = {

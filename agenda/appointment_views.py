@@ -28,6 +28,7 @@ from appointments.services import REASSIGN_MESSAGES
 from appointments.views import ManageUrls, reschedule_confirm_page, reschedule_page
 from consultations import routing
 from consultations.forms import ReassignForm
+from feedback import selectors as feedback
 
 DONE = {
     "confirm": gettext_lazy("Your attendance is confirmed. The employer is told."),
@@ -87,6 +88,9 @@ def _context(request, appointment, **extra):
         "notes": appointment.notes.select_related("author"),
         "history": selectors.company_history(appointment),
         "checklist": checklist.checklist(appointment),
+        # The employer's verdict, to their adviser only: managers read it without names, in groups
+        # of 5 or more (dashboards), so that no answer is traced to one employer.
+        "survey": feedback.survey_of(appointment) if is_advisor else None,
         "cancel_form": CancelForm(),
         "note_form": NoteForm(),
         **extra,

@@ -172,6 +172,13 @@ class SlotGroupSerializer(serializers.Serializer):
     distance_km = serializers.SerializerMethodField(
         help_text=_("Distance from the company's municipality, as the crow flies.")
     )
+    outside_territory = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            "The point does not serve the company's municipality: offered only because no point "
+            "that serves it has a free time."
+        ),
+    )
     met_last_time = serializers.BooleanField(
         source="preferred",
         read_only=True,
@@ -193,7 +200,10 @@ class SlotSearchSerializer(serializers.Serializer):
     window_start = serializers.DateField(help_text=_("First day searched."))
     window_end = serializers.DateField(help_text=_("Exclusive."))
     next_from = serializers.DateField(allow_null=True, help_text=_("Pass as `start` for later dates."))
-    groups = SlotGroupSerializer(many=True, help_text=_("One group per adviser and place, nearest first."))
+    groups = SlotGroupSerializer(
+        many=True,
+        help_text=_("One group per adviser and place: the company's territory first, then nearest first."),
+    )
 
 
 @extend_schema(

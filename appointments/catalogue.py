@@ -22,6 +22,7 @@ from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvail
 from appointments.slots import Block
 from core.catalogue import Snapshot
 from service_points.models import ServicePoint
+from service_points.territory import Territory, territories
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Catalogue:
     time_off: dict[int, list[tuple[datetime, datetime]]]  # advisor → periods, by start
     advisors: dict[int, Advisor]  # active advisers, with user and languages
     points: dict[int, ServicePoint]  # active points, with municipality
+    territories: dict[int, Territory]  # point → the regions and MRCs it serves (sectorisation)
     _memo: dict = field(default_factory=dict)
 
     def memo(self, key, build):
@@ -70,7 +72,7 @@ class Catalogue:
 
 
 def read_catalogue() -> Catalogue:
-    """Every row the search keeps in memory: 9 queries, a few hundred rows at 55 advisers."""
+    """Every row the search keeps in memory: 11 queries, a few hundred rows at 55 advisers."""
     links = list(
         Advisor.service_points.through.objects.filter(advisor__is_active=True, servicepoint__is_active=True)
         .order_by("pk")
@@ -130,6 +132,7 @@ def read_catalogue() -> Catalogue:
         time_off=dict(time_off),
         advisors=advisors,
         points=points,
+        territories=territories(),
     )
 
 
@@ -141,10 +144,21 @@ def catalogue() -> Catalogue:
     return _snapshot.get()
 
 
+def read_generation_and_catalogue() -> tuple[int | None, Catalogue]:
+    """`catalogue()` with the generation it was read under (None: no generation row)."""
+    return _snapshot.read()
+
+
 def kept_catalogue() -> tuple[int, Catalogue] | None:
     """This process's copy and its generation, unchecked (no query): the search checks it with
     its appointments query (selectors.booked_times), and starts again on a change."""
     return _snapshot.kept()
+
+
+def kept_generation() -> int | None:
+    """The generation of this process's copy (no query; None before the first search)."""
+    kept = _snapshot.kept()
+    return kept[0] if kept else None
 
 
 def forget() -> None:

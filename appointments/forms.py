@@ -10,12 +10,38 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Language
 from appointments.models import ChecklistItem, Mode, Topic
 from core import dates
+from core.catalogue import derived
 from core.phones import PhoneField, TelInput
 from service_points.forms import MunicipalityField
 
 
+class TopicField(forms.ModelChoiceField):
+    """An active topic by its code; with `generation` set (SearchForm), looked up among the
+    topics kept for that catalogue generation (core.catalogue.derived) instead of a query."""
+
+    generation: int | None = None
+
+    def to_python(self, value):
+        if self.generation is None or value in self.empty_values:
+            return super().to_python(value)
+        topics = derived.get(
+            self.generation, "topics", lambda: {t.code: t for t in Topic.objects.filter(is_active=True)}
+        )
+        topic = topics.get(str(value))
+        if topic is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return topic
+
+
 class SearchForm(forms.Form):
-    topic = forms.ModelChoiceField(
+    """The slot search. With `generation` (the results page), its lookups — the topic, the
+    languages, the place typed and its label — are those kept for that catalogue generation,
+    with no query: the page then checks the generation its slot search confirmed is the same
+    (appointments.views.slots)."""
+
+    topic = TopicField(
         label=_("What would you like to discuss?"),
         queryset=Topic.objects.filter(is_active=True),
         to_field_name="code",
@@ -34,13 +60,19 @@ class SearchForm(forms.Form):
         help_text=_("We look for the nearest advisers from this municipality."),
     )
     language = forms.ChoiceField(label=_("Language of the consultation"), required=False)
+    # The adviser to show first when within reach (a company file's adviser: company_files).
+    advisor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     start = dates.DateField(required=False, widget=forms.HiddenInput)  # first day of the window shown
     day = dates.DateField(required=False, widget=forms.HiddenInput)  # the day whose times are shown
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, generation: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.generation = generation
+        self.fields["topic"].generation = generation
+        self.fields["municipality"].generation = generation
+        languages = derived.get(generation, "languages", lambda: list(Language.objects.all()))
         self.fields["language"].choices = [("", _("French or English"))] + [
-            (lang.code, lang.name) for lang in Language.objects.all()
+            (lang.code, lang.name) for lang in languages
         ]
 
     def query(self) -> dict:
@@ -49,10 +81,12 @@ class SearchForm(forms.Form):
         params = {
             "topic": data["topic"].code,
             "mode": data["mode"],
-            "municipality": MunicipalityField.label_for(data["municipality"]),
+            "municipality": MunicipalityField.label_for(data["municipality"], generation=self.generation),
         }
         if data.get("language"):
             params["language"] = data["language"]
+        if data.get("advisor"):
+            params["advisor"] = data["advisor"]
         return params
 
     def position(self) -> dict:

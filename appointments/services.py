@@ -574,6 +574,8 @@ def record_outcome(
             reminders.cancel_reminders(current)
             _record(current, OUTCOMES[status], by, now=now)
             enqueue_notification(current, status)
+            if status == Appointment.Status.COMPLETED:
+                signals.appointment_held.send(sender=Appointment, appointment=current)
     return current
 
 

@@ -2,20 +2,24 @@
 and the same actions from the signed link in the emails, without logging in."""
 
 import copy
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.access import Role, company_of, profile_phone, role_required
 from advisors.models import Advisor
-from appointments import calendar_event, checklist, links, selectors, services
+from appointments import calendar_event, catalogue, checklist, links, selectors, services
 from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, SearchForm, SlotForm
 from appointments.models import Appointment, Mode, zone_of_meeting
 from appointments.notifications import location_text
@@ -26,12 +30,17 @@ from core.ratelimit import limit_posts
 from service_points.forms import MunicipalityField
 from service_points.models import ServicePoint
 
+_UNKNOWN = object()  # `last` not looked up by the caller
 
-def _slot_search(form, *, advisor=None, from_date=None, company=None, **options):
+
+def _slot_search(form, *, advisor=None, from_date=None, company=None, last=_UNKNOWN, **options):
     """The slot search of the form; with `company` (a new booking), the adviser who served it last
-    on the topic comes first when within reach (continuity). `options` go to the selector."""
+    on the topic (`last`, when the caller has it) comes first when within reach (continuity), or the
+    adviser the form names (booking about a company file: its adviser). `options` go to the selector."""
     data = form.cleaned_data
-    last = selectors.last_advisor(company, data["topic"]) if company and advisor is None else None
+    if last is _UNKNOWN:
+        last = selectors.last_advisor(company, data["topic"]) if company and advisor is None else None
+    preferred = data.get("advisor") or (last.pk if last else None)
     return selectors.available_slots(
         topic=data["topic"],
         mode=data["mode"],
@@ -39,7 +48,7 @@ def _slot_search(form, *, advisor=None, from_date=None, company=None, **options)
         language=data.get("language") or None,
         from_date=from_date or data.get("start"),
         only_advisor=advisor,
-        prefer_advisor_id=last.pk if last else None,
+        prefer_advisor_id=preferred if advisor is None else None,
         **options,
     )
 
@@ -71,18 +80,95 @@ def slots(request):
     """Step 2: the days with free times, then the chosen day's times per adviser and place.
     Links and query parameters without JavaScript; with htmx, choosing a day or another fortnight
     swaps the picker alone."""
-    form = SearchForm(request.GET)
+    company = company_of(request.user)
+    # The form's lookups (topic, languages, the place and its label) are those kept for the
+    # catalogue generation this process's slot search last confirmed: no query. The search then
+    # confirms the generation in one snapshot with the appointments; if it moved meanwhile, the
+    # page is made again under the new one, so nothing shown is older than the search.
+    generation = catalogue.kept_generation()
+    form = _search_form(request, generation)
     if not form.is_valid():
-        return render(
-            request,
-            "appointments/book.html",
-            {"form": form, "step": 1},
-            status=400,
-        )
-    context = _picker_context(form, company_of(request.user))
+        return render(request, "appointments/book.html", {"form": form, "step": 1}, status=400)
+    context = _picker_context(form, company)
+    if generation is not None and context["generation"] != generation:
+        form = _search_form(request, context["generation"])
+        if not form.is_valid():
+            return render(request, "appointments/book.html", {"form": form, "step": 1}, status=400)
+        context = _picker_context(form, company)
+    context["picker_html"] = _picker_html(context)
+    if request.htmx and not request.htmx.history_restore_request and context["picker_html"]:
+        return HttpResponse(context["picker_html"])
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "appointments/partials/day_picker.html", context)
     return render(request, "appointments/slots.html", context)
+
+
+def _search_form(request, generation: int | None) -> SearchForm:
+    """The search of the query string, validated with the lookups kept for `generation`; a
+    search those refuse is validated again against the database before the refusal is shown."""
+    form = SearchForm(request.GET, generation=generation)
+    if not form.is_valid() and generation is not None:
+        form = SearchForm(request.GET)
+        form.is_valid()
+    return form
+
+
+# The rendered day picker, per process, keyed on everything it shows (below): the same search
+# answered the same is not rendered twice, and any change to what it shows is a new key.
+_PICKER_FRAGMENTS = 1024
+_picker_fragments: OrderedDict[tuple, str] = OrderedDict()
+_picker_lock = threading.Lock()
+
+
+def _picker_html(context: dict) -> str | None:
+    """The day picker's HTML for this context, rendered once per distinct content. The key holds
+    every value the template reads: the search's days, counts and times (fresh from this
+    request's slot search), the query, the language (words and URLs), and the catalogue
+    generation the search confirmed (advisers' names and languages, the places' names). None
+    without a picker; rendered every time without a generation to key on."""
+    picker = context["picker"]
+    if picker is None:
+        return None
+    template = "appointments/partials/day_picker.html"
+    generation = context["generation"]
+    if generation is None:
+        return render_to_string(template, context)
+    search = picker.search
+    key = (
+        get_language(),
+        generation,
+        context["base_query"],
+        context["mode"],
+        context["premises_address"],
+        tuple(picker.days),
+        picker.columns,
+        picker.chosen,
+        picker.previous_start,
+        picker.next_start,
+        search.window_start,
+        search.skipped_from,
+        tuple(
+            (
+                group.option.advisor_id,
+                group.option.service_point_id,
+                group.distance_km,
+                group.preferred,
+                *slots,
+            )
+            for group, slots in picker.groups
+        ),
+    )
+    with _picker_lock:
+        html = _picker_fragments.get(key)
+        if html is not None:
+            _picker_fragments.move_to_end(key)
+            return html
+    html = render_to_string(template, context)
+    with _picker_lock:
+        _picker_fragments[key] = html
+        while len(_picker_fragments) > _PICKER_FRAGMENTS:
+            _picker_fragments.popitem(last=False)
+    return html
 
 
 def _picker_context(form, company, *, day=None, **extra) -> dict:
@@ -90,7 +176,7 @@ def _picker_context(form, company, *, day=None, **extra) -> dict:
     then the day picker over one slot search."""
     data = form.cleaned_data
     topic = data["topic"]
-    upcoming = selectors.upcoming_on_topic(company, topic)
+    upcoming, last = selectors.upcoming_and_last_advisor(company, topic)
     at_limit = len(upcoming) >= topic.max_upcoming_per_company
     picker = None
     if not at_limit:
@@ -98,6 +184,7 @@ def _picker_context(form, company, *, day=None, **extra) -> dict:
         search = _slot_search(
             form,
             company=company,
+            last=last,
             from_date=data.get("start") or data.get("day"),
             days_per_group=None,
             skip_empty=True,
@@ -118,9 +205,18 @@ def _picker_context(form, company, *, day=None, **extra) -> dict:
         "limit": topic.max_upcoming_per_company,
         "picker": picker,
         "search": picker.search if picker else None,
+        # What the catalogue was when the page was read (the search confirms it in one snapshot
+        # with the appointments; without a search, one query).
+        "generation": picker.search.generation if picker else _generation_now(),
         "step": 2,
         **extra,
     }
+
+
+def _generation_now() -> int | None:
+    """The committed catalogue generation, this process's copy of the catalogue brought up to
+    it (what the page shows of advisers comes from there): 1 query while nothing changed."""
+    return catalogue.read_generation_and_catalogue()[0]
 
 
 def _slots_context(form, search, **extra):
@@ -262,9 +358,13 @@ def _booking_unavailable(request, search_form, error, *, day):
     """409 on the confirm step: say why (a BookingError or an error code), and show the picker
     again, on the day of the time refused when it still has free times."""
     local_day = timezone.localtime(day, local_zone()).date() if day else None
-    context = _picker_context(
-        search_form, company_of(request.user), day=local_day, error=services.error_message(error)
-    )
+    generation = catalogue.kept_generation()
+    company = company_of(request.user)
+    error_text = services.error_message(error)
+    context = _picker_context(search_form, company, day=local_day, error=error_text)
+    if context["generation"] != generation:  # the advisers shown came from an older copy
+        context = _picker_context(search_form, company, day=local_day, error=error_text)
+    context["picker_html"] = _picker_html(context)
     return render(request, "appointments/slots.html", context, status=409)
 
 

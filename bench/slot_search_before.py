@@ -25,10 +25,12 @@ from appointments.selectors import (
     prefer_advisor,
     qualified_candidates,
     ranked_options,
+    territory_pools,
 )
 from appointments.slots import Slot, free_slots
 from core.business_hours import local_zone
 from service_points.models import Municipality
+from service_points.territory import points_serving
 
 
 def available_slots(
@@ -66,8 +68,8 @@ def available_slots(
         mode=mode,
         latitude=location.latitude,
         longitude=location.longitude,
+        serving=points_serving(location),  # sectorisation (issue 27), read from the database too
     )
-    options = prefer_advisor(options, prefer_advisor_id)
 
     def collect(start: date, end: date, per_group: int | None) -> list[SlotGroup]:
         return _collect_groups(
@@ -82,18 +84,23 @@ def available_slots(
             days_per_group=per_group,
         )
 
-    start = requested
-    end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
-    found = collect(start, end, days_per_group)
-    if skip_empty and not found and end < horizon_end:
-        # The rest of the horizon in one pass, one day per option: the first day anyone is free.
-        ahead = collect(end, horizon_end, 1)
-        if ahead:
-            start = min(group.days[0][0] for group in ahead)
-            end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
-            found = collect(start, end, days_per_group)
-        else:
-            start = end = horizon_end  # nothing until the horizon
+    ranked = options
+    for options in territory_pools(ranked):  # collect() reads `options`
+        options = prefer_advisor(options, prefer_advisor_id)
+        start = requested
+        end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
+        found = collect(start, end, days_per_group)
+        if skip_empty and not found and end < horizon_end:
+            # The rest of the horizon in one pass, one day per option: the first day anyone is free.
+            ahead = collect(end, horizon_end, 1)
+            if ahead:
+                start = min(group.days[0][0] for group in ahead)
+                end = min(start + timedelta(days=SEARCH_WINDOW_DAYS), horizon_end)
+                found = collect(start, end, days_per_group)
+            else:
+                start = end = horizon_end  # nothing until the horizon
+        if found:
+            break
     next_from = end if end < horizon_end else None
     if found and days_per_group is not None:
         last_shown = max(group.days[-1][0] for group in found)

@@ -4,14 +4,18 @@ A decision is taken under the request's row lock and stored as a `RoutingDecisio
 request and hop), so a second run of the same routing — a redelivered task, two beat ticks —
 finds the first one instead of assigning twice. The number of queries of a decision does not
 depend on the size of the network: one ranking query on tuples (`selectors.qualified_candidates`),
-two aggregates for the caseload of the nearest candidates, one query for their names (and, on
-a first routing, one for the adviser who served the company last: `prefer_last_advisor`).
+one for the points whose territory covers the employer (`service_points.territory`: those are
+offered first, the others only when none of them can take it), aggregates for the caseload of
+the nearest candidates (two, and one per source registered in `consultations.caseload`), one
+query for their names (and, on a first routing, one for the
+adviser who served the company last: `prefer_last_advisor`).
 Emails go out through a task queued after the commit.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +26,7 @@ from django.utils import timezone, translation
 from accounts.access import Role, role_of
 from accounts.models import User
 from advisors.models import Advisor
-from appointments.models import Appointment
+from appointments.models import Appointment, Topic
 from appointments.selectors import (
     contact_of,
     last_advisor,
@@ -30,12 +34,14 @@ from appointments.selectors import (
     ranked_options,
     reassignment_candidates,
 )
+from consultations import caseload
 from consultations.models import ConsultationRequest, RoutingDecision
 from consultations.services import NOT_ELIGIBLE, NOT_OPEN, RequestError
 from core.business_hours import add_business_hours
 from core.emails import build_email
 from core.queue import enqueue
 from service_points.models import Municipality
+from service_points.territory import points_serving
 
 EMAILS = "consultations/email/"
 
@@ -50,6 +56,17 @@ Reason = RoutingDecision.Reason
 TO_MANAGER = (Reason.NO_CANDIDATE, Reason.MAX_HOPS, Reason.CANDIDATES_EXHAUSTED, Reason.DECLINED_TO_MANAGER)
 
 
+class RoutingNeed(Protocol):
+    """What ranking weighs: a consultation request, or anything else routed by the same rules
+    (a company file: company_files.services)."""
+
+    company_id: int
+    topic: Topic
+    language: str
+    mode: str
+    municipality: Municipality
+
+
 @dataclass
 class Ranked:
     """One adviser as a decision weighs them."""
@@ -58,15 +75,22 @@ class Ranked:
     service_point_id: int | None
     distance_km: float
     load: int = 0
+    in_territory: bool | None = None  # as selectors.Option: None where no point serves the place
+
+    @property
+    def tier(self) -> tuple:
+        """Territory first, then distance: distances rounded to 0.1 km are ties (as in
+        selectors.ranked_options), which the lighter caseload breaks."""
+        return (not self.in_territory, round(self.distance_km, 1))
 
     @property
     def key(self) -> tuple:
-        # Distances rounded to 0.1 km are ties (as in selectors.ranked_options): lighter caseload first.
-        return (round(self.distance_km, 1), self.load, self.advisor_id)
+        return (*self.tier, self.load, self.advisor_id)
 
 
 def open_caseload(advisor_ids, *, now: datetime | None = None) -> dict[int, int]:
-    """Open requests assigned to each adviser + their upcoming confirmed appointments: 2 queries."""
+    """Open requests assigned to each adviser + their upcoming confirmed appointments + the work
+    other apps register (`consultations.caseload`: company files in progress): 2 queries + 1 a source."""
     now = now or timezone.now()
     ids = list(advisor_ids)
     load = dict.fromkeys(ids, 0)
@@ -88,13 +112,15 @@ def open_caseload(advisor_ids, *, now: datetime | None = None) -> dict[int, int]
         .annotate(n=Count("id"))
         .order_by()
     )
-    for advisor_id, n in [*requests, *appointments]:
+    for advisor_id, n in [*requests, *appointments, *caseload.registered_load(ids)]:
         load[advisor_id] += n
     return load
 
 
-def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime | None = None) -> list[Ranked]:
-    """Qualified advisers for the request, nearest first, ties by caseload: 3 queries.
+def ranked_advisors(request: RoutingNeed, *, exclude=(), now: datetime | None = None) -> list[Ranked]:
+    """Qualified advisers for the request, those whose point serves the employer's municipality
+    first (service_points.territory), then nearest first, ties by caseload: 4 queries, and one per
+    caseload source registered in `consultations.caseload`.
 
     Caseloads are loaded for the stored candidates and for everyone tied with the nearest, which
     is all a decision looks at.
@@ -104,18 +130,21 @@ def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime |
         mode=request.mode,
         latitude=request.municipality.latitude,
         longitude=request.municipality.longitude,
+        serving=points_serving(request.municipality),
     )
     nearest: dict[int, Ranked] = {}
-    for option in options:  # sorted by distance: the first option of an adviser is their nearest
+    for option in options:  # in territory, then by distance: an adviser's first option is their best
         if option.advisor_id not in exclude and option.advisor_id not in nearest:
             nearest[option.advisor_id] = Ranked(
-                option.advisor_id, option.service_point_id, option.distance_km
+                option.advisor_id,
+                option.service_point_id,
+                option.distance_km,
+                in_territory=option.in_territory,
             )
     ranked = list(nearest.values())
     if not ranked:
         return []
-    closest = round(ranked[0].distance_km, 1)
-    tied = sum(1 for r in ranked if round(r.distance_km, 1) == closest)
+    tied = sum(1 for r in ranked if r.tier == ranked[0].tier)
     weighed = ranked[: max(STORED_CANDIDATES, tied)]
     load = open_caseload([r.advisor_id for r in weighed], now=now)
     for r in weighed:
@@ -125,7 +154,7 @@ def ranked_advisors(request: ConsultationRequest, *, exclude=(), now: datetime |
 
 
 def prefer_last_advisor(
-    request: ConsultationRequest, ranked: list[Ranked], *, now: datetime | None = None
+    request: RoutingNeed, ranked: list[Ranked], *, now: datetime | None = None
 ) -> list[Ranked]:
     """Continuity: `ranked` with the adviser who served the company last on the topic moved first,
     if they are a candidate (qualified and among the nearest weighed) and their open caseload is
@@ -158,7 +187,7 @@ def route_request(request_id: int, *, now: datetime | None = None) -> RoutingDec
             ranked = ranked_advisors(request, now=now)
             if not ranked:
                 return _to_manager(request, reason=Reason.NO_CANDIDATE, candidates=[], now=now)
-            closest = [r for r in ranked if round(r.distance_km, 1) == round(ranked[0].distance_km, 1)]
+            closest = [r for r in ranked if r.tier == ranked[0].tier]
             by_load = len(closest) > 1 and len({r.load for r in closest}) > 1
             reason = Reason.TIE_BY_LOAD if by_load else Reason.NEAREST
             preferred = prefer_last_advisor(request, ranked, now=now)
@@ -386,6 +415,7 @@ def _candidates_json(ranked: list[Ranked]) -> list[dict]:
             "distance_km": round(r.distance_km, 1),
             "load": r.load,
             "service_point": r.service_point_id,
+            "in_territory": r.in_territory,
         }
         for r in stored
     ]

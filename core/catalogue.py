@@ -58,18 +58,22 @@ class Snapshot(Generic[T]):
         self._kept: dict[tuple, tuple[int, T]] = {}
 
     def get(self, *key) -> T:
+        return self.read(*key)[1]
+
+    def read(self, *key) -> tuple[int | None, T]:
+        """As `get`, with the generation the value goes with (None: no generation row)."""
         generation = current_generation()
         if generation is None:  # no generation row: nothing can be trusted, build every time
-            return self._build(*key)
+            return None, self._build(*key)
         kept = self._kept.get(key)
         if kept is not None and kept[0] == generation:
-            return kept[1]
+            return kept
         value = self._build(*key)
         with self._lock:
             if any(g != generation for g, _ in self._kept.values()):
                 self._kept.clear()  # an older generation's values are of no more use
             self._kept[key] = (generation, value)
-        return value
+        return generation, value
 
     def kept(self, *key) -> tuple[int, T] | None:
         """(generation, value) as kept, without a query: to be trusted only once a read made in
@@ -80,6 +84,49 @@ class Snapshot(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+
+
+class Derived:
+    """Values derived from the catalogue on demand (a topic by its code, the municipality a typed
+    place names, a municipality's label…), kept while the generation the caller names stays.
+
+    Unlike `Snapshot`, `get` makes no query: the caller names a generation it read earlier (e.g.
+    the one the slot search last confirmed). A value built now is at least as new as that
+    generation; whatever the caller shows with it must then be confirmed by a read of the
+    generation in one snapshot with the rows that change (the slot search's query does it), and
+    the caller starts again under the new generation when it moved. Values of another
+    generation are dropped when a new one is named; at most MAX are kept (typed text is
+    unbounded: past it, the memo starts again)."""
+
+    MAX = 4096
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._values: dict = {}
+
+    def get(self, generation: int | None, key, build: Callable[[], T]) -> T:
+        if generation is None:  # nothing to key on: read every time
+            return build()
+        values = self._values
+        if self._generation == generation:
+            try:
+                return values[key]
+            except KeyError:
+                pass
+        value = build()
+        with self._lock:
+            if self._generation != generation or len(self._values) >= self.MAX:
+                self._generation, self._values = generation, {}
+            self._values[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation, self._values = None, {}
+
+
+derived = Derived()
 
 
 # --- Triggers (used by migrations) ----------------------------------------------------------

@@ -30,6 +30,7 @@ from appointments.models import Appointment, Mode, Topic
 from consultations.models import ConsultationRequest
 from core import replica
 from core.i18n import is_english, localized
+from dashboards import satisfaction
 from dashboards.selectors import Catalogue, FilterForm, Filters, filtered_appointments, filtered_requests
 from midi_regions.models import AdministrativeRegion
 
@@ -274,7 +275,9 @@ class SeparatorForm(forms.Form):
     separator = forms.ChoiceField(label=_("Separator"), choices=CsvSeparator.choices, required=False)
 
 
-def _export(request, code: str | None, kind: str, build: Callable[[Filters], tuple[list, Iterator]]):
+def _export(
+    request, code: str | None, kind: str, build: Callable[[Filters, Catalogue], tuple[list, Iterator]]
+):
     with replica.replica_reads():
         catalogue = Catalogue.for_user(request.user, code)  # the dashboard's own access rule
         if catalogue is None:
@@ -286,7 +289,7 @@ def _export(request, code: str | None, kind: str, build: Callable[[Filters], tup
             errors = _error_text(form) if not form.is_valid() else _error_text(choice)
             return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
         filters = form.filters()
-        header, rows = build(filters)
+        header, rows = build(filters, catalogue)
     separator = choice.cleaned_data["separator"]
     if separator:
         remember_csv_separator(user=request.user, separator=separator)
@@ -305,11 +308,19 @@ def _export(request, code: str | None, kind: str, build: Callable[[Filters], tup
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
 def export_appointments(request, code: str | None = None):
     """The directorate's filtered appointments as CSV (`code` None: the national view)."""
-    return _export(request, code, gettext("appointments"), appointment_rows)
+    return _export(request, code, gettext("appointments"), lambda filters, _c: appointment_rows(filters))
 
 
 @never_cache
 @role_required(Role.MANAGER, Role.ADMINISTRATOR)
 def export_requests(request, code: str | None = None):
     """The directorate's filtered consultation requests as CSV (`code` None: the national view)."""
-    return _export(request, code, gettext("consultation requests"), request_rows)
+    return _export(request, code, gettext("consultation requests"), lambda filters, _c: request_rows(filters))
+
+
+@never_cache
+@role_required(Role.MANAGER, Role.ADMINISTRATOR)
+def export_satisfaction(request, code: str | None = None):
+    """The employers' verdict by topic, mode, service point and adviser as CSV, groups of fewer
+    than 5 answers named only (dashboards.satisfaction)."""
+    return _export(request, code, gettext("satisfaction"), satisfaction.csv_rows)

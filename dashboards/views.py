@@ -12,7 +12,7 @@ from accounts.models import CsvSeparator
 from calendar_sync.selectors import broken_sources
 from core import replica
 from core.typography import format_date
-from dashboards import selectors
+from dashboards import satisfaction, selectors
 from dashboards.export_views import default_separator
 
 
@@ -21,7 +21,7 @@ def dashboard(request, code: str | None = None):
     """A directorate's dashboard (its manager, administrators), or the national one (code None:
     administrators). 16 queries whatever the volume (19 when the roll-ups serve closed days:
     their coverage, rolled tally and adviser loads): scope and filter choices (4), figures (10),
-    the menu's inbox count (1), the advisers' broken calendar syncs (1)."""
+    the employers' verdict (1), the menu's inbox count (1), the advisers' broken calendar syncs (1)."""
     with replica.replica_reads() as source:
         catalogue = selectors.Catalogue.for_user(request.user, code)
         if catalogue is None:
@@ -33,10 +33,12 @@ def dashboard(request, code: str | None = None):
             return render(request, "dashboards/dashboard.html", context, status=400)
         filters = form.filters()
         figures = selectors.figures(filters, catalogue=catalogue)
+        verdict = satisfaction.figures(filters, catalogue)
     context.update(
         filters=filters,
         query=urlencode(filters.query()),
         figures=figures,
+        satisfaction=verdict,
         side_by_side=figures["by_directorate"] if code is None else None,
         export_urls=_export_urls(code),
         filter_params=list(filters.query().items()),
@@ -64,10 +66,12 @@ def _export_urls(code: str | None) -> dict:
         return {
             "appointments": reverse("midi_regions:national_export_appointments"),
             "requests": reverse("midi_regions:national_export_requests"),
+            "satisfaction": reverse("midi_regions:national_export_satisfaction"),
         }
     return {
         "appointments": reverse("midi_regions:export_appointments", kwargs={"code": code}),
         "requests": reverse("midi_regions:export_requests", kwargs={"code": code}),
+        "satisfaction": reverse("midi_regions:export_satisfaction", kwargs={"code": code}),
     }
 
 

@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from agenda.api import CalendarView
 from appointments.api import AppointmentViewSet, SlotSearchView, TopicViewSet
+from company_files.api import FileViewSet, ProgramViewSet
 from consultations.api import InboxView, RequestViewSet
 from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
@@ -21,6 +22,8 @@ router.register("topics", TopicViewSet, basename="topic")
 router.register("appointments", AppointmentViewSet, basename="appointment")
 router.register("requests", RequestViewSet, basename="request")
 router.register("adviser/inbox", InboxView, basename="inbox")
+router.register("programs", ProgramViewSet, basename="program")
+router.register("files", FileViewSet, basename="file")
 
 v1 = [
     path("slots/", SlotSearchView.as_view(), name="slots"),

@@ -20,6 +20,8 @@ from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
 from advisors.seeding import sync_weekly_availability, weekly_plan
 from appointments.models import Topic
+from company_files.models import Program, RequiredDocument, Stage, Transition
+from company_files.seeding import load_programs
 from core.page_cache import bump_catalogue_version
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points import gazetteer
@@ -229,6 +231,7 @@ def seed_network(*, demo_users: bool = False) -> SeedReport:
     topics = seed_topics(data, report)
     points = seed_service_points(data, municipalities, report)
     seed_advisers(data, points, languages, topics, report, password=password)
+    seed_programs(load_programs(), topics, report)
     if demo_users:
         seed_demo_users(password, report)
     forget_gazetteer_names()  # the gazetteer was written in bulk, without signals
@@ -306,10 +309,70 @@ def seed_topics(data: dict, report: SeedReport) -> dict[str, Topic]:
     return topics
 
 
+def seed_programs(programs: list[dict], topics: dict[str, Topic], report: SeedReport) -> None:
+    """Company-file programs with their stages, allowed transitions and required documents
+    (company_files/data/programs.json). Stages and documents the file no longer names are kept:
+    files may stand on them; an administrator retires them."""
+    for position, p in enumerate(programs, start=1):
+        program = _upsert(
+            Program,
+            {"code": p["code"]},
+            {
+                "name_fr": p["name_fr"],
+                "name_en": p["name_en"],
+                "description_fr": p["description_fr"],
+                "description_en": p["description_en"],
+                "topic": topics[p["topic"]],
+                "position": position,
+            },
+            report,
+            "programs",
+        )
+        stages = {
+            s["code"]: _upsert(
+                Stage,
+                {"program": program, "code": s["code"]},
+                {
+                    "name_fr": s["name_fr"],
+                    "name_en": s["name_en"],
+                    "position": index,
+                    "target_business_days": s["days"],
+                    "reason_required_to_leave": s.get("reason", False),
+                    "waits_for": s["waits_for"],
+                    "closes_file": s.get("closes", False),
+                },
+                report,
+                "stages",
+            )
+            for index, s in enumerate(p["stages"], start=1)
+        }
+        wanted = {(stages[a].pk, stages[b].pk) for a, b in p["transitions"]}
+        existing = set(
+            Transition.objects.filter(from_stage__program=program).values_list("from_stage_id", "to_stage_id")
+        )
+        missing = wanted - existing
+        if missing:
+            Transition.objects.bulk_create(Transition(from_stage_id=a, to_stage_id=b) for a, b in missing)
+            report.add("transitions", created=True, n=len(missing))
+        for index, d in enumerate(p["documents"], start=1):
+            _upsert(
+                RequiredDocument,
+                {"program": program, "name_fr": d["name_fr"]},
+                {"name_en": d["name_en"], "is_mandatory": d["mandatory"], "position": index},
+                report,
+                "required documents",
+            )
+
+
 def seed_service_points(
     data: dict, municipalities: dict[str, Municipality], report: SeedReport
 ) -> dict[str, ServicePoint]:
-    """The service points, placed at their municipality, with their opening hours."""
+    """The service points with their opening hours and territory.
+
+    A point alone in its municipality stands at the municipality's coordinates; the offices of a
+    city with several (Montréal, Laval, Québec, Gatineau, Saguenay, Rimouski, Rouyn-Noranda) are
+    told apart by the GeoNames position (CC BY 4.0) of their postal code, else of its FSA, written
+    in the network file with that method (`coordinates`)."""
     points = {}
     for sp in data["service_points"]:
         municipality = municipalities[sp["municipality_code"]]
@@ -322,8 +385,8 @@ def seed_service_points(
                 "street_address": sp["street_address"],
                 "postal_code": sp["postal_code"],
                 "municipality": municipality,
-                "latitude": municipality.latitude,
-                "longitude": municipality.longitude,
+                "latitude": sp.get("latitude", municipality.latitude),
+                "longitude": sp.get("longitude", municipality.longitude),
                 "phone": sp.get("phone", ""),
             },
             report,
@@ -331,7 +394,36 @@ def seed_service_points(
         )
         seed_opening_hours(point, sp["hours"], report)
         points[sp["code"]] = point
+    seed_territories(list(points.values()), report)
     return points
+
+
+def seed_territories(points: list[ServicePoint], report: SeedReport) -> None:
+    """Sectorisation (service_points.territory): each point serves its own administrative region.
+
+    The rule: no region spans the St. Lawrence (north shore: Capitale-Nationale, Mauricie,
+    Lanaudière, Laurentides, Outaouais, Abitibi-Témiscamingue, Saguenay–Lac-Saint-Jean, Côte-Nord,
+    Nord-du-Québec; south shore: Bas-Saint-Laurent, Gaspésie–Îles-de-la-Madeleine,
+    Chaudière-Appalaches, Centre-du-Québec, Estrie, Montérégie; Montréal and Laval are islands) and
+    each lies in one directorate, so no point serves the other shore or another directorate's
+    employers; every region has a point, so every employer has a territory (Kuujjuaq's,
+    Nord-du-Québec, is served from Chibougamau). A point whose territory is already set — by an
+    administrator in the admin — keeps it."""
+    through = ServicePoint.territory_regions.through
+    served = set(through.objects.filter(servicepoint__in=points).values_list("servicepoint_id", flat=True))
+    served |= set(
+        ServicePoint.territory_mrcs.through.objects.filter(servicepoint__in=points).values_list(
+            "servicepoint_id", flat=True
+        )
+    )
+    missing = [
+        through(servicepoint_id=p.pk, administrativeregion_id=p.municipality.region_id)
+        for p in points
+        if p.pk not in served
+    ]
+    if missing:
+        through.objects.bulk_create(missing)
+        report.add("territories", created=True, n=len(missing))
 
 
 def seed_advisers(

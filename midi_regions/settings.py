@@ -71,8 +71,10 @@ INSTALLED_APPS = [
     "waitlist",
     "calendar_sync",
     "agenda",
+    "company_files",
     "audit",
     "dashboards",
+    "feedback",
     "privacy",
     "webhooks",
     "devtools",
@@ -86,7 +88,7 @@ MIDDLEWARE = [
     # Under /api/, an error made outside DRF (Django's 400/404/413/500) is JSON too.
     "core.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.security_policy.CSPMiddleware",  # django-csp's, the usual header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,6 +194,9 @@ REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)
 REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # The primary's backend (psycopg's C timestamp loader): dashboards read many timestamps.
+        DATABASES["replica"]["ENGINE"] = "core.db.postgresql"
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     # A replica that does not answer must cost a page seconds at most, not the TCP timeout.
@@ -298,6 +303,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # The employers' surveys after a consultation held, and their one reminder (feedback.sending).
+    "send-due-surveys": {
+        "task": "feedback.send_due_surveys",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Law 25: past appointments' personal details blanked after PERSONAL_DATA_RETENTION_DAYS.
     "purge-expired-personal-details": {
         "task": "accounts.purge_expired_personal_details",
@@ -380,6 +391,8 @@ RATE_LIMITS = {
     "account_close": {"user": "5/h", "ip": "30/h"},
     # Invitations send email to any address: a bound on what one account can send out.
     "invitation": {"user": "20/h", "ip": "60/h"},
+    # Answering a survey by its emailed link (feedback.views): nobody is signed in.
+    "survey": {"ip": "60/h"},
 }
 
 # Booking (appointments.services.book_appointment): refuse a time already booked or held at once,
@@ -463,6 +476,14 @@ SPECTACULAR_SETTINGS = {
             "description": _(
                 "The signed-in adviser's calendar and requests. For advisers (and managers, for "
                 "escalated requests)."
+            ),
+        },
+        {
+            "name": "files",
+            "x-displayName": _("Company files"),
+            "description": _(
+                "Programs, and the company's files in them: stage, timeline, messages, document "
+                "requests; advisers move files between stages. For employers and the ministry's staff."
             ),
         },
         {

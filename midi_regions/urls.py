@@ -16,7 +16,9 @@ import accounts.urls
 import agenda.urls
 import appointments.urls
 import calendar_sync.urls
+import company_files.urls
 import consultations.urls
+import feedback.urls
 import privacy.urls
 import waitlist.urls
 from agenda import views as agenda_views
@@ -42,6 +44,11 @@ network_patterns = [
         name="national_export_appointments",
     ),
     path(_("national/export/requests.csv"), export_views.export_requests, name="national_export_requests"),
+    path(
+        _("national/export/satisfaction.csv"),
+        export_views.export_satisfaction,
+        name="national_export_satisfaction",
+    ),
     path("<slug:code>/", views.directorate_detail, name="directorate"),
     path(_("<slug:code>/dashboard/"), dashboard_views.dashboard, name="dashboard"),
     path(_("<slug:code>/audit/"), audit_views.audit, name="audit"),
@@ -51,6 +58,11 @@ network_patterns = [
         name="export_appointments",
     ),
     path(_("<slug:code>/export/requests.csv"), export_views.export_requests, name="export_requests"),
+    path(
+        _("<slug:code>/export/satisfaction.csv"),
+        export_views.export_satisfaction,
+        name="export_satisfaction",
+    ),
 ]
 
 urlpatterns = [
@@ -74,7 +86,11 @@ urlpatterns += i18n_patterns(
     path(_("service-points/"), include("service_points.urls")),
     path(_("my-space/"), namespace("accounts", accounts.urls, privacy.urls)),
     path(_("adviser/"), namespace("advisors", agenda.urls, calendar_sync.urls)),
-    path(_("appointments/"), namespace("appointments", appointments.urls, consultations.urls, waitlist.urls)),
+    path(
+        _("appointments/"),
+        namespace("appointments", appointments.urls, consultations.urls, waitlist.urls, feedback.urls),
+    ),
+    path(_("files/"), include(company_files.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
     path(_("account/"), include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -2,8 +2,8 @@
 company and about themself, as JSON.
 
 Included: the company's profile, the requesting person's own account data (not their colleagues'
-contact details), every appointment of the company with its history, and every consultation
-request with its proposed times. Not included: the advisers' private notes and the routing
+contact details), every appointment of the company with its history and its survey answer, and
+every consultation request with its proposed times. Not included: the advisers' private notes and the routing
 decisions, which are the ministry's internal working documents (a formal access request goes
 through the ministry's access officer, as for any other file).
 """
@@ -21,11 +21,27 @@ def _when(value):
     return timezone.localtime(value).isoformat() if value else None
 
 
+def _survey(appointment: Appointment) -> dict | None:
+    """The company's answer to the survey after the consultation (feedback), if one was sent."""
+    survey = getattr(appointment, "survey", None)  # the reverse one-to-one: absent, not None
+    if survey is None:
+        return None
+    return {
+        "sent_at": _when(survey.invited_at),
+        "reminded_at": _when(survey.reminded_at),
+        "answered_at": _when(survey.answered_at),
+        "changed_at": _when(survey.changed_at),
+        "satisfaction": survey.satisfaction,
+        "got_what_they_came_for": survey.get_outcome_display() if survey.outcome else None,
+        "comment": survey.comment,
+    }
+
+
 def company_data(company: Company, user: User) -> dict:
     """Everything above, as plain JSON-ready values: 4 queries whatever the volume."""
     appointments = (
         Appointment.objects.filter(company=company)
-        .select_related("advisor__user", "topic", "service_point", "municipality")
+        .select_related("advisor__user", "topic", "service_point", "municipality", "survey")
         .prefetch_related("events")
         .order_by("starts_at")
     )
@@ -74,6 +90,7 @@ def company_data(company: Company, user: User) -> dict:
                     {"action": e.get_action_display(), "at": _when(e.at), "reason": e.reason}
                     for e in a.events.all()
                 ],
+                "survey": _survey(a),
             }
             for a in appointments
         ],

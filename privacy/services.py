@@ -33,6 +33,7 @@ from consultations.models import ConsultationRequest, RoutingDecision
 from consultations.services import RequestError, withdraw_request
 from core.emails import build_email
 from core.queue import enqueue
+from feedback.models import Survey
 from waitlist import services as waitlist
 from waitlist.models import WaitlistEntry
 
@@ -136,8 +137,8 @@ def close_account(*, user: User, reason: str = "", now: datetime | None = None) 
 
 
 def _blank_texts_written_by(user: User) -> None:
-    """The person's own free text: messages to advisers, requests, reasons they gave; and the
-    numbers they gave to be called at (core.phones)."""
+    """The person's own free text: messages to advisers, requests, reasons they gave, comments on
+    surveys; and the numbers they gave to be called at (core.phones)."""
     Appointment.objects.filter(booked_by=user).filter(~Q(message="") | ~Q(contact_phone="")).update(
         message="", contact_phone=""
     )
@@ -152,6 +153,7 @@ def _blank_texts_written_by(user: User) -> None:
         cancellation_reason=""
     )
     AppointmentEvent.objects.filter(actor=user).exclude(reason="").update(reason="")
+    Survey.objects.filter(recipient=user).exclude(comment="").update(comment="")
 
 
 def _cancel_or_hand_over_future_appointments(
@@ -296,7 +298,7 @@ def purge_expired_personal_details(*, now: datetime | None = None) -> int:
     Free text is where personal details sit: the employer's message, cancellation and other
     reasons, the advisers' notes about the company, decline notes, delivery errors quoting an
     address. Rows, statuses, dates, topics, modes, advisers and places stay: the statistics and
-    the dashboard read nothing else. Six bulk UPDATEs whatever the volume; a second run changes
+    the dashboard read nothing else. Seven bulk UPDATEs whatever the volume; a second run changes
     nothing (rows already blank are not matched).
     """
     now = now or timezone.now()
@@ -315,6 +317,12 @@ def purge_expired_personal_details(*, now: datetime | None = None) -> int:
     )
     changed += (
         Reminder.objects.filter(appointment__ends_at__lt=cutoff).exclude(last_error="").update(last_error="")
+    )
+    # The employers' comments on a consultation (feedback): the score and the yes/partly/no stay.
+    changed += (
+        Survey.objects.filter(appointment__ends_at__lt=cutoff)
+        .filter(~Q(comment="") | ~Q(last_error=""))
+        .update(comment="", last_error="")
     )
     # A request is over once it is booked or withdrawn: its appointment's end, or else its last change.
     closed_requests = ConsultationRequest.objects.exclude(

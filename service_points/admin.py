@@ -44,6 +44,27 @@ class ServicePointAdmin(admin.ModelAdmin):
     # French order of places ("Châteauguay" before "Chibougamau"), no column marked as the sort.
     ordering = (french("municipality__name").asc(), french("host_office").asc())
     autocomplete_fields = ("municipality",)
+    # Sectorisation (service_points.territory): regions and MRCs whose employers it serves first.
+    filter_horizontal = ("territory_regions", "territory_mrcs")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "code",
+                    "host_type",
+                    "host_office",
+                    "street_address",
+                    "postal_code",
+                    "municipality",
+                    ("latitude", "longitude"),
+                    "phone",
+                    "is_active",
+                )
+            },
+        ),
+        (_("Territory served"), {"fields": ("territory_regions", "territory_mrcs")}),
+    )
     prepopulated_fields = {"code": ("host_office",)}
     inlines = [OpeningHoursInline]
 

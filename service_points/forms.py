@@ -4,8 +4,10 @@ from django import forms
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.catalogue import derived
 from service_points import places
 from service_points.models import Municipality
 from service_points.validators import normalize_postal_code, validate_postal_code
@@ -77,21 +79,35 @@ class MunicipalityField(forms.CharField):
         ),
     }
 
+    # With a catalogue generation (set by the form that has one), the place a text names and a
+    # municipality's label are kept for it (core.catalogue.derived: the gazetteer's tables bump
+    # the generation) instead of read every time.
+    generation: int | None = None
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 100)
         super().__init__(**kwargs)
 
     @staticmethod
-    def label_for(municipality: Municipality, *, ambiguous: bool | None = None) -> str:
+    def label_for(
+        municipality: Municipality, *, ambiguous: bool | None = None, generation: int | None = None
+    ) -> str:
         """The text the field shows for a municipality: its name, with its MRC and region when
         another municipality has the same name."""
         if ambiguous is None:
-            ambiguous = Municipality.objects.filter(search_name=municipality.search_name).count() > 1
+            return derived.get(
+                generation,
+                ("place label", municipality.pk, get_language()),  # regions are named in both
+                lambda: MunicipalityField.label_for(
+                    municipality,
+                    ambiguous=Municipality.objects.filter(search_name=municipality.search_name).count() > 1,
+                ),
+            )
         return places.place_label(municipality) if ambiguous else municipality.name
 
     def clean(self, value):
         text = " ".join(super().clean(value).split())
-        results = places.find_places(text)
+        results = derived.get(self.generation, ("places", text), lambda: places.find_places(text))
         chosen = results.chosen
         if chosen is not None:
             area = chosen.postal_area

@@ -161,6 +161,23 @@ class ServicePoint(models.Model):
     longitude = models.FloatField(_("longitude"), validators=LONGITUDE)
     phone = models.CharField(_("telephone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Sectorisation: the employers this point serves first, by region or MRC (service_points.
+    # territory; the seed's rule: midi_regions.seeding.seed_territories). Slot search and routing
+    # offer a point outside an employer's territory only when none inside has a time.
+    territory_regions = models.ManyToManyField(
+        AdministrativeRegion,
+        verbose_name=_("regions served"),
+        blank=True,
+        related_name="served_by",
+        help_text=_("Every municipality of these regions is in the point's territory."),
+    )
+    territory_mrcs = models.ManyToManyField(
+        Mrc,
+        verbose_name=_("MRCs served"),
+        blank=True,
+        related_name="served_by",
+        help_text=_("Every municipality of these MRCs is in the point's territory, whatever their region."),
+    )
 
     class Meta:
         verbose_name = _("service point")

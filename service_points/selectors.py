@@ -10,6 +10,7 @@ from midi_regions.models import AdministrativeRegion
 from service_points.distance import great_circle_km
 from service_points.models import Municipality, ServicePoint
 from service_points.places import PlaceMatch, PlaceResults, find_places
+from service_points.territory import points_serving
 
 
 def service_points_with_details() -> QuerySet[ServicePoint]:
@@ -94,15 +95,20 @@ def service_point_directory(*, region_code: str = "", query: str = "") -> Direct
     if place is not None:
         shown = {p.pk for g in directory.groups for ps in g.municipalities.values() for p in ps}
         nearest = nearest_service_points(
-            latitude=place.latitude, longitude=place.longitude, limit=NEARBY_COUNT + len(shown)
+            latitude=place.latitude,
+            longitude=place.longitude,
+            limit=NEARBY_COUNT + len(shown),
+            serving=points_serving(place.municipality),
         )
         directory.nearby = [n for n in nearest if n.point.pk not in shown][:NEARBY_COUNT]
     return directory
 
 
 def service_point_by_code(code: str) -> ServicePoint:
-    """One active service point with its details; raises ServicePoint.DoesNotExist."""
-    point = service_points_with_details().get(code=code)
+    """One active service point with its details and territory; raises ServicePoint.DoesNotExist."""
+    point = (
+        service_points_with_details().prefetch_related("territory_regions", "territory_mrcs").get(code=code)
+    )
     point.languages = advisor_languages(point)
     return point
 
@@ -111,12 +117,29 @@ def service_point_by_code(code: str) -> ServicePoint:
 class NearbyPoint:
     point: ServicePoint
     distance_km: float
+    in_territory: bool | None = None  # None: no point serves the place (service_points.territory)
 
 
-def nearest_service_points(*, latitude: float, longitude: float, limit: int = 3) -> list[NearbyPoint]:
-    """The active service points nearest a position, as the crow flies (4 queries)."""
+def nearest_service_points(
+    *, latitude: float, longitude: float, limit: int = 3, serving: frozenset[int] = frozenset()
+) -> list[NearbyPoint]:
+    """The active service points nearest a position, as the crow flies (4 queries); with `serving`
+    (the points whose territory covers the place), those first."""
     points = list(service_points_with_details())
     for point in points:
         point.languages = advisor_languages(point)
-    nearby = [NearbyPoint(p, great_circle_km(latitude, longitude, p.latitude, p.longitude)) for p in points]
-    return sorted(nearby, key=lambda n: (n.distance_km, n.point.host_office))[:limit]
+    nearby = [
+        NearbyPoint(
+            p,
+            great_circle_km(latitude, longitude, p.latitude, p.longitude),
+            p.pk in serving if serving else None,
+        )
+        for p in points
+    ]
+    return sorted(nearby, key=lambda n: (n.in_territory is False, n.distance_km, n.point.host_office))[:limit]
+
+
+def directions_url(point: ServicePoint) -> str:
+    """Directions to the point on OpenStreetMap: a plain link, the start left to the person (no
+    map, script or tile on our pages)."""
+    return f"https://www.openstreetmap.org/directions?route=%3B{point.latitude:.5f}%2C{point.longitude:.5f}"

@@ -2,9 +2,12 @@
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from midi_regions.models import AdministrativeRegion
 from service_points import selectors
+from service_points.forms import MunicipalityField
 from service_points.models import ServicePoint
 
 
@@ -27,4 +30,19 @@ def detail(request, code: str):
         point = selectors.service_point_by_code(code)
     except ServicePoint.DoesNotExist:
         raise Http404 from None
-    return render(request, "service_points/detail.html", {"point": point})
+    # "Book here": the booking form filled in for a meeting at a point, from this point's town
+    # (its points serve it first); a visitor signs in on the way.
+    book = {
+        "edit": "",
+        "mode": "service_point",
+        "municipality": MunicipalityField.label_for(point.municipality),
+    }
+    return render(
+        request,
+        "service_points/detail.html",
+        {
+            "point": point,
+            "book_url": f"{reverse('appointments:book')}?{urlencode(book)}",
+            "directions_url": selectors.directions_url(point),
+        },
+    )

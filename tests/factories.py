@@ -9,6 +9,8 @@ from allauth.account.models import EmailAddress
 from accounts.models import Company, EmployerProfile, User
 from advisors.models import Advisor, Language
 from appointments.models import Topic
+from company_files.models import Program
+from company_files.seeding import load_programs
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
 from service_points.models import Mrc, Municipality, OpeningHours, ServicePoint
 
@@ -223,3 +225,14 @@ def small_network() -> SmallNetwork:
         advisor_a,
         advisor_b,
     )
+
+
+def file_programs(topic: Topic) -> dict[str, Program]:
+    """The seeded company-file programs (company_files/data/programs.json), every one on `topic`
+    (the small network's only topic), by code: the same builder as seed_network."""
+    from collections import defaultdict
+
+    from midi_regions.seeding import SeedReport, seed_programs
+
+    seed_programs(load_programs(), defaultdict(lambda: topic), SeedReport())
+    return {p.code: p for p in Program.objects.all()}

@@ -120,6 +120,7 @@ def test_employer_searches_books_reschedules_and_cancels(bookable, employer_a, m
     assert search.status_code == 200
     group = search.json()["groups"][0]
     assert group["advisor"]["id"] == network.advisor_a.pk and group["distance_km"] < 1
+    assert group["outside_territory"] is False
     slot = group["slots"][0]
 
     response = post(

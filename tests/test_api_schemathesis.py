@@ -41,6 +41,7 @@ CHECKS = [
 ]
 
 
+@pytest.mark.long(100)
 def test_api_conforms_to_its_schema_for_every_role(live_server, world, settings):
     settings.API_RATE_LIMITS = {"user": "100000/min", "anonymous": "100000/min"}
     settings.RATE_LIMITS = {

@@ -105,6 +105,9 @@ MATRIX = {
     "appointments:waitlist_join": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:waitlist_leave": ("waitlist_entry", (405,) * 8),
     "appointments:offer": ("offer", ALL_200),  # the signed link is the credential
+    # The survey after a consultation held (feedback): the signed link is the credential; bad,
+    # tampered and expired links are 400/410 (feedback/tests/test_survey_page.py).
+    "appointments:survey": ("survey", ALL_200),
     "appointments:requests": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:request_new": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:request_detail": ("request", (302, 200, 404, 403, 403, 403, 403, 403)),
@@ -115,17 +118,35 @@ MATRIX = {
     "appointments:handle": ("request", (302, 403, 403, 200, 404, 200, 404, 200)),
     "appointments:decline": ("request", (302, 403, 403, 302, 404, 403, 403, 403)),
     "appointments:reassign_request": ("request", (302, 403, 403, 403, 403, 302, 404, 302)),
+    # Company files: the company's representatives share its files (another company's: 404);
+    # staff see their directorate's, an adviser also the files assigned to them. Writes are POST:
+    # a GET goes back to the file's page.
+    "company_files:list": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "company_files:open": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "company_files:detail": ("company_file", (302, 200, 404, 403, 403, 403, 403, 403)),
+    "company_files:message": ("company_file", (302, 302, 404, 403, 403, 403, 403, 403)),
+    "company_files:caseload": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    "company_files:overview": (None, (302, 403, 403, 403, 403, 200, 200, 200)),  # their directorate's
+    "company_files:staff_open": (None, (302, 403, 403, 200, 200, 403, 403, 403)),
+    "company_files:handle": ("company_file", (302, 403, 403, 200, 404, 200, 404, 200)),
+    "company_files:move": ("company_file", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "company_files:request_document": ("company_file", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "company_files:review_document": ("file_document", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "company_files:note": ("company_file", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "company_files:staff_message": ("company_file", (302, 403, 403, 302, 404, 302, 404, 302)),
     # Managers: their directorate; administrators: all, and the national view.
     "midi_regions:network": (None, (302, 403, 403, 403, 403, 200, 200, 200)),
     "midi_regions:national": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:national_audit": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:national_export_appointments": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:national_export_requests": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
+    "midi_regions:national_export_satisfaction": (None, (302, 403, 403, 403, 403, 404, 404, 200)),
     "midi_regions:directorate": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:dashboard": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:audit": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_appointments": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_requests": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    "midi_regions:export_satisfaction": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     # The API: tokens or the session; 401 (not a login redirect) for anonymous callers.
     "accounts:api_tokens": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
     "accounts:api_token_revoke": ("api_token", (405,) * 8),
@@ -147,6 +168,17 @@ MATRIX = {
     "api:request-detail": ("request", (401, 200, 404, 403, 403, 403, 403, 403)),
     "api:request-withdraw": ("request", (401, 405, 405, 403, 403, 403, 403, 403)),
     "api:inbox-list": (None, (401, 403, 403, 200, 200, 200, 200, 403)),
+    # Company files: programs are public; files follow the pages' rule (company_files.selectors).
+    "api:program-list": (None, ALL_200),
+    "api:program-detail": ("program", ALL_200),
+    "api:file-list": (None, (401, 200, 200, 200, 200, 200, 200, 200)),
+    "api:file-detail": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-timeline": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-documents": ("company_file", (401, 200, 404, 200, 404, 200, 404, 200)),
+    "api:file-messages": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
+    # POST only (GET: 405); an employer's POST is a 403 (company_files/tests/test_api.py).
+    "api:file-move": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
+    "api:file-notes": ("company_file", (401, 405, 405, 405, 405, 405, 405, 405)),
     "api:calendar": ("week", (401, 403, 403, 200, 200, 403, 403, 403)),
     "api:directorates": (None, (401, 403, 403, 403, 403, 200, 200, 200)),
     "api:caseload": ("directorate", (401, 403, 403, 403, 403, 200, 404, 200)),
@@ -181,6 +213,7 @@ def test_every_url_name_is_in_the_matrix():
     assert set(MATRIX) - our_url_names() == set()  # no stale rows
 
 
+@pytest.mark.long(35)
 def test_every_url_answers_each_person_as_expected(world):
     args, query, people = world
     clients = {}

@@ -73,6 +73,16 @@ def contexts(appointment, language: str) -> dict[str, dict]:
         expires_at=appointment.starts_at - timedelta(days=1),
         starts_at=appointment.starts_at,
         entry=SimpleNamespace(topic=appointment.topic),
+        time_zone="America/Toronto",
+    )
+    # A company file (company_files.notifications): the program's name is data, in French here.
+    company_file = SimpleNamespace(
+        program=SimpleNamespace(name="Travailleurs étrangers temporaires"), company=appointment.company
+    )
+    file_entry = SimpleNamespace(
+        body="Merci d'envoyer le contrat signé.",
+        to_stage=SimpleNamespace(name="Documents demandés"),
+        actor=user,
     )
     common = {
         "user": user,
@@ -106,7 +116,19 @@ def contexts(appointment, language: str) -> dict[str, dict]:
         },
         "request_assigned": {**common, "request": request, "decision": None, "escalated": False},
         "request_escalated": {**common, "request": request, "decision": None, "escalated": True},
-        "request_proposed": {**common, "request": request, "proposals": [appointment.starts_at], "url": "u"},
+        "request_proposed": {
+            **common,
+            "request": request,
+            "proposals": [
+                SimpleNamespace(
+                    starts_at=appointment.starts_at,
+                    time_zone="America/Toronto",
+                    advisor=appointment.advisor,
+                    service_point=appointment.service_point,
+                )
+            ],
+            "url": "u",
+        },
         "request_reassigned_employer": {**common, "request": request, "advisor": appointment.advisor},
         "request_reassigned_previous": {**common, "request": request, "advisor": appointment.advisor},
         "account_closed": {
@@ -117,6 +139,31 @@ def contexts(appointment, language: str) -> dict[str, dict]:
             "withdrawn": 1,
         },
         "waitlist_offer": {**common, "hold": hold, "url": "u", "time": "10 h 30"},
+        "survey": {
+            **common,
+            "appointment": appointment,
+            "day": appointment.starts_at,
+            "survey_url": "https://rdv.example/s",
+            "reminder": False,
+        },
+        "sync_trouble": {
+            **common,
+            "source": SimpleNamespace(name="Outlook", host="outlook.office365.com", consecutive_failures=3),
+            "kind": "failing",
+            "error": "Le serveur a répondu 500.",
+        },
+        "endpoint_disabled": {
+            **common,
+            "endpoint": SimpleNamespace(
+                name="Services Québec",
+                url="https://partenaire.example/crochets",
+                deliveries=SimpleNamespace(last=SimpleNamespace(last_error="HTTP 500")),
+            ),
+        },
+        **{
+            name: {**common, "file": company_file, "entry": file_entry}
+            for name in ("stage_changed", "message_for_employer", "message_for_adviser")
+        },
     }
 
 

@@ -277,6 +277,7 @@ def visible_text(html: bytes) -> str:
     return french_text(" ".join(unescape(text).split()))
 
 
+@pytest.mark.long(30)
 @pytest.mark.django_db
 @pytest.mark.usefixtures("frozen_now", "commits_at_once")
 def test_every_french_page_reads_as_quebec_french(world):

@@ -93,6 +93,7 @@ def allowed(expected):
 
 
 # The random walk; the extremes below are tried one by one (issue 18).
+@pytest.mark.long(65)
 @settings(
     max_examples=10,
     deadline=None,
@@ -112,6 +113,7 @@ def test_no_page_answers_a_fuzzed_query_string_with_a_server_error(world, query)
         assert status < 500, (name, person, query, status)
 
 
+@pytest.mark.long(16)
 @settings(
     max_examples=10,
     deadline=None,
@@ -185,6 +187,7 @@ def with_param(url: str, name: str, value: str) -> str:
     return f"{path}?{params.urlencode()}"
 
 
+@pytest.mark.long(105)
 def test_every_query_parameter_of_every_page_at_its_extremes(world, monkeypatch):
     args, query, people = world
     failures = []
@@ -215,6 +218,7 @@ def api_operations():
             yield pattern, method, operation
 
 
+@pytest.mark.long(18)
 def test_every_parameter_of_every_api_operation_at_its_extremes(world):
     args, query, people = world
     operations = list(api_operations())

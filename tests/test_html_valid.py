@@ -64,6 +64,7 @@ def duplicate_titles(titles: dict[str, set[str]]) -> list[str]:
     ]
 
 
+@pytest.mark.long(35)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_is_valid_html_with_one_h1_a_unique_title_and_the_ministrys_name(world, language):
     wrong = []

@@ -201,6 +201,7 @@ def test_the_moved_models_describe_the_tables_they_kept():
         assert create_table(new, new_label) == create_table(old, old_label), new_label
 
 
+@pytest.mark.long(75)
 @pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.django_db

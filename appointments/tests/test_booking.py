@@ -54,8 +54,10 @@ def test_search_query_count_does_not_grow_with_advisers(client_for, employer_a, 
         client.get(reverse("appointments:slots"), search_params(bookable))
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("appointments:slots"), search_params(bookable))
-    # The search on the old copy (stopped by its first query), the generation, the new copy.
-    assert len(first) == 1 + 1 + len(reading) + len(many)
+    # The page on the old copy (stopped by the search's first query), the generation (twice at
+    # most), the new copy, then the page again under the new generation: the form's 4 lookups
+    # (topic, languages, place, label) read once for it, and the page's own queries.
+    assert len(first) <= len(many) + 2 + len(reading) + 4 + len(many)
     assert len(many) <= len(few) + 1  # one more calendar batch at most, never one per adviser
     assert len(few) <= 20
 

@@ -266,7 +266,7 @@ def test_a_visit_shows_the_companys_address_not_an_office(client_for, employer_a
     assert bookable.point_a.host_office not in times and bookable.point_b.host_office not in times
     # Where each adviser leaves from; a distance only when it is one.
     assert "Se déplace depuis Trois-Rivières." in times
-    assert re.search(r"Se déplace depuis Montréal \(1\d\d\xa0km\)\.", times)
+    assert re.search(r"Se déplace depuis Montréal \(1\d\d\xa0km à vol d’oiseau\)\.", times)
 
 
 def test_a_visit_searched_from_elsewhere_does_not_show_the_companys_street(client_for, employer_a, bookable):

@@ -187,8 +187,9 @@ def test_equal_caseloads_on_a_tie_are_not_a_tie_by_load(staffed, neighbour):
     assert decision.chosen_advisor_id == min(staffed.advisor_a.pk, neighbour.pk)
 
 
-def test_open_caseload_costs_two_queries(staffed, neighbour, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_open_caseload_costs_one_query_per_source(staffed, neighbour, django_assert_num_queries):
+    # Requests, appointments, and company files in progress (registered by company_files).
+    with django_assert_num_queries(3):
         routing.open_caseload([staffed.advisor_a.pk, staffed.advisor_b.pk, neighbour.pk])
     with django_assert_num_queries(0):
         assert routing.open_caseload([]) == {}
@@ -469,6 +470,8 @@ def test_the_query_count_does_not_grow_with_the_network(staffed):
             staff(factories.AdvisorFactory(home_service_point=point, knows=[staffed.topic]))
     make_request(staffed, status=Status.ASSIGNED, assigned_advisor=staffed.advisor_a)
     assert queries_to_route(staffed) == few
-    # lock, hop check, ranking, 2 caseload aggregates, the company's last adviser (continuity),
-    # names, insert, update + 4 savepoint queries
-    assert few <= 13
+    # lock, hop check, ranking, the points serving the employer's municipality (territory),
+    # 3 caseload aggregates (requests, appointments, open company files), the company's last
+    # adviser (continuity), names, insert, the endpoints subscribed to the decision (webhooks),
+    # update + 4 savepoint queries
+    assert few <= 16

@@ -116,3 +116,29 @@ def test_the_setting_turns_them_off_or_sets_the_threshold(text, threshold):
 def test_a_bad_setting_fails_loudly(text):
     with pytest.raises(ValueError, match="DATABASE_PREPARE_THRESHOLD"):
         prepare_threshold(text)
+
+
+def test_a_read_replica_uses_the_same_backend():
+    """DATABASE_REPLICA_URL on PostgreSQL gets our backend too (settings read in a fresh process)."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DATABASE_REPLICA_URL": "postgres://replica.invalid:5432/midi",
+        "DJANGO_SETTINGS_MODULE": "midi_regions.settings",
+        "SECRET_KEY": "not-secret-test",
+    }
+    code = "from django.conf import settings as s; print(s.DATABASES['replica']['ENGINE'])"
+    engine = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert engine.stdout.strip() == "core.db.postgresql", engine.stderr

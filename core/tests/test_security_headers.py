@@ -48,3 +48,54 @@ def test_session_and_csrf_cookies_are_secure_and_http_only(new_user):
     assert response.status_code == 302
     session = response.cookies["sessionid"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+
+
+def _answered(middleware_class, *, decorate=None, nonce=False):
+    """The response of a small view through `middleware_class` (django-csp's or ours)."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    def view(request):
+        if nonce:
+            str(request.csp_nonce)
+        return HttpResponse("ok")
+
+    if decorate is not None:
+        view = decorate(view)
+    middleware = middleware_class(view)
+    return middleware(RequestFactory().get("/"))
+
+
+@pytest.mark.parametrize("case", ["plain", "nonce", "update", "exempt", "report_only"])
+def test_our_policy_header_is_django_csps_own(case, settings):
+    """The header built once (core.security_policy) is the one django-csp builds, in every case;
+    those it does not keep go through django-csp itself."""
+    from csp.decorators import csp_exempt, csp_update
+    from csp.middleware import CSPMiddleware as Theirs
+
+    from core.security_policy import CSPMiddleware as Ours
+
+    decorate = {"update": csp_update({"img-src": ["https://tiles.example"]}), "exempt": csp_exempt()}.get(
+        case
+    )
+    if case == "report_only":
+        settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+    ours = _answered(Ours, decorate=decorate, nonce=case == "nonce")
+    theirs = _answered(Theirs, decorate=decorate, nonce=case == "nonce")
+    for header in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
+        mine, original = ours.get(header), theirs.get(header)
+        if case == "nonce":  # a new nonce each: the same policy around it
+            mine, original = (re.sub(r"'nonce-[^']+'", "'nonce-N'", h or "") for h in (mine, original))
+        assert mine == original
+    if case == "plain":
+        assert "default-src 'self'" in ours["Content-Security-Policy"]
+
+
+def test_a_changed_policy_is_a_new_header(settings):
+    from core.security_policy import CSPMiddleware
+
+    first = _answered(CSPMiddleware)["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'"]}}
+    second = _answered(CSPMiddleware)["Content-Security-Policy"]
+    # django-csp writes the directives in no set order: compare them as a set.
+    assert first != second and set(second.split("; ")) == {"default-src 'self'", "img-src 'self'"}

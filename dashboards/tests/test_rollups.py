@@ -168,6 +168,7 @@ def page(client, code, params) -> str:
     return re.sub(r'[A-Za-z0-9]{64}|nonce="[^"]+"', "", response.content.decode())
 
 
+@pytest.mark.long(25)
 @settings(
     max_examples=12,
     deadline=None,

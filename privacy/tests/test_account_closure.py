@@ -313,3 +313,15 @@ def test_a_double_submit_closes_once(bookable, employer_a, django_capture_on_com
     assert (first.cancelled, second.cancelled, second.withdrawn) == (1, 0, 0)
     assert stale.email == employer_a.email == f"closed-{employer_a.pk}@invalid.example"
     assert len(mail.outbox) == 2  # one cancellation, one confirmation
+
+
+def test_closing_blanks_the_person_s_survey_comments_and_keeps_the_scores(bookable, employer_a):
+    from feedback import services as feedback
+    from feedback.models import Survey
+    from feedback.tests.conftest import mark_held
+
+    survey = mark_held(book(bookable, employer_a)).survey
+    feedback.answer_survey(survey=survey, satisfaction=5, outcome="yes", comment="Merci Julie!", revision=0)
+    privacy.close_account(user=employer_a)
+    survey = Survey.objects.get(pk=survey.pk)
+    assert survey.comment == "" and (survey.satisfaction, survey.outcome) == (5, "yes")

@@ -58,3 +58,26 @@ def test_the_query_count_does_not_grow_with_the_data(bookable, employer_a, djang
         book(bookable, employer_a, tuesday(hour, minute))
     with django_assert_max_num_queries(8):
         assert client.get(reverse("accounts:data_export")).status_code == 200
+
+
+def test_the_file_holds_the_company_survey_answers_with_their_comment(bookable, employer_a):
+    from feedback import services as feedback
+    from feedback.tests.conftest import mark_held
+
+    survey = mark_held(book(bookable, employer_a)).survey
+    feedback.answer_survey(
+        survey=survey, satisfaction=3, outcome="partly", comment="Réponses claires, délais longs", revision=0
+    )
+    data = json.loads(signed_in(employer_a).get(reverse("accounts:data_export")).content)
+    (exported,) = data["appointments"]
+    assert exported["survey"]["satisfaction"] == 3
+    assert exported["survey"]["got_what_they_came_for"] == "En partie"
+    assert exported["survey"]["comment"] == "Réponses claires, délais longs"
+
+
+def test_an_appointment_without_a_survey_exports_none(bookable, employer_a):
+    book(bookable, employer_a)
+    (exported,) = json.loads(signed_in(employer_a).get(reverse("accounts:data_export")).content)[
+        "appointments"
+    ]
+    assert exported["survey"] is None

@@ -14,6 +14,7 @@ from django.db.models import Q
 from appointments.models import Appointment, AppointmentEvent, AppointmentNote, Mode, Reminder
 from consultations.models import ConsultationRequest, RoutingDecision
 from dashboards import selectors as dashboard
+from feedback.models import Survey
 from privacy import services as privacy
 from privacy import tasks
 from tests.booking_helpers import NOW
@@ -76,6 +77,16 @@ def consultation(network, employer, *, ended_days_ago, status=Appointment.Status
         chosen_advisor=network.advisor_a,
         note="Je connais personnellement le propriétaire",
     )
+    Survey.objects.create(
+        appointment=appointment,
+        recipient=employer,
+        invited_at=ends_at,
+        satisfaction=4,
+        outcome=Survey.Outcome.PARTLY,
+        comment="Merci à Mme Gélinas, mais mon dossier CSQ traîne",
+        answered_at=ends_at,
+        changed_at=ends_at,
+    )
     return appointment
 
 
@@ -105,6 +116,7 @@ def free_text(appointment) -> dict:
         "reminder": appointment.reminders.get().last_error,
         "request": request.message,
         "decision": request.decisions.get().note,
+        "survey": appointment.survey.comment,
     }
 
 
@@ -124,6 +136,7 @@ def what_statistics_read(appointment) -> tuple:
         appointment.request.updated_at,
         appointment.events.get().action,
         appointment.notes.count(),
+        (appointment.survey.satisfaction, appointment.survey.outcome, appointment.survey.answered_at),
     )
 
 
@@ -151,8 +164,9 @@ def test_expired_details_are_blanked_and_recent_ones_kept(network, employer_a, s
     kept_recent = free_text(recent)
     statistics = what_statistics_read(old)
 
-    # Old: message + reason (1 row), event, note, reminder, request, decision; the old withdrawn request.
-    assert privacy.purge_expired_personal_details() == 7
+    # Old: message + reason (1 row), event, note, reminder, survey comment, request, decision; the
+    # old withdrawn request.
+    assert privacy.purge_expired_personal_details() == 8
 
     assert free_text(old) == dict.fromkeys(kept_recent, "")
     assert what_statistics_read(old) == statistics
@@ -170,9 +184,9 @@ def test_a_second_run_changes_nothing_in_a_constant_number_of_queries(
 ):
     for days in (800, 900, 1000):
         consultation(network, employer_a, ended_days_ago=days)
-    with django_assert_num_queries(6):
-        assert privacy.purge_expired_personal_details() == 3 * 6
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
+        assert privacy.purge_expired_personal_details() == 3 * 7
+    with django_assert_num_queries(7):
         assert privacy.purge_expired_personal_details() == 0
 
 
@@ -181,7 +195,7 @@ def test_the_setting_decides_how_long_details_are_kept(network, employer_a, sett
     settings.PERSONAL_DATA_RETENTION_DAYS = 41
     assert privacy.purge_expired_personal_details() == 0
     settings.PERSONAL_DATA_RETENTION_DAYS = 39
-    assert privacy.purge_expired_personal_details() == 6
+    assert privacy.purge_expired_personal_details() == 7
     assert set(free_text(appointment).values()) == {""}
 
 
@@ -189,7 +203,7 @@ def test_a_controlled_clock_moves_the_limit(network, employer_a, frozen_now):
     appointment = consultation(network, employer_a, ended_days_ago=700)
     assert privacy.purge_expired_personal_details() == 0
     frozen_now.shift(timedelta(days=31))
-    assert privacy.purge_expired_personal_details() == 6
+    assert privacy.purge_expired_personal_details() == 7
     assert privacy.purge_expired_personal_details(now=NOW + timedelta(days=31)) == 0  # already done
     assert free_text(appointment)["message"] == ""
 
@@ -211,7 +225,7 @@ def test_the_daily_task_runs_the_purge(network, employer_a):
     consultation(network, employer_a, ended_days_ago=800)
     entry = django_settings.CELERY_BEAT_SCHEDULE["purge-expired-personal-details"]
     assert entry["task"] == tasks.purge_expired_personal_details.name
-    assert tasks.purge_expired_personal_details.delay().get() == 6
+    assert tasks.purge_expired_personal_details.delay().get() == 7
     assert not Appointment.objects.filter(~Q(message="")).exists()
 
 

@@ -26,6 +26,7 @@ OLD_ROWS = {
 }
 
 
+@pytest.mark.long(20)
 @pytest.mark.django_db(transaction=True)
 def test_old_gazetteer_rows_move_onto_the_official_list_and_nothing_loses_its_municipality():
     executor = MigrationExecutor(connection)

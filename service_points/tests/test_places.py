@@ -240,6 +240,7 @@ def test_the_form_offers_the_suggestions_of_what_was_typed(gazetteer_loaded):
     assert f'data-place-search="{reverse("api:municipality-list")}"' in html
 
 
+@pytest.mark.long(40)
 @pytest.mark.slow
 def test_the_place_table_passes_on_sqlite(tmp_path):
     """The same table on a real SQLite database (the embedded runtime), in a process of its own."""

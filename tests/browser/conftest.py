@@ -123,6 +123,10 @@ class PageProblems:
         # (seen on a loaded CI machine): not a failure of the page.
         if "ERR_ABORTED" in (request.failure or "") and "/favicon." in request.url:
             return
+        # The same for the place suggestions (static/js/places.js) still on their way when the
+        # person submits the form: the page leaves, the suggestions are no longer wanted.
+        if "ERR_ABORTED" in (request.failure or "") and "/api/v1/municipalities/" in request.url:
+            return
         # A form whose answer is a file (the dashboard's CSV export): the browser downloads it and
         # ends the navigation it started; the page stays, nothing failed.
         if "ERR_ABORTED" in (request.failure or "") and request.url in self.downloads:

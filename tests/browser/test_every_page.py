@@ -132,6 +132,7 @@ SAME_FOR_EVERYONE = {"api_reference"}
 
 
 # One test per role and language, so that parallel workers share the scan evenly.
+@pytest.mark.long(30)
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role_name", list(ROLES))
 def test_every_page_of_the_role_passes_axe_holds_still_fits_360_px_and_has_its_own_title(

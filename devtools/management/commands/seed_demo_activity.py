@@ -1,4 +1,5 @@
-"""Give the demo employer something to look at: two upcoming appointments and an open request."""
+"""Give the demo employer something to look at: two upcoming appointments, an open request and a
+company file waiting for documents."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -7,6 +8,8 @@ from accounts.models import User
 from appointments.models import Appointment, Mode, TimeOfDay, Topic
 from appointments.selectors import available_slots
 from appointments.services import SlotChoice, book_appointment
+from company_files import services as files
+from company_files.models import CompanyFile, Program
 from consultations.models import ConsultationRequest
 from consultations.services import RequestData, create_request
 from midi_regions.seeding import DEMO_EMPLOYER_EMAIL
@@ -24,6 +27,7 @@ class Command(BaseCommand):
         if employer is None:
             raise CommandError("No demo employer: run `manage.py seed_network --demo-users` first.")
         company = employer.employer_profile.company
+        self.seed_file(employer)
         if Appointment.objects.filter(company=company).exists():
             self.stdout.write("The demo employer already has appointments; nothing to do.")
             return
@@ -58,3 +62,33 @@ class Command(BaseCommand):
                     ),
                 )
         self.stdout.write(self.style.SUCCESS("Three appointments and a request for the demo employer."))
+
+    def seed_file(self, employer: User) -> None:
+        """The demo company's file in the temporary foreign workers program, routed to its adviser,
+        who asked for two documents and wrote; the employer answered."""
+        company = employer.employer_profile.company
+        program = Program.objects.filter(code="travailleurs-etrangers-temporaires").first()
+        if program is None or CompanyFile.objects.filter(company=company).exists():
+            return
+        file = files.open_file(company=company, program=program, by=employer)
+        file = files.route_file(file.pk)  # now: a demo has no worker running
+        if file.assigned_advisor is None:
+            return
+        advisor = file.assigned_advisor.user
+        files.move_to_stage(
+            file=file,
+            to_stage=program.stages.get(code="documents-demandes"),
+            by=advisor,
+            expected_stage_id=file.stage_id,
+            reason="Pour commencer l'analyse, il nous faut le contrat signé et les preuves de recrutement.",
+        )
+        for document in program.required_documents.filter(is_mandatory=True)[:2]:
+            files.request_document(file=file, by=advisor, required_document=document)
+        files.post_message(
+            file=file,
+            by=advisor,
+            body="Bonjour, j'ai ouvert l'analyse de votre demande conjointe. Il me manque deux documents.",
+        )
+        files.post_message(file=file, by=employer, body="Merci, nous vous les envoyons cette semaine.")
+        files.add_internal_note(file=file, by=advisor, body="Entreprise déjà accompagnée en 2025 (soudeurs).")
+        self.stdout.write(self.style.SUCCESS(f"A company file for the demo employer, held by {advisor}."))
