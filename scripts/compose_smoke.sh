@@ -21,12 +21,15 @@
 #                     production's, and what the official clamav/clamav image always does)
 #   KEEP_STACK=1      leave the stack running on failure, to look at it (then `docker-compose -p
 #                     midismoke down -v`)
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap below also reports a failure inside a function
 cd "$(dirname "$0")/.."
 
 export COMPOSE_PROJECT_NAME=midismoke
 export MIDI_HTTP_PORT="${MIDI_HTTP_PORT:-8000}"
 export MIDI_IMAGE=midi-regions:smoke
+# docker-compose 1.x gives up on the daemon after 60 s; on the vfs storage driver removing a
+# container (scaling down, tearing down) can take longer.
+export COMPOSE_HTTP_TIMEOUT="${COMPOSE_HTTP_TIMEOUT:-300}"
 # BuildKit (for the build secret): the buildx plugin, or a Docker 20.10–22 CLI's built-in client.
 if [ -z "${DOCKER:-}" ]; then
   DOCKER=docker
@@ -117,15 +120,17 @@ echo "image $MIDI_IMAGE: $((size / 1000000)) MB"
 [ "$("$DOCKER" image inspect --format '{{.Config.User}}' "$MIDI_IMAGE")" = midi ] || fail "the image does not run as midi"
 # The CA bundle was a secret of the build stage: no layer or history line of the final image has it.
 ! "$DOCKER" history --no-trunc "$MIDI_IMAGE" | grep -q extra_ca || fail "the extra CA is in the image's history"
-"$DOCKER" run --rm --entrypoint sh "$MIDI_IMAGE" -c 'test ! -e /tmp/ca.pem && test ! -e /run/secrets/extra_ca' \
-  || fail "the extra CA bundle is in the image"
-"$DOCKER" run --rm --entrypoint sh "$MIDI_IMAGE" -c 'for t in gcc cc make; do command -v $t && exit 1; done; ls /usr/include/python3*/Python.h 2>/dev/null && exit 1; exit 0' \
-  || fail "a compiler or Python's headers are in the final image"
-# Built, not left to the first start: the translations compiled, the static files collected (with
-# their manifest), and no pip to install anything at run time.
-"$DOCKER" run --rm --entrypoint sh "$MIDI_IMAGE" -c 'test -s /app/locale/fr_CA/LC_MESSAGES/django.mo \
-  && test -s /app/staticfiles/staticfiles.json && ! python -m pip --version >/dev/null 2>&1' \
-  || fail "translations not compiled, static files not collected, or pip left in the image"
+# One container for every check (each one copies the whole image on the vfs storage driver): no
+# extra CA file, no compiler or Python headers; built, not left to the first start: the
+# translations compiled, the static files collected (with their manifest); no pip at run time.
+"$DOCKER" run --rm --entrypoint sh "$MIDI_IMAGE" -c '
+  test ! -e /tmp/ca.pem && test ! -e /run/secrets/extra_ca || { echo "the extra CA bundle is in the image"; exit 1; }
+  for t in gcc cc make; do command -v $t && { echo "compiler: $t"; exit 1; }; done
+  ls /usr/include/python3*/Python.h 2>/dev/null && { echo "Python headers"; exit 1; }
+  test -s /app/locale/fr_CA/LC_MESSAGES/django.mo || { echo "translations not compiled"; exit 1; }
+  test -s /app/staticfiles/staticfiles.json || { echo "static files not collected"; exit 1; }
+  ! python -m pip --version >/dev/null 2>&1 || { echo "pip is in the image"; exit 1; }' \
+  || fail "the final image"
 echo "runs as midi; no compiler, headers, pip or extra CA; django.mo and staticfiles.json built in"
 
 
@@ -228,7 +233,8 @@ status=$(python3 scripts/compose_smoke_client.py "$MIDI_HTTP_PORT" status "/_doc
 [ "$status" = 404 ] || fail "/_documents/ answered $status to a visitor, not 404 (internal)"
 
 step "scale web to 3"
-compose up -d --no-recreate --scale web=3 --scale worker=2 >/dev/null 2>&1
+compose up -d --no-recreate --scale web=3 --scale worker=2 >"$workdir/scale.log" 2>&1 \
+  || { cat "$workdir/scale.log"; fail "scale web to 3"; }
 wait_healthy 180
 sleep 11  # the proxy re-resolves "web" every 10 s
 python3 scripts/compose_smoke_client.py "$MIDI_HTTP_PORT" hammer 30 >/dev/null
@@ -236,7 +242,8 @@ replicas=$(compose logs --no-color --tail=40 proxy | grep -oE 'upstream=[0-9.]+:
 [ "$replicas" -eq 3 ] || fail "the proxy reached $replicas web replicas, not 3"
 
 step "scale web back to 2 (no failed request)"
-compose up -d --no-recreate --scale web=2 --scale worker=2 >/dev/null 2>&1
+compose up -d --no-recreate --scale web=2 --scale worker=2 >"$workdir/scale.log" 2>&1 \
+  || { cat "$workdir/scale.log"; fail "scale web back to 2"; }
 python3 scripts/compose_smoke_client.py "$MIDI_HTTP_PORT" hammer 30 >/dev/null  # within the DNS TTL too
 n=$("$DOCKER" ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
   --filter "label=com.docker.compose.service=web" | wc -l)
@@ -283,7 +290,8 @@ errors=$(compose logs --no-color web worker beat migrate proxy clamav postgres \
 $errors"
 
 step "tear down"
-compose down --volumes --remove-orphans --timeout 20 >/dev/null 2>&1
+compose down --volumes --remove-orphans --timeout 20 >"$workdir/down.log" 2>&1 \
+  || { cat "$workdir/down.log"; fail "compose down"; }
 for kind in "ps -a" "volume ls" "network ls"; do
   # shellcheck disable=SC2086
   left=$("$DOCKER" $kind -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")
