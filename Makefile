@@ -2,20 +2,34 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Exact versions with their hashes (requirements/*.txt, from pyproject.toml by `make lock`): two
+# installs a month apart get the same packages. A new lock or pyproject.toml reinstalls.
+LOCK     := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(DEV_LOCK) | cksum | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
 # pytest-xdist workers (each with its own test database and Redis database): one per core.
 TEST_WORKERS ?= auto
 
-.PHONY: install messages migrate seed run test lint format makemessages vendor clean
+.PHONY: install lock messages migrate seed run test lint format makemessages vendor clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing the dependencies in pyproject.toml (or to take newer releases within its ranges):
+# re-resolve both lock files, for every platform and Python 3.11+, from PyPI. Commit them.
+# UPGRADE=1 takes the newest allowed releases; otherwise pinned versions stay where they are.
+LOCK_FLAGS = --universal --python-version 3.11 --generate-hashes --index-url https://pypi.org/simple \
+	--no-emit-index-url --custom-compile-command 'make lock' --quiet $(if $(UPGRADE),--upgrade)
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra s3 $(LOCK_FLAGS) -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra s3 $(LOCK_FLAGS) -o $(DEV_LOCK)
 
 messages: install
 	$(BIN)/python scripts/compile_messages.py

@@ -36,6 +36,11 @@ if os.environ.get("LOG_FORMAT", "console" if _debug else "json") == "json":
         "formatters": {"generic": {"()": "core.logs.JsonFormatter"}},
     }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25.1+'s control socket (gunicornc) in var/, where the app may write: its default,
+# $HOME/.gunicorn, is the image's read-only /app (the error "Control server error: Permission denied").
+control_socket = os.environ.get(
+    "GUNICORN_CONTROL_SOCKET", os.path.join(os.path.dirname(os.path.abspath(__file__)), "var", "gunicorn.ctl")
+)
 
 
 class MaskedLogger(Logger):
