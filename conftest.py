@@ -200,6 +200,26 @@ def other_manager(network):
 
 
 @pytest.fixture
+def partner_a(network):
+    """A Services Québec business adviser in Trois-Rivières (a partner organisation's member)."""
+    return factories.partner(
+        organisation="Services Québec",
+        office="Bureau de Services Québec de Trois-Rivières",
+        municipality=network.municipality_a,
+    )
+
+
+@pytest.fixture
+def partner_b(network):
+    """A member of another partner organisation (a regional economic development office)."""
+    return factories.partner(
+        organisation="Développement économique Montréal",
+        office="Bureau du centre-ville",
+        municipality=network.municipality_b,
+    )
+
+
+@pytest.fixture
 def administrator(db):
     return factories.UserFactory(is_staff=True, is_superuser=True)
 

@@ -25,6 +25,8 @@ def home(request):
         return redirect("midi_regions:directorate", code=request.user.managed_directorate.code)
     if role == Role.ADMINISTRATOR:
         return redirect("midi_regions:network")
+    if role == Role.PARTNER:
+        return redirect("referrals:list")
     return render(request, "accounts/employer_home.html", home_context(request.user))
 
 

@@ -13,6 +13,7 @@ from appointments.api import AppointmentViewSet, SlotSearchView, TopicViewSet
 from company_files.api import FileViewSet, ProgramViewSet
 from consultations.api import InboxView, RequestViewSet
 from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
+from referrals.api import ReferralViewSet
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
 
 router = SimpleRouter()
@@ -24,6 +25,7 @@ router.register("requests", RequestViewSet, basename="request")
 router.register("adviser/inbox", InboxView, basename="inbox")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("files", FileViewSet, basename="file")
+router.register("referrals", ReferralViewSet, basename="referral")
 
 v1 = [
     path("slots/", SlotSearchView.as_view(), name="slots"),

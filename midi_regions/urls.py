@@ -20,6 +20,7 @@ import company_files.urls
 import consultations.urls
 import feedback.urls
 import privacy.urls
+import referrals.urls
 import waitlist.urls
 from agenda import views as agenda_views
 from audit import views as audit_views
@@ -91,6 +92,7 @@ urlpatterns += i18n_patterns(
         namespace("appointments", appointments.urls, consultations.urls, waitlist.urls, feedback.urls),
     ),
     path(_("files/"), include(company_files.urls)),
+    path(_("referrals/"), include(referrals.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
     path(_("account/"), include("allauth.urls")),
     path("admin/", admin.site.urls),
