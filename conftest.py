@@ -281,9 +281,20 @@ def booked(bookable, employer_a):
 
 
 @pytest.fixture
-def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, other_manager, administrator):
-    """Rows of company A, adviser A and directorate A for the authorization matrix and the
-    fuzzing tests: URL kwargs by builder name, query strings, and the eight people."""
+def world(
+    bookable,
+    employer_a,
+    employer_b,
+    advisor,
+    other_advisor,
+    manager,
+    other_manager,
+    administrator,
+    partner_a,
+    partner_b,
+):
+    """Rows of company A, adviser A, directorate A and partner A for the authorization matrix and
+    the fuzzing tests: URL kwargs by builder name, query strings, and the ten people."""
     from datetime import time, timedelta
 
     from accounts import invitations
@@ -341,7 +352,37 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
     file_document = file_services.request_document(
         file=company_file, by=network.advisor_a.user, title="Contrat de travail signé"
     )
+    # Partner A referred a new company of Trois-Rivières (its contact has an account to claim).
+    from referrals import claims
+    from referrals.models import Referral
+    from referrals.services import CompanyData, ReferralData, refer_company
+
+    referral = refer_company(
+        partner=partner_a,
+        data=ReferralData(
+            company=CompanyData(
+                legal_name="Boulangerie l'Épi d'or inc.",
+                municipality=network.municipality_a,
+                neq="1178456321",
+                sector="31",
+                size="5-19",
+                street_address="125, rue des Forges",
+                postal_code="G9A 2G8",
+            ),
+            contact_name="Mélanie Gervais",
+            contact_email="m.gervais@epidor.example",
+            topic=network.topic,
+            mode=Mode.PHONE,
+            contact_phone="+18195550142",
+            need="Trois boulangers à recruter.",
+            consent_given_by="Mélanie Gervais",
+            consent_given_at=tuesday(9) - timedelta(days=2),
+            consent_method=Referral.ConsentMethod.PHONE,
+        ),
+    )
     args = {
+        "referral": {"uid": referral.uid},
+        "claim": {"token": claims.claim_token(referral.contact_user)},
         "company_file": {"uid": company_file.uid},
         "program": {"code": company_file.program.code},
         "file_document": {"uid": company_file.uid, "pk": file_document.pk},
@@ -413,6 +454,8 @@ def world(bookable, employer_a, employer_b, advisor, other_advisor, manager, oth
         "manager": manager,
         "other_manager": other_manager,
         "admin": administrator,
+        "partner_a": partner_a,
+        "partner_b": partner_b,
     }
     return args, query, people
 
