@@ -31,12 +31,9 @@ class ReferralForm(forms.Form):
         help_text=_("10 digits. It finds the company if it is already known; needed for a new company."),
     )
     municipality = MunicipalityField(label=_("Municipality of the company"))
-    chosen_company = forms.TypedChoiceField(
-        label=_("Is it one of these companies?"),
-        coerce=int,
-        required=False,
-        widget=forms.RadioSelect,
-        choices=[],
+    # Offered once near-duplicates are found (the service checks the pick; choices are the widget's).
+    chosen_company = forms.IntegerField(
+        label=_("Is it one of these companies?"), required=False, widget=forms.RadioSelect
     )
     confirm_new = forms.BooleanField(label=_("None of them: it is another company"), required=False)
     sector = forms.ChoiceField(
@@ -89,15 +86,16 @@ class ReferralForm(forms.Form):
         initial=ROUTE,
         widget=forms.RadioSelect,
     )
-    slot = forms.ChoiceField(label=_("Time"), required=False, widget=forms.RadioSelect, choices=[])
+    # Offered once the need is known (the view checks the pick against the free times it offers).
+    slot = forms.CharField(label=_("Time"), required=False, max_length=80, widget=forms.RadioSelect)
 
     def __init__(self, *args, suggestions=(), slots=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [(lang.code, lang.name) for lang in Language.objects.all()]
-        self.fields["chosen_company"].choices = [
+        self.fields["chosen_company"].widget.choices = [
             (c.pk, f"{c.legal_name} – {c.municipality.name} (NEQ {c.neq})") for c in suggestions
         ]
-        self.fields["slot"].choices = list(slots)
+        self.fields["slot"].widget.choices = list(slots)
         self.fields["neq"].widget.attrs["inputmode"] = "numeric"
         self.fields["contact_email"].widget.attrs["autocomplete"] = "off"
 

@@ -107,9 +107,16 @@ def _check_consent(data: ReferralData) -> None:
 def resolve_company(data: CompanyData) -> tuple[Company, bool]:
     """The company referred: the one picked, the one of this NEQ, or a new prospect (created=True).
     Near-duplicates without a choice raise CHOOSE_COMPANY with the suggestions."""
-    if data.chosen is not None:
-        return data.chosen, False
     match = matching.find_company(neq=data.neq, name=data.legal_name, municipality=data.municipality)
+    if data.chosen is not None:
+        # Only a company the partner was offered: no referring any company by its number.
+        offered = (
+            match.suggestions
+            or matching.find_company(name=data.legal_name, municipality=data.municipality).suggestions
+        )
+        if data.chosen in offered or data.chosen == match.company:
+            return data.chosen, False
+        raise ReferralError(CHOOSE_COMPANY, suggestions=offered)
     if match.company is not None:
         return match.company, False
     if match.suggestions and not data.confirm_new:

@@ -82,3 +82,11 @@ def test_confirming_another_company_creates_a_prospect(network, partner_a):
     assert referral.company_created
     assert referral.company.neq == "1178456321"
     assert not referral.company.representatives.exclude(user=referral.contact_user).exists()
+
+
+def test_a_partner_cannot_pick_a_company_they_were_not_offered(network, partner_a):
+    other = factories.CompanyFactory(legal_name="Garage Tremblay", municipality=network.municipality_b)
+    data = referral_data(network, company=company_data(network, chosen=other))
+    with pytest.raises(services.ReferralError) as refused:
+        services.refer_company(partner=partner_a, data=data)
+    assert refused.value.code == services.CHOOSE_COMPANY
