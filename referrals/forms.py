@@ -48,7 +48,7 @@ class ReferralForm(forms.Form):
     contact_name = forms.CharField(label=_("Contact person"), max_length=150)
     contact_email = forms.EmailField(label=_("Contact's email address"))
     contact_phone = phone_field(required=False)
-    language = forms.ChoiceField(label=_("Language of the consultation"))
+    language = forms.ChoiceField(label=_("Language of the consultation"), initial="fr")
     # The need
     topic = SearchForm.base_fields["topic"]
     mode = SearchForm.base_fields["mode"]
@@ -72,7 +72,7 @@ class ReferralForm(forms.Form):
         label=_("Consent given by"), max_length=150, help_text=_("The name of the person who consented.")
     )
     consent_given_on = forms.DateField(
-        label=_("Consent given on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Consent given on"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
     consent_method = forms.ChoiceField(
         label=_("Consent given how"), choices=[("", "—"), *Referral.ConsentMethod.choices]
@@ -97,6 +97,11 @@ class ReferralForm(forms.Form):
         ]
         self.fields["slot"].widget.choices = list(slots)
         self.fields["neq"].widget.attrs["inputmode"] = "numeric"
+        # The booking form's fields, asked of the partner about the company (not "you").
+        self.fields["topic"].label = _("What does the company need advice on?")
+        self.fields["mode"].label = _("How would the company like to meet?")
+        self.fields["contact_phone"].label = _("Contact's telephone")
+        self.fields["contact_phone"].help_text = _("The adviser calls this number for a consultation by phone.")
         self.fields["contact_email"].widget.attrs["autocomplete"] = "off"
 
     def clean_neq(self):

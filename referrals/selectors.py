@@ -35,9 +35,8 @@ def referral_lines(request) -> list[tuple[str, str]]:
         lines.append(
             (
                 _("Referred by"),
+                # The need is the request's message, shown above it.
                 f"{partner} ({referral.organisation.name}{office}) – {referral.partner.email}\n"
-                + _("Need: %(need)s") % {"need": referral.need}
-                + "\n"
                 + _("Urgency: %(urgency)s") % {"urgency": referral.get_urgency_display()},
             )
         )

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
 from accounts.access import Role, role_required
@@ -143,7 +144,7 @@ def export(request):
             _("Referrals"),
             _("Contacted"),
             _("Meetings held"),
-            _("Closed"),
+            pgettext("referrals, a count", "Closed"),
             _("Median days to first contact"),
             _("Median days to first meeting"),
         ]
