@@ -72,7 +72,9 @@ class ReferralForm(forms.Form):
         label=_("Consent given by"), max_length=150, help_text=_("The name of the person who consented.")
     )
     consent_given_on = forms.DateField(
-        label=_("Consent given on"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Consent given on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
     )
     consent_method = forms.ChoiceField(
         label=_("Consent given how"), choices=[("", "—"), *Referral.ConsentMethod.choices]
@@ -101,7 +103,9 @@ class ReferralForm(forms.Form):
         self.fields["topic"].label = _("What does the company need advice on?")
         self.fields["mode"].label = _("How would the company like to meet?")
         self.fields["contact_phone"].label = _("Contact's telephone")
-        self.fields["contact_phone"].help_text = _("The adviser calls this number for a consultation by phone.")
+        self.fields["contact_phone"].help_text = _(
+            "The adviser calls this number for a consultation by phone."
+        )
         self.fields["contact_email"].widget.attrs["autocomplete"] = "off"
 
     def clean_neq(self):
