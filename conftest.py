@@ -352,7 +352,8 @@ def world(
     file_document = file_services.request_document(
         file=company_file, by=network.advisor_a.user, title="Contrat de travail signé"
     )
-    # Partner A referred a new company of Trois-Rivières (its contact has an account to claim).
+    # Partner A referred company A (it joins its open request: no new row elsewhere); a contact
+    # of another referral has an account to claim (no password yet).
     from referrals import claims
     from referrals.models import Referral
     from referrals.services import CompanyData, ReferralData, refer_company
@@ -361,28 +362,22 @@ def world(
         partner=partner_a,
         data=ReferralData(
             company=CompanyData(
-                legal_name="Boulangerie l'Épi d'or inc.",
-                municipality=network.municipality_a,
-                neq="1178456321",
-                sector="31",
-                size="5-19",
-                street_address="125, rue des Forges",
-                postal_code="G9A 2G8",
+                legal_name=company_a.legal_name, municipality=company_a.municipality, neq=company_a.neq
             ),
-            contact_name="Mélanie Gervais",
-            contact_email="m.gervais@epidor.example",
+            contact_name=employer_a.get_full_name(),
+            contact_email=employer_a.email,
             topic=network.topic,
             mode=Mode.PHONE,
-            contact_phone="+18195550142",
             need="Trois boulangers à recruter.",
-            consent_given_by="Mélanie Gervais",
+            consent_given_by=employer_a.get_full_name(),
             consent_given_at=tuesday(9) - timedelta(days=2),
             consent_method=Referral.ConsentMethod.PHONE,
         ),
     )
+    to_claim = factories.UserFactory(email="m.gervais@epidor.example", password=None)
     args = {
         "referral": {"uid": referral.uid},
-        "claim": {"token": claims.claim_token(referral.contact_user)},
+        "claim": {"token": claims.claim_token(to_claim)},
         "company_file": {"uid": company_file.uid},
         "program": {"code": company_file.program.code},
         "file_document": {"uid": company_file.uid, "pk": file_document.pk},

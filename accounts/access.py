@@ -48,10 +48,10 @@ def role_of(user) -> Role:
             cached = Role.MANAGER
         elif _has_related(user, "advisor"):
             cached = Role.ADVISOR
-        elif _has_related(user, "partner_membership"):
-            cached = Role.PARTNER
         elif _has_related(user, "employer_profile"):
             cached = Role.EMPLOYER
+        elif _has_related(user, "partner_membership"):  # after employers: their pages count queries
+            cached = Role.PARTNER
         else:
             cached = Role.NEW_USER
         user._midi_role = cached

@@ -56,7 +56,8 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
 
 
 def _days(delta: timedelta) -> float:
-    return round(delta.total_seconds() / 86400, 1)
+    # A time booked by the partner is a contact made as the referral is saved (a few ms before).
+    return max(0.0, round(delta.total_seconds() / 86400, 1))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
-from accounts.access import Role, role_required
+from accounts.access import Role, company_of, role_required
 from appointments import selectors as slot_selectors
 from appointments.services import BookingError, SlotChoice, error_message
 from appointments.templatetags.booking import utc_param
@@ -182,6 +182,6 @@ def claim(request, token):
     return render(
         request,
         "referrals/claim.html",
-        {"form": form, "claimed_user": user, "company": user.employer_profile.company},
+        {"form": form, "claimed_user": user, "company": company_of(user)},
         status=400 if form.is_bound else 200,
     )

@@ -137,3 +137,13 @@ def test_the_partner_books_on_the_companys_behalf(bookable, partner_a):
         or "gérer" in confirmation.body.lower()
     )
     assert not ConsultationRequest.objects.exists()
+
+
+def test_the_adviser_sees_the_partner_as_who_booked(bookable, partner_a, client_for):
+    choice = SlotChoice(bookable.advisor_a.pk, bookable.point_a.pk, tuesday(10, 30))
+    referral = services.refer_company(
+        partner=partner_a, data=referral_data(bookable), booking_choice=services.BookingChoice(choice)
+    )
+    url = reverse("advisors:appointment", kwargs={"uid": referral.appointment.uid})
+    text = client_for(bookable.advisor_a.user).get(url).content.decode()
+    assert f"{partner_a.get_full_name()} (organisme partenaire\u00a0: Services Québec)" in text
