@@ -344,6 +344,18 @@ def world(
         ends_at=tuesday(16) + timedelta(days=1),
         expires_at=tuesday(15),
     )
+    # Adviser A presents an information session on Thursday afternoon; company A is registered.
+    from group_sessions import links as session_links
+    from group_sessions import services as sessions
+    from group_sessions.tests.helpers import make_session
+
+    session = make_session(network)
+    registration = sessions.register(
+        session=session,
+        company=company_a,
+        by=employer_a,
+        people=[sessions.Person("Annie Gélinas", "annie@example.org")],
+    )
     # Company A's file, held by adviser A, with one document requested.
     programs = factories.file_programs(network.topic)
     company_file = file_services.open_file(
@@ -378,6 +390,9 @@ def world(
     args = {
         "referral": {"uid": referral.uid},
         "claim": {"token": claims.claim_token(to_claim)},
+        "group_session": {"uid": session.uid},
+        "group_registration": {"token": session_links.manage_token(registration)},
+        "group_registration_uid": {"uid": registration.uid},
         "company_file": {"uid": company_file.uid},
         "program": {"code": company_file.program.code},
         "file_document": {"uid": company_file.uid, "pk": file_document.pk},

@@ -15,7 +15,7 @@ from functools import cache
 from uuid import UUID
 
 import holidays as holidays_lib
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments.checklist import missing_count
 from appointments.models import Appointment, Mode
-from appointments.slots import AdvisorCalendar, Block
+from appointments.slots import AdvisorCalendar, Block, zone_of
 from core import phones
 from core.business_hours import local_zone
 from core.dates import within_window
@@ -267,19 +267,31 @@ def _availability_events(advisor: Advisor, days: list[date]) -> list[dict]:
     """Weekly hours dated day by day, openings and closures of the window: 2 queries."""
     points = {}  # id → ServicePoint, from the rows themselves (select_related, no extra query)
     weekly = defaultdict(list)
-    for row in WeeklyAvailability.objects.filter(advisor=advisor).select_related("service_point"):
-        weekly[row.weekday].append(Block(row.start_time, row.end_time, row.service_point_id))
+    # Hours are read in their place's zone (appointments.slots.Block.zone), as the search reads them.
+    home_zone = F("advisor__home_service_point__municipality__time_zone")
+    for row in (
+        WeeklyAvailability.objects.filter(advisor=advisor)
+        .select_related("service_point__municipality")
+        .annotate(home_zone=home_zone)
+    ):
+        weekly[row.weekday].append(
+            Block(row.start_time, row.end_time, row.service_point_id, _zone_of_row(row))
+        )
         if row.service_point_id:
             points[row.service_point_id] = row.service_point
     # The week's points take the first colours, the same ones in every window; a point seen only
     # in a date-specific opening comes after them.
     colour_order = sorted(points)
     opened, closed = defaultdict(list), defaultdict(list)
-    for row in AvailabilityException.objects.filter(
-        advisor=advisor, date__gte=days[0], date__lte=days[-1]
-    ).select_related("service_point"):
+    for row in (
+        AvailabilityException.objects.filter(advisor=advisor, date__gte=days[0], date__lte=days[-1])
+        .select_related("service_point__municipality")
+        .annotate(home_zone=home_zone)
+    ):
         if row.kind == AvailabilityException.Kind.OPEN:
-            opened[row.date].append(Block(row.start_time, row.end_time, row.service_point_id))
+            opened[row.date].append(
+                Block(row.start_time, row.end_time, row.service_point_id, _zone_of_row(row))
+            )
             if row.service_point_id:
                 points[row.service_point_id] = row.service_point
         else:
@@ -321,6 +333,7 @@ def _availability_events(advisor: Advisor, days: list[date]) -> list[dict]:
                     day,
                     block.start,
                     block.end,
+                    zone=zone_of(block),
                     title=point.host_office if point else remote,
                     classes=classes,
                     props={
@@ -333,8 +346,15 @@ def _availability_events(advisor: Advisor, days: list[date]) -> list[dict]:
     return events
 
 
-def _background(day: date, start: time, end: time, *, title: str, classes: list[str], props: dict) -> dict:
-    tz = local_zone()
+def _zone_of_row(row) -> str:
+    """The zone of an availability row's hours: its point's, else the adviser's home point's."""
+    return (row.service_point.municipality.time_zone if row.service_point_id else row.home_zone) or ""
+
+
+def _background(
+    day: date, start: time, end: time, *, title: str, classes: list[str], props: dict, zone=None
+) -> dict:
+    tz = zone or local_zone()
     return {
         "title": title,
         "start": _iso(datetime.combine(day, start, tzinfo=tz)),

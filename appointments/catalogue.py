@@ -24,6 +24,14 @@ from core.catalogue import Snapshot
 from service_points.models import ServicePoint
 from service_points.territory import Territory, territories
 
+# Where an availability row's hours are read (Block.zone): its service point's municipality, else
+# (remote hours) the adviser's home point's. Joined into the rows' own query.
+ZONES = ("service_point__municipality__time_zone", "advisor__home_service_point__municipality__time_zone")
+
+
+def hours_zone(point_zone: str | None, home_zone: str | None) -> str:
+    return point_zone or home_zone or ""
+
 
 @dataclass
 class Catalogue:
@@ -38,7 +46,7 @@ class Catalogue:
     weekly_points: set[tuple[int, int]]  # (advisor, point) with a weekly block
     last_opening: dict[tuple[int, int], date]  # (advisor, point) → last date it is opened there
     exception_days: dict[int, list[date]]  # advisor → dates of its exceptions, sorted
-    exceptions: dict[int, list[tuple[date, str, object, object, int | None]]]  # same order
+    exceptions: dict[int, list[tuple[date, str, object, object, int | None, str]]]  # same order, + zone
     time_off: dict[int, list[tuple[datetime, datetime]]]  # advisor → periods, by start
     advisors: dict[int, Advisor]  # active advisers, with user and languages
     points: dict[int, ServicePoint]  # active points, with municipality
@@ -95,20 +103,19 @@ def read_catalogue() -> Catalogue:
 
     weekly = defaultdict(lambda: defaultdict(list))
     weekly_points = set()
-    for advisor_id, weekday, s, e, point_id in WeeklyAvailability.objects.order_by("pk").values_list(
-        "advisor_id", "weekday", "start_time", "end_time", "service_point_id"
+    for advisor_id, weekday, s, e, point_id, *zones in WeeklyAvailability.objects.order_by("pk").values_list(
+        "advisor_id", "weekday", "start_time", "end_time", "service_point_id", *ZONES
     ):
-        weekly[advisor_id][weekday].append(Block(s, e, point_id))
+        weekly[advisor_id][weekday].append(Block(s, e, point_id, hours_zone(*zones)))
         if point_id is not None:
             weekly_points.add((advisor_id, point_id))
 
     exceptions = defaultdict(list)
     last_opening: dict[tuple[int, int], date] = {}
-    for row in AvailabilityException.objects.order_by("date", "pk").values_list(
-        "advisor_id", "date", "kind", "start_time", "end_time", "service_point_id"
-    ):
-        advisor_id, day, kind, _s, _e, point_id = row
-        exceptions[advisor_id].append(row[1:])
+    for advisor_id, day, kind, s, e, point_id, *zones in AvailabilityException.objects.order_by(
+        "date", "pk"
+    ).values_list("advisor_id", "date", "kind", "start_time", "end_time", "service_point_id", *ZONES):
+        exceptions[advisor_id].append((day, kind, s, e, point_id, hours_zone(*zones)))
         if kind == AvailabilityException.Kind.OPEN and point_id is not None:
             key = (advisor_id, point_id)
             last_opening[key] = max(day, last_opening.get(key, day))

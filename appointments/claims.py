@@ -7,6 +7,10 @@ a queryset of rows with `advisor_id`, `starts_at` and `ends_at`; slot search fil
 window and UNIONs it with the appointments in one query, and booking checks the chosen time
 against it under the adviser's row lock.
 
+A source says whether its claims count toward the adviser's daily maximum of appointments
+(`counts`): a held waitlist offer does (it is an appointment about to be confirmed); a busy time
+from the adviser's own calendar does not (it blocks its hours, nothing more).
+
 `keep` names one claim that does not count against the booking being made (the waitlist offer
 being confirmed books its own held time): each source recognises the keys it issued.
 """
@@ -14,22 +18,25 @@ being confirmed books its own held time): each source recognises the keys it iss
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet, Value
 
 ClaimSource = Callable[[datetime, str | None], QuerySet]
 
-_SOURCES: list[ClaimSource] = []
+_SOURCES: dict[ClaimSource, bool] = {}  # source → its claims count toward the daily maximum
 
 
-def register(source: ClaimSource) -> None:
-    if source not in _SOURCES:
-        _SOURCES.append(source)
+def register(source: ClaimSource, *, counts: bool = True) -> None:
+    _SOURCES.setdefault(source, counts)
 
 
 def claimed(*, now: datetime, keep: str | None = None, **window) -> list[QuerySet]:
     """Each source's claims filtered by `window` (Django lookups on advisor_id, starts_at,
-    ends_at), as (advisor_id, starts_at, ends_at) value lists ready for a UNION."""
+    ends_at), as (advisor_id, starts_at, ends_at, counts) value lists ready for a UNION."""
     return [
-        source(now, keep).filter(**window).order_by().values_list("advisor_id", "starts_at", "ends_at")
-        for source in _SOURCES
+        source(now, keep)
+        .filter(**window)
+        .order_by()
+        .annotate(claim_counts=Value(counts, output_field=BooleanField()))
+        .values_list("advisor_id", "starts_at", "ends_at", "claim_counts")
+        for source, counts in _SOURCES.items()
     ]

@@ -13,17 +13,17 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from advisors.models import Advisor, AvailabilityException, TimeOff, WeeklyAvailability
 from appointments import claims, metrics
-from appointments.catalogue import Catalogue, kept_catalogue, read_generation_and_catalogue
+from appointments.catalogue import ZONES, Catalogue, hours_zone, kept_catalogue, read_generation_and_catalogue
 from appointments.models import Appointment, Mode, Topic, zone_of_meeting
 from appointments.slots import AdvisorCalendar, Block, Slot, free_slots
 from core import phones
 from core.business_hours import add_business_days, local_zone
-from core.catalogue import GENERATION_ROW_SQL, current_generation
+from core.catalogue import current_generation, generation_row_sql
 from core.collation import name_order
 from core.local_time import EASTERN
 from service_points.distance import great_circle_km
@@ -434,17 +434,17 @@ def load_calendars(
     ids = [a.pk for a in advisors]
     window_from, window_to = calendar_window(start, end)
     weekly = defaultdict(lambda: defaultdict(list))
-    for row in WeeklyAvailability.objects.filter(advisor_id__in=ids).values_list(
-        "advisor_id", "weekday", "start_time", "end_time", "service_point_id"
-    ):
-        weekly[row[0]][row[1]].append(Block(row[2], row[3], row[4]))
+    for advisor_id, weekday, s, e, point_id, *zones in WeeklyAvailability.objects.filter(
+        advisor_id__in=ids
+    ).values_list("advisor_id", "weekday", "start_time", "end_time", "service_point_id", *ZONES):
+        weekly[advisor_id][weekday].append(Block(s, e, point_id, hours_zone(*zones)))
     opened = defaultdict(lambda: defaultdict(list))
     closed = defaultdict(lambda: defaultdict(list))
-    for advisor_id, day, kind, s, e, point_id in AvailabilityException.objects.filter(
+    for advisor_id, day, kind, s, e, point_id, *zones in AvailabilityException.objects.filter(
         advisor_id__in=ids, date__gte=start, date__lt=end
-    ).values_list("advisor_id", "date", "kind", "start_time", "end_time", "service_point_id"):
+    ).values_list("advisor_id", "date", "kind", "start_time", "end_time", "service_point_id", *ZONES):
         if kind == AvailabilityException.Kind.OPEN:
-            opened[advisor_id][day].append(Block(s, e, point_id))
+            opened[advisor_id][day].append(Block(s, e, point_id, hours_zone(*zones)))
         else:
             closed[advisor_id][day].append((s, e))
     time_off = defaultdict(list)
@@ -461,6 +461,7 @@ def load_calendars(
             closed=closed[a.pk],
             time_off=time_off[a.pk],
             appointments=booked[a.pk],
+            busy=booked.busy[a.pk],
             buffer_before=timedelta(minutes=a.buffer_before_minutes),
             buffer_after=timedelta(minutes=a.buffer_after_minutes),
             max_per_day=a.max_appointments_per_day,
@@ -478,6 +479,23 @@ def calendar_window(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+class Booked(defaultdict):
+    """Adviser → their active appointments and the claims that count as ones (waitlist holds), as
+    (start, end); `busy`: adviser → the other claimed times (busy times from their own calendar),
+    which block hours but are no appointment of the day."""
+
+    def __init__(self):
+        super().__init__(list)
+        self.busy: defaultdict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+
+    def add(self, advisor_id: int, start: datetime, end: datetime, counts: bool) -> None:
+        (self if counts else self.busy)[advisor_id].append((start, end))
+
+
+# booked_times' rows are (advisor, start, end, counts): the generation in front has four columns.
+GENERATION_ROW_4_SQL = generation_row_sql(4)
+
+
 def booked_times(
     ids: list[int],
     *,
@@ -485,13 +503,14 @@ def booked_times(
     window_to: datetime,
     keep_claim: str | None = None,
     trust: Trust | None = None,
-) -> defaultdict[int, list[tuple[datetime, datetime]]]:
-    """Active appointments and claims (waitlist holds…) of these advisers in the window: 1 query.
+) -> Booked:
+    """Active appointments and claims (waitlist holds, busy times…) of these advisers in the
+    window: 1 query.
 
     Always read from the database: this is what changes with every booking. With `trust` (a
     search on a catalogue copy), the same query reads the catalogue generation on PostgreSQL (one
     snapshot: the rows and the generation they go with), and `trust.confirm`s it."""
-    booked = defaultdict(list)
+    booked = Booked()
     window = {
         "advisor_id__in": ids,
         "starts_at__lt": window_to,
@@ -501,25 +520,26 @@ def booked_times(
     # One query for all: UNION ALL keeps an appointment and a claim of the same time apart.
     rows = (
         appointments.order_by()
-        .values_list("advisor_id", "starts_at", "ends_at")
+        .annotate(claim_counts=Value(True, output_field=BooleanField()))
+        .values_list("advisor_id", "starts_at", "ends_at", "claim_counts")
         .union(*claims.claimed(now=timezone.now(), keep=keep_claim, **window), all=True)
     )
     if trust is not None and trust.generation is not None and connection.vendor == "postgresql":
         sql, params = rows.query.sql_with_params()
         with connection.cursor() as cursor:
             # The generation row first (starts_at NULL); PostgreSQL types its NULLs from the rows below.
-            cursor.execute(f"({GENERATION_ROW_SQL}) UNION ALL {sql}", params)
+            cursor.execute(f"({GENERATION_ROW_4_SQL}) UNION ALL {sql}", params)
             rows = cursor.fetchall()
         generation = None
-        for advisor_id, s, e in rows:
+        for advisor_id, s, e, counts in rows:
             if s is None:
                 generation = advisor_id
             else:
-                booked[advisor_id].append((s, e))
+                booked.add(advisor_id, s, e, counts)
         trust.confirm(generation)
         return booked
-    for advisor_id, s, e in rows:
-        booked[advisor_id].append((s, e))
+    for advisor_id, s, e, counts in rows:
+        booked.add(advisor_id, s, e, counts)
     if trust is not None and trust.generation is not None:
         trust.confirm(current_generation())
     return booked
@@ -561,9 +581,9 @@ def kept_calendars(
         advisor = kept.advisors[advisor_id]
         opened = defaultdict(list)
         closed = defaultdict(list)
-        for day, kind, s, e, point_id in kept.exceptions_between(advisor_id, start, end):
+        for day, kind, s, e, point_id, zone in kept.exceptions_between(advisor_id, start, end):
             if kind == AvailabilityException.Kind.OPEN:
-                opened[day].append(Block(s, e, point_id))
+                opened[day].append(Block(s, e, point_id, zone))
             else:
                 closed[day].append((s, e))
         calendars[advisor_id] = AdvisorCalendar(
@@ -575,6 +595,7 @@ def kept_calendars(
                 (s, e) for s, e in kept.time_off.get(advisor_id, ()) if e > window_from and s < window_to
             ],
             appointments=booked[advisor_id],
+            busy=booked.busy[advisor_id],
             buffer_before=timedelta(minutes=advisor.buffer_before_minutes),
             buffer_after=timedelta(minutes=advisor.buffer_after_minutes),
             max_per_day=advisor.max_appointments_per_day,

@@ -344,9 +344,20 @@ def reschedule_appointment(
             current.status = Appointment.Status.CONFIRMED
             current.starts_at, current.ends_at = slot.start, slot.end
             current.service_point_id = slot.service_point_id
+            # The adviser acknowledged the old time: a new one asks them again, unless they moved it.
+            moved_by_advisor = by is not None and by.pk == advisor.user_id
+            current.advisor_confirmed_at = now if moved_by_advisor else None
             current.sequence += 1
             current.save(
-                update_fields=["status", "starts_at", "ends_at", "service_point", "sequence", "updated_at"]
+                update_fields=[
+                    "status",
+                    "starts_at",
+                    "ends_at",
+                    "service_point",
+                    "advisor_confirmed_at",
+                    "sequence",
+                    "updated_at",
+                ]
             )
             reminders.plan_reminders(current, now=now)
             _record(current, AppointmentEvent.Action.RESCHEDULED, by, previous=previous, now=now)

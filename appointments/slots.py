@@ -1,17 +1,20 @@
 """The slot engine: pure functions from an adviser's calendar to the free slots it offers.
 
 No database access here, so the rules can be tested exhaustively (appointments/tests/test_slot_engine.py).
-Wall-clock times (weekly blocks, exceptions) are local America/Toronto times turned into aware
-datetimes day by day with zoneinfo, so a 9:00 block stays at 9:00 across DST changes; every
-comparison is between aware datetimes.
+Wall-clock times (weekly blocks, exceptions) are read in the zone of the place they are held at
+(Eastern time but on the Îles-de-la-Madeleine: `Block.zone`) and turned into aware datetimes day
+by day with zoneinfo, so a 9:00 block stays at 9:00 across DST changes; every comparison is
+between aware datetimes.
 """
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from core.business_hours import is_holiday, local_zone
+from core.local_time import zone
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,13 @@ class Block:
     start: time
     end: time
     service_point_id: int | None
+    # The zone the hours are read in (IANA name): the service point's municipality's, or for
+    # remote hours the adviser's home point's; "" is the network's (settings.TIME_ZONE).
+    zone: str = ""
+
+
+def zone_of(block: Block) -> ZoneInfo:
+    return zone(block.zone) if block.zone else local_zone()
 
 
 @dataclass(frozen=True)
@@ -41,13 +51,18 @@ class AdvisorCalendar:
     closed: dict[date, list[tuple[time, time]]] = field(default_factory=dict)  # closed hours on a date
     time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
     appointments: list[tuple[datetime, datetime]] = field(default_factory=list)  # active ones
+    # Other taken times (the adviser's own calendar's busy times): they block, like appointments
+    # with their buffers, but are not appointments of the day (max_per_day).
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
     buffer_before: timedelta = timedelta(0)
     buffer_after: timedelta = timedelta(0)
     max_per_day: int = 8
 
     def __post_init__(self):
         # Busy intervals = appointments widened by the buffers, sorted for bisection.
-        self._busy = sorted((s - self.buffer_before, e + self.buffer_after) for s, e in self.appointments)
+        self._busy = sorted(
+            (s - self.buffer_before, e + self.buffer_after) for s, e in (*self.appointments, *self.busy)
+        )
         self._busy_starts = [s for s, _ in self._busy]
         self._max_busy_length = max((e - s for s, e in self._busy), default=timedelta(0))
         tz = local_zone()
@@ -71,7 +86,7 @@ class AdvisorCalendar:
                     for piece in ((p_start, min(p_end, c_start)), (max(p_start, c_end), p_end))
                     if piece[0] < piece[1]
                 ]
-            result.extend(Block(s, e, block.service_point_id) for s, e in pieces)
+            result.extend(Block(s, e, block.service_point_id, block.zone) for s, e in pieces)
         return result
 
     def is_busy(self, start: datetime, end: datetime) -> bool:
@@ -105,7 +120,6 @@ def free_slots(
     days where the adviser is under the daily maximum. `service_point_ok(id)` filters blocks by
     place (mode and distance rules).
     """
-    tz = local_zone()
     for day in days:
         if is_holiday(day) or calendar.appointments_on(day) >= calendar.max_per_day:
             continue
@@ -114,6 +128,7 @@ def free_slots(
             if service_point_ok is not None and not service_point_ok(block.service_point_id):
                 continue
             # Step in UTC: durations are real elapsed time, whatever the DST offset that day.
+            tz = zone_of(block)
             block_end = datetime.combine(day, block.end, tzinfo=tz).astimezone(UTC)
             start = datetime.combine(day, block.start, tzinfo=tz).astimezone(UTC)
             while start + duration <= block_end:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Role, company_of, profile_phone, role_required
 from advisors.models import Advisor
-from appointments import calendar_event, catalogue, checklist, links, selectors, services
+from appointments import calendar_event, catalogue, checklist, links, selectors, services, suggestions
 from appointments.forms import CancelForm, ChecklistForm, ContactPhoneForm, SearchForm, SlotForm
 from appointments.models import Appointment, Mode, zone_of_meeting
 from appointments.notifications import location_text
@@ -208,6 +208,7 @@ def _picker_context(form, company, *, day=None, **extra) -> dict:
         # What the catalogue was when the page was read (the search confirms it in one snapshot
         # with the appointments; without a search, one query).
         "generation": picker.search.generation if picker else _generation_now(),
+        "suggestions": suggestions.for_topic(topic),
         "step": 2,
         **extra,
     }

@@ -11,5 +11,6 @@ class CalendarSyncConfig(AppConfig):
         from calendar_sync import selectors
         from core.metrics import register_state_source
 
-        claims.register(selectors.busy_times)  # busy times count as booked in search and booking
+        # Busy times block their hours in search and booking; they are no appointment of the day.
+        claims.register(selectors.busy_times, counts=False)
         register_state_source(selectors.sync_failure_gauges)

@@ -33,9 +33,11 @@ FUNCTION = "core_bump_catalogue_generation"
 T = TypeVar("T")
 
 
-# The generation as a row (value, NULL, NULL) to put in front of a UNION of three-column rows,
-# so that a query answers its rows and the generation they were read under in one snapshot.
-GENERATION_ROW_SQL = f"SELECT value, NULL, NULL FROM {TABLE} WHERE id = 1"  # noqa: S608 - constants
+def generation_row_sql(columns: int) -> str:
+    """The generation as a row (value, NULL, …) to put in front of a UNION of rows of `columns`
+    columns, so that a query answers its rows and the generation they were read under in one
+    snapshot."""
+    return f"SELECT value{', NULL' * (columns - 1)} FROM {TABLE} WHERE id = 1"  # noqa: S608 - constants
 
 
 def current_generation() -> int | None:

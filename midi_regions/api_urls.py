@@ -13,6 +13,7 @@ from appointments.api import AppointmentViewSet, SlotSearchView, TopicViewSet
 from company_files.api import FileViewSet, ProgramViewSet
 from consultations.api import InboxView, RequestViewSet
 from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
+from group_sessions.api import ManagedSessionViewSet, RegistrationViewSet, SessionViewSet
 from referrals.api import ReferralViewSet
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
 
@@ -23,6 +24,9 @@ router.register("topics", TopicViewSet, basename="topic")
 router.register("appointments", AppointmentViewSet, basename="appointment")
 router.register("requests", RequestViewSet, basename="request")
 router.register("adviser/inbox", InboxView, basename="inbox")
+router.register("group-sessions", SessionViewSet, basename="group-session")
+router.register("group-registrations", RegistrationViewSet, basename="group-registration")
+router.register("adviser/group-sessions", ManagedSessionViewSet, basename="managed-group-session")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("files", FileViewSet, basename="file")
 router.register("referrals", ReferralViewSet, basename="referral")

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "consultations",
     "waitlist",
     "calendar_sync",
+    "group_sessions",
     "agenda",
     "company_files",
     "audit",
@@ -310,6 +311,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Group sessions' emails (group_sessions.outbox): reminders due, and anything a lost message left.
+    "send-due-session-notices": {
+        "task": "group_sessions.send_due_notices",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Seats offered to a session's waitlist and not confirmed in time go to the next in line.
+    "expire-session-offers": {
+        "task": "group_sessions.expire_offers",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # The employers' surveys after a consultation held, and their one reminder (feedback.sending).
     "send-due-surveys": {
         "task": "feedback.send_due_surveys",
@@ -507,6 +520,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "appointments.models.Appointment.Status",
         "RequestStatusEnum": "consultations.models.ConsultationRequest.Status",
+        "ModeEnum": "appointments.models.Mode",  # the name it had before sessions had modes too
+        "SessionModeEnum": "group_sessions.models.SessionMode",
+        "SessionStatusEnum": "group_sessions.models.GroupSession.Status",
+        "RegistrationStatusEnum": "group_sessions.models.Registration.Status",
     },
 }
 

@@ -19,6 +19,7 @@ import calendar_sync.urls
 import company_files.urls
 import consultations.urls
 import feedback.urls
+import group_sessions.urls
 import privacy.urls
 import referrals.urls
 import waitlist.urls
@@ -93,6 +94,7 @@ urlpatterns += i18n_patterns(
     ),
     path(_("files/"), include(company_files.urls)),
     path(_("referrals/"), include(referrals.urls)),
+    path(_("information-sessions/"), include(group_sessions.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
     path(_("account/"), include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -150,6 +150,28 @@ MATRIX = {
     "midi_regions:audit": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_appointments": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     "midi_regions:export_requests": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
+    # Group information sessions: the list and a session's page are public; registering is for
+    # employers; the signed link of a registration is the credential; presenters, their managers
+    # and administrators manage (another directorate's session is 404). POST-only actions answer
+    # GET with a redirect to the page that holds their form.
+    "group_sessions:list": (None, ALL_200),
+    "group_sessions:detail": ("group_session", ALL_200),
+    "group_sessions:mine": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
+    "group_sessions:register": ("group_session", (302, 302, 302, 403, 403, 403, 403, 403)),
+    "group_sessions:manage": ("group_registration", ALL_200),
+    "group_sessions:manage_cancel": ("group_registration", ALL_200),
+    "group_sessions:manage_offer": ("group_registration", (405,) * 8),
+    "group_sessions:manage_calendar_file": ("group_registration", ALL_200),
+    "group_sessions:staff_list": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    "group_sessions:staff_new": (None, (302, 403, 403, 200, 200, 200, 200, 200)),
+    # The manager's figures: their directorate's sessions (administrators: all), as a page and CSV.
+    "group_sessions:staff_figures": (None, (302, 403, 403, 403, 403, 200, 200, 200)),
+    "group_sessions:staff_figures_csv": (None, (302, 403, 403, 403, 403, 200, 200, 200)),
+    "group_sessions:staff_detail": ("group_session", (302, 403, 403, 200, 404, 200, 404, 200)),
+    "group_sessions:staff_capacity": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "group_sessions:staff_message": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "group_sessions:staff_cancel": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
+    "group_sessions:staff_attendance": ("group_session", (302, 403, 403, 302, 404, 302, 404, 302)),
     "midi_regions:export_satisfaction": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     # The API: tokens or the session; 401 (not a login redirect) for anonymous callers.
     "accounts:api_tokens": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
@@ -197,6 +219,22 @@ MATRIX = {
     "referrals:claim": ("claim", ALL_200),
     "api:referral-list": (None, (401, 403, 403, 403, 403, 403, 403, 403, 200, 200)),
     "api:referral-detail": ("referral", (401, 403, 403, 403, 403, 403, 403, 403, 200, 404)),
+    # Group sessions: the list is public; registrations are the company's; sessions are managed by
+    # their presenter, the presenter's manager and administrators. POST-only actions: 405 to GET.
+    "api:group-session-list": (None, ALL_200),
+    "api:group-session-detail": ("group_session", ALL_200),
+    "api:group-session-register": ("group_session", (405,) * 8),  # POST only; the employer rule then
+    "api:group-registration-list": (None, (401, 200, 200, 403, 403, 403, 403, 403)),
+    "api:group-registration-detail": ("group_registration_uid", (401, 200, 404, 403, 403, 403, 403, 403)),
+    "api:group-registration-participants": (
+        "group_registration_uid",
+        (401, 405, 405, 403, 403, 403, 403, 403),
+    ),
+    "api:group-registration-cancel": ("group_registration_uid", (401, 405, 405, 403, 403, 403, 403, 403)),
+    "api:managed-group-session-list": (None, (401, 403, 403, 200, 200, 200, 200, 200)),
+    "api:managed-group-session-detail": ("group_session", (401, 403, 403, 200, 404, 200, 404, 200)),
+    "api:managed-group-session-capacity": ("group_session", (401, 403, 403, 405, 405, 405, 405, 405)),
+    "api:managed-group-session-cancel": ("group_session", (401, 403, 403, 405, 405, 405, 405, 405)),
 }
 
 # What partners get where the eight others' row says nothing of them: every adviser, manager and

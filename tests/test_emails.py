@@ -146,6 +146,25 @@ def contexts(appointment, language: str) -> dict[str, dict]:
             "survey_url": "https://rdv.example/s",
             "reminder": False,
         },
+        # A group session's news (group_sessions.emails), here its confirmation.
+        "notice": {
+            **common,
+            "kind": "confirmed",
+            "session": SimpleNamespace(
+                topic=appointment.topic,
+                advisor=appointment.advisor,
+                starts_at=appointment.starts_at,
+                ends_at=appointment.ends_at,
+                language=SimpleNamespace(name="français"),
+                materials_url="https://rdv.example/documents/guide.pdf",
+            ),
+            "registration": SimpleNamespace(seats=2, company=appointment.company),
+            "name": "Zoé Tremblay",
+            "place": "Services Québec de Trois-Rivières, 100, rue Laviolette",
+            "join_url": "",
+            "manage_url": "https://rdv.example/g",
+            "message": None,
+        },
         "sync_trouble": {
             **common,
             "source": SimpleNamespace(name="Outlook", host="outlook.office365.com", consecutive_failures=3),

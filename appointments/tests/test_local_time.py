@@ -3,7 +3,7 @@ the service point's for a meeting there, the company's for a visit, a call or a 
 and named when it is not Eastern time. An Îles-de-la-Madeleine company is on Atlantic time: the
 page, the email, the .ics and the reminder all say so."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
 import icalendar
@@ -145,7 +145,12 @@ def test_a_meeting_at_a_service_point_is_in_the_points_zone(iles, employer_a):
     # A Trois-Rivières company meeting at Cap-aux-Meules: the Islands' time.
     mail.outbox.clear()
     here = book(
-        iles, employer_a, mode=Mode.SERVICE_POINT, advisor=iles.iles_advisor, location=iles.municipality_a
+        iles,
+        employer_a,
+        mode=Mode.SERVICE_POINT,
+        advisor=iles.iles_advisor,
+        location=iles.municipality_a,
+        at=(tuesday(10, 30) + timedelta(days=1)).replace(tzinfo=local_time.zone("America/Halifax")),
     )
     assert here.time_zone == "America/Halifax"
     (message,) = mail.outbox
@@ -154,7 +159,12 @@ def test_a_meeting_at_a_service_point_is_in_the_points_zone(iles, employer_a):
 
 
 def test_a_visit_to_an_islands_company_is_in_atlantic_time(iles, employer_a):
-    appointment = book(iles, employer_a, mode=Mode.PREMISES, advisor=iles.iles_advisor, location=iles.iles)
+    at = (tuesday(10, 30) + timedelta(days=1)).replace(
+        tzinfo=local_time.zone("America/Halifax")
+    )  # their Wednesday 10 h 30
+    appointment = book(
+        iles, employer_a, mode=Mode.PREMISES, advisor=iles.iles_advisor, location=iles.iles, at=at
+    )
     assert appointment.time_zone == "America/Halifax"
 
 
@@ -173,8 +183,10 @@ def test_the_time_picker_shows_an_islands_companys_times_in_atlantic_time(iles, 
     text = page.content.decode()
     assert page.status_code == 200
     assert "Fuseau horaire\u00a0: heure de l’Atlantique." in text
-    # Open 8 h 30 in Québec's Eastern time: the Islands' clocks say 9 h 30.
-    assert ">9 h 30<span" in text and ">8 h 30<span" not in text
+    # Trois-Rivières' adviser, open at 8 h 30 Eastern time: the Islands' clocks say 9 h 30.
+    assert 'at=2026-11-25T13:30:00Z">9 h 30<span' in text
+    # The Islands' own adviser, open at 8 h 30 on the Islands' clocks: 8 h 30.
+    assert 'at=2026-11-25T12:30:00Z">8 h 30<span' in text
     assert "heure du Québec" not in text
 
 
@@ -235,3 +247,63 @@ def test_times_across_dst_changes(iles, employer_a, utc, zone, wall):
     # The VTIMEZONE holds the rule in force that day: a client that reads it finds the same instant.
     parsed = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0].decoded("DTSTART")
     assert parsed.astimezone(UTC) == utc
+
+
+# --- The hours an adviser gives are read on their place's clock ---------------------------------
+
+
+def first_slot_of(advisor, network, *, mode, location):
+    from appointments import selectors
+
+    search = selectors.available_slots(
+        topic=network.topic, mode=mode, location=location, only_advisor=advisor, days_per_group=None
+    )
+    (group,) = search.groups
+    # Wednesday's first: on Tuesday the day's notice (from Monday 10 h in Montréal) skips the morning.
+    (slots,) = [slots for day, slots in group.days if day.isoformat() == "2026-11-25"]
+    return slots[0]
+
+
+def test_hours_at_an_islands_point_are_islands_hours(iles):
+    """Open at Cap-aux-Meules 8 h 30–12 h: 8 h 30 on the Islands' clocks (12 h 30 UTC in
+    November), not 8 h 30 in Montréal (13 h 30 UTC)."""
+    slot = first_slot_of(iles.iles_advisor, iles, mode=Mode.SERVICE_POINT, location=iles.iles)
+    assert slot.start.astimezone(UTC).time().isoformat() == "12:30:00"
+    assert slot.start.astimezone(local_time.zone("America/Halifax")).strftime("%H:%M") == "08:30"
+
+
+def test_remote_hours_are_read_on_the_advisers_home_clock(iles):
+    """Phone hours (no point) of an adviser based on the Islands are the Islands' hours too."""
+    from advisors.models import WeeklyAvailability
+
+    WeeklyAvailability.objects.filter(advisor=iles.iles_advisor).update(service_point=None)
+    slot = first_slot_of(iles.iles_advisor, iles, mode=Mode.PHONE, location=iles.iles)
+    assert slot.start.astimezone(UTC).time().isoformat() == "12:30:00"
+
+
+def test_the_islands_point_is_booked_at_its_own_hours(iles, employer_a):
+    halifax = local_time.zone("America/Halifax")
+    wednesday = tuesday(0).date() + timedelta(days=1)
+    at = datetime.combine(wednesday, time(8, 30), tzinfo=halifax)  # 8 h 30 on the Islands
+    booked = book(
+        iles, employer_a, mode=Mode.SERVICE_POINT, advisor=iles.iles_advisor, location=iles.iles, at=at
+    )
+    assert booked.starts_at.astimezone(UTC).time().isoformat() == "12:30:00"
+    with pytest.raises(services.BookingError):  # 11 h 30–12 h 30 on the Islands: past their noon
+        book(
+            iles,
+            employer_a,
+            mode=Mode.SERVICE_POINT,
+            advisor=iles.iles_advisor,
+            location=iles.iles,
+            at=datetime.combine(wednesday, time(11, 30), tzinfo=halifax),
+        )
+
+
+def test_the_advisers_calendar_paints_islands_hours_on_islands_time(iles):
+    from agenda.calendar import calendar_events
+
+    start = tuesday(0).astimezone(UTC)
+    events = calendar_events(iles.iles_advisor, start, start + timedelta(days=1))
+    opened = sorted(e["start"] for e in events if e.get("extendedProps", {}).get("kind") == "availability")
+    assert opened[0].endswith("T08:30:00-04:00"), opened

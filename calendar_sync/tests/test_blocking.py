@@ -271,3 +271,37 @@ def test_property_no_slot_in_search_or_booking_overlaps_a_stored_busy_time(booka
         )
         is None
     )
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_busy_times_are_no_appointments_of_the_day(unbuffered, employer_a):
+    """An adviser allowed 2 appointments a day, with three short meetings in Outlook on Wednesday
+    morning: the afternoon is still offered (busy times block their own hours only), until two
+    real appointments fill the day."""
+    advisor = unbuffered.advisor_a
+    advisor.max_appointments_per_day = 2
+    advisor.save()
+    source = BusySource.objects.create(
+        advisor=advisor, kind="ics", name="Outlook", url_encrypted="", host="h", next_sync_at=timezone.now()
+    )
+    BusyInterval.objects.bulk_create(
+        BusyInterval(source=source, advisor=advisor, starts_at=wednesday(h), ends_at=wednesday(h, 30))
+        for h in (9, 10, 11)
+    )
+
+    def wednesday_starts():
+        search = selectors.available_slots(
+            topic=unbuffered.topic,
+            mode=Mode.SERVICE_POINT,
+            location=unbuffered.municipality_a,
+            only_advisor=advisor,
+            days_per_group=None,
+        )
+        day = wednesday(0).date()
+        return {s.start for g in search.groups for d, slots in g.days if d == day for s in slots}
+
+    assert wednesday(13) in wednesday_starts() and wednesday(9) not in wednesday_starts()
+    book(unbuffered, employer_a, wednesday(13))
+    assert wednesday(14) in wednesday_starts()  # one appointment of two
+    book(unbuffered, employer_a, wednesday(14))
+    assert wednesday_starts() == set()  # two of two: the day is full

@@ -17,6 +17,7 @@ from .appointments import load_appointments
 from .common import LOAD_APPOINTMENTS, LOAD_REQUESTS, LoadReport
 from .companies import ensure_companies
 from .consultation_requests import load_requests
+from .sessions import load_sessions
 
 APPOINTMENTS_PER_COMPANY = 20
 
@@ -43,7 +44,13 @@ def load_appointment_count() -> int:
 
 
 def seed_load(
-    *, appointments: int, requests: int = 0, scale: int = 1, seed: int = 1, now: datetime | None = None
+    *,
+    appointments: int,
+    requests: int = 0,
+    sessions: int = 0,
+    scale: int = 1,
+    seed: int = 1,
+    now: datetime | None = None,
 ) -> LoadReport:
     """Network (if missing) → cloned advisers → companies → appointments → requests, in one
     transaction."""
@@ -61,6 +68,8 @@ def seed_load(
         scale_advisers(scale, seed, report)
         existing_requests = _ensure_appointments(appointments, seed, report, now=now)
         _ensure_requests(requests, existing_requests, seed, report, now=now)
+        if sessions:
+            load_sessions(sessions, seed, report, now=now)
     if report.created and connection.vendor == "postgresql":
         _analyze(report)
     report.elapsed = time_module.perf_counter() - started

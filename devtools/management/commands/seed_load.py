@@ -26,12 +26,22 @@ class Command(BaseCommand):
             default=0,
             help="Total load consultation requests wanted (default 0).",
         )
+        parser.add_argument(
+            "--sessions",
+            type=int,
+            default=0,
+            help="Total load group information sessions wanted, upcoming (default 0; the bench: 2000).",
+        )
         parser.add_argument("--scale", type=int, default=1, help="K: K× the network's advisers (default 1).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
 
-    def handle(self, *args, appointments: int, requests: int, scale: int, seed: int, **options):
+    def handle(
+        self, *args, appointments: int, requests: int, sessions: int, scale: int, seed: int, **options
+    ):
         try:
-            report = seed_load(appointments=appointments, requests=requests, scale=scale, seed=seed)
+            report = seed_load(
+                appointments=appointments, requests=requests, sessions=sessions, scale=scale, seed=seed
+            )
         except ValueError as error:
             raise CommandError(str(error)) from error
         if report.seeded_network:
