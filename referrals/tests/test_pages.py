@@ -8,7 +8,7 @@ from accounts.models import Company
 from consultations.models import ConsultationRequest
 from referrals import claims, services
 from referrals.models import Referral
-from referrals.tests.helpers import referral_data
+from referrals.tests.helpers import company_data, referral_data
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "commits_at_once")]
@@ -125,3 +125,23 @@ def test_the_managers_figures_and_csv(bookable, partner_a, partner_b, manager, o
     csv = client_for(manager).get(reverse("referrals:export")).content.decode("utf-8-sig").splitlines()
     assert csv[0].startswith("Organisme partenaire;Bureau;Recommandations")
     assert csv[1].startswith("Services Québec;Bureau de Services Québec de Trois-Rivières;1;0;0;0")
+
+
+def test_my_referrals_costs_the_same_queries_for_one_or_five(bookable, partner_a, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(partner_a)
+    services.refer_company(partner=partner_a, data=referral_data(bookable))
+    client.get(reverse("referrals:list"))  # the session and user, cached once
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("referrals:list")).status_code == 200
+    for n in range(4):
+        company = factories.CompanyFactory(municipality=bookable.municipality_a)
+        data = referral_data(
+            bookable, company=company_data(bookable, neq=company.neq), contact_email=f"contact{n}@example.org"
+        )
+        services.refer_company(partner=partner_a, data=data)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(reverse("referrals:list")).status_code == 200
+    assert len(five) == len(one)
