@@ -219,6 +219,26 @@ def other_manager(network):
 
 
 @pytest.fixture
+def partner_a(network):
+    """A Services Québec business adviser in Trois-Rivières (a partner organisation's member)."""
+    return factories.partner(
+        organisation="Services Québec",
+        office="Bureau de Services Québec de Trois-Rivières",
+        municipality=network.municipality_a,
+    )
+
+
+@pytest.fixture
+def partner_b(network):
+    """A member of another partner organisation (a regional economic development office)."""
+    return factories.partner(
+        organisation="Développement économique Montréal",
+        office="Bureau du centre-ville",
+        municipality=network.municipality_b,
+    )
+
+
+@pytest.fixture
 def administrator(db):
     return factories.UserFactory(is_staff=True, is_superuser=True)
 
@@ -290,9 +310,11 @@ def world(
     other_manager,
     administrator,
     private_storage,
+    partner_a,
+    partner_b,
 ):
-    """Rows of company A, adviser A and directorate A for the authorization matrix and the
-    fuzzing tests: URL kwargs by builder name, query strings, and the eight people."""
+    """Rows of company A, adviser A, directorate A and partner A for the authorization matrix and
+    the fuzzing tests: URL kwargs by builder name, query strings, and the ten people."""
     from datetime import time, timedelta
 
     from accounts import invitations
@@ -375,7 +397,33 @@ def world(
         file=company_file, by=employer_a, upload=SimpleUploadedFile("attestation.pdf", sample_files.pdf())
     )
     type(sent).objects.filter(pk=sent.pk).update(scan_status=ScanStatus.CLEAN)
+
+    # Partner A referred company A (it joins its open request: no new row elsewhere); a contact
+    # of another referral has an account to claim (no password yet).
+    from referrals import claims
+    from referrals.models import Referral
+    from referrals.services import CompanyData, ReferralData, refer_company
+
+    referral = refer_company(
+        partner=partner_a,
+        data=ReferralData(
+            company=CompanyData(
+                legal_name=company_a.legal_name, municipality=company_a.municipality, neq=company_a.neq
+            ),
+            contact_name=employer_a.get_full_name(),
+            contact_email=employer_a.email,
+            topic=network.topic,
+            mode=Mode.PHONE,
+            need="Trois boulangers à recruter.",
+            consent_given_by=employer_a.get_full_name(),
+            consent_given_at=tuesday(9) - timedelta(days=2),
+            consent_method=Referral.ConsentMethod.PHONE,
+        ),
+    )
+    to_claim = factories.UserFactory(email="m.gervais@epidor.example", password=None)
     args = {
+        "referral": {"uid": referral.uid},
+        "claim": {"token": claims.claim_token(to_claim)},
         "group_session": {"uid": session.uid},
         "group_registration": {"token": session_links.manage_token(registration)},
         "group_registration_uid": {"uid": registration.uid},
@@ -465,6 +513,8 @@ def world(
         "manager": manager,
         "other_manager": other_manager,
         "admin": administrator,
+        "partner_a": partner_a,
+        "partner_b": partner_b,
     }
     return args, query, people
 

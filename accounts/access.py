@@ -1,8 +1,9 @@
 """Who may see what: the one authorization helper every view, task and API call goes through.
 
 Roles come from links, not flags: an employer has an EmployerProfile, an adviser an Advisor
-record, a regional manager is the `manager` of a RegionalDirectorate, and an administrator is
-ministry staff (`is_staff`). When a person holds several, the widest wins.
+record, a partner a PartnerMember (referrals), a regional manager is the `manager` of a
+RegionalDirectorate, and an administrator is ministry staff (`is_staff`). When a person holds
+several, the widest wins.
 """
 
 from functools import wraps
@@ -21,6 +22,9 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Regional manager")
     ADVISOR = "advisor", _("Adviser")
     EMPLOYER = "employer", _("Employer")
+    # A partner organisation's member (a Services Québec business adviser…): refers companies
+    # and follows their referrals' status (referrals app, `partner_membership`).
+    PARTNER = "partner", _("Partner organisation")
     NEW_USER = "new_user", _("Signed-up user")  # no profile yet: may create an employer profile
     ANONYMOUS = "anonymous", _("Visitor")
 
@@ -46,6 +50,8 @@ def role_of(user) -> Role:
             cached = Role.ADVISOR
         elif _has_related(user, "employer_profile"):
             cached = Role.EMPLOYER
+        elif _has_related(user, "partner_membership"):  # after employers: their pages count queries
+            cached = Role.PARTNER
         else:
             cached = Role.NEW_USER
         user._midi_role = cached

@@ -11,7 +11,7 @@ def has_other_active_representatives(*, company: Company, user: User) -> bool:
 
 # What accounts.access.role_of reads of a user: select_related("actor", *role_joins("actor")) names
 # the role of each row's actor without a query per row.
-ROLE_RELATIONS = ("advisor", "managed_directorate", "employer_profile")
+ROLE_RELATIONS = ("advisor", "managed_directorate", "employer_profile", "partner_membership")
 
 
 def role_joins(field: str) -> list[str]:

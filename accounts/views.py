@@ -25,12 +25,14 @@ def home(request):
         return redirect("midi_regions:directorate", code=request.user.managed_directorate.code)
     if role == Role.ADMINISTRATOR:
         return redirect("midi_regions:network")
+    if role == Role.PARTNER:
+        return redirect("referrals:list")
     return render(request, "accounts/employer_home.html", home_context(request.user))
 
 
-@role_required(Role.NEW_USER, Role.EMPLOYER, *STAFF)
+@role_required(Role.NEW_USER, Role.EMPLOYER, Role.PARTNER, *STAFF)
 def profile(request):
-    if role_of(request.user) in STAFF:
+    if role_of(request.user) in (*STAFF, Role.PARTNER):  # names and language, no company
         return staff_profile(request)
     first_time = role_of(request.user) == Role.NEW_USER
     if request.method == "POST":
@@ -56,7 +58,8 @@ def profile(request):
 
 
 def staff_profile(request):
-    """An adviser's, manager's or administrator's own profile (the company profile is employers')."""
+    """An adviser's, manager's, administrator's or partner's own profile (the company profile is
+    employers')."""
     if request.method == "POST":
         form = StaffProfileForm(request.POST, instance=User.objects.get(pk=request.user.pk))
         if form.is_valid():

@@ -85,7 +85,8 @@ def _context(request, appointment, **extra):
         "can_record_outcome": is_advisor
         and appointment.status != Appointment.Status.CANCELLED
         and appointment.starts_at <= now,
-        "events": appointment.events.select_related("actor"),
+        # A partner who booked on the company's behalf is named with their organisation (referrals).
+        "events": appointment.events.select_related("actor", "actor__partner_membership__organisation"),
         "notes": appointment.notes.select_related("author"),
         "history": selectors.company_history(appointment),
         "checklist": checklist.checklist(appointment),

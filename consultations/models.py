@@ -21,6 +21,10 @@ class ConsultationRequest(models.Model):
         MANAGER = "manager", _("With the regional manager")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Origin(models.TextChoices):
+        EMPLOYER = "employer", _("Filed by the employer")
+        REFERRAL = "referral", _("Referral from a partner organisation")
+
     OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.PROPOSED, Status.MANAGER)
 
     TimeOfDay = TimeOfDay
@@ -59,6 +63,15 @@ class ConsultationRequest(models.Model):
         _("number to call"), max_length=30, blank=True, default="", db_default=""
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    # Who started it: the employer, or a partner's referral (referrals app), which routing records
+    # as its reason. db_default: the running release inserts requests without it.
+    origin = models.CharField(
+        _("origin"),
+        max_length=10,
+        choices=Origin.choices,
+        default=Origin.EMPLOYER,
+        db_default=Origin.EMPLOYER,
+    )
     assigned_advisor = models.ForeignKey(
         "advisors.Advisor",
         verbose_name=_("assigned adviser"),
@@ -165,6 +178,7 @@ class RoutingDecision(models.Model):
         DECLINED = "declined", _("Declined by the adviser: next nearest adviser")
         DECLINED_TO_MANAGER = "declined_manager", _("Declined by the adviser: regional manager")
         REASSIGNED = "reassigned", _("Reassigned by the regional manager")
+        REFERRAL = "referral", _("Referral from a partner organisation: nearest qualified adviser")
 
     # Reasons that record a person's action: their decisions carry an actor (decisions written
     # before the actor was recorded have none: "not recorded"). Every other reason is a rule of
@@ -237,4 +251,5 @@ EVENTS = {
     _Reason.DECLINED: _("Request declined and passed on"),
     _Reason.DECLINED_TO_MANAGER: _("Request declined and sent to the regional manager"),
     _Reason.REASSIGNED: _("Request reassigned"),
+    _Reason.REFERRAL: _("Request assigned"),
 }

@@ -193,6 +193,8 @@ def route_request(request_id: int, *, now: datetime | None = None) -> RoutingDec
             preferred = prefer_last_advisor(request, ranked, now=now)
             if preferred is not ranked:
                 ranked, reason = preferred, Reason.CONTINUITY
+            elif request.origin == ConsultationRequest.Origin.REFERRAL:
+                reason = Reason.REFERRAL  # a partner's referral, to the nearest qualified adviser
             return _assign(request, ranked, reason=reason, now=now)
     except IntegrityError:
         # Another worker decided this hop between our read and our insert: theirs stands.

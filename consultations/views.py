@@ -19,7 +19,7 @@ from accounts.access import Role, company_of, profile_phone, role_of, role_requi
 from appointments import selectors, services
 from appointments.services import error_message
 from appointments.templatetags.booking import utc_param
-from consultations import routing
+from consultations import provenance, routing
 from consultations import selectors as request_selectors
 from consultations import services as requests
 from consultations.forms import DeclineRequestForm, HandleRequestForm, ReassignForm, RequestForm
@@ -287,6 +287,7 @@ def _handle_page(
             "decline_form": decline_form or DeclineRequestForm(),
             "reassign_form": reassign_form or _reassign_form(request, consultation),
             "latest_decision": latest,
+            "provenance": provenance.provenance_of(consultation),
             "my_distance": _my_distance(latest, request.user),
             "decisions": decisions,
             "error": error,

@@ -14,6 +14,7 @@ from company_files.api import FileViewSet, ProgramViewSet
 from consultations.api import InboxView, RequestViewSet
 from dashboards.api import CaseloadView, DirectorateCaseloadView, DirectorateListView
 from group_sessions.api import ManagedSessionViewSet, RegistrationViewSet, SessionViewSet
+from referrals.api import ReferralViewSet
 from service_points.api import MunicipalityViewSet, ServicePointViewSet
 
 router = SimpleRouter()
@@ -28,6 +29,7 @@ router.register("group-registrations", RegistrationViewSet, basename="group-regi
 router.register("adviser/group-sessions", ManagedSessionViewSet, basename="managed-group-session")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("files", FileViewSet, basename="file")
+router.register("referrals", ReferralViewSet, basename="referral")
 
 v1 = [
     path("slots/", SlotSearchView.as_view(), name="slots"),

@@ -24,6 +24,7 @@ from company_files.models import Program, RequiredDocument, Stage, Transition
 from company_files.seeding import load_programs
 from core.page_cache import bump_catalogue_version
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
+from referrals.models import PartnerMember, PartnerOffice, PartnerOrganisation
 from service_points import gazetteer
 from service_points.folding import fold
 from service_points.forms import forget_gazetteer_names
@@ -43,6 +44,7 @@ LANGUAGES = [
 DEMO_PASSWORD = "demo-midi-2026"  # documented in the README; only set with --demo-users
 DEMO_ADMIN_EMAIL = "admin@midi.example"
 DEMO_EMPLOYER_EMAIL = "employeur@entreprise.example"
+DEMO_PARTNER_EMAIL = "marc.bergeron@servicesquebec.example"
 
 
 @dataclass
@@ -464,7 +466,8 @@ def seed_advisers(
 
 
 def seed_demo_users(password: str, report: SeedReport) -> None:
-    """An administrator and an employer with a company in Trois-Rivières (see the README)."""
+    """An administrator, an employer with a company in Trois-Rivières and a Services Québec
+    business adviser there (a partner), see the README."""
     admin = _upsert_user(
         {
             "email": DEMO_ADMIN_EMAIL,
@@ -511,4 +514,36 @@ def seed_demo_users(password: str, report: SeedReport) -> None:
         {"company": company, "job_title": "Directrice RH", "phone": "+18195550101"},
         report,
         "employers",
+    )
+    # A Services Québec business adviser in Trois-Rivières, who refers companies (referrals).
+    partner = _upsert_user(
+        {
+            "email": DEMO_PARTNER_EMAIL,
+            "first_name": "Marc",
+            "last_name": "Bergeron",
+            "grammatical_gender": "m",
+        },
+        report,
+        password=password,
+    )
+    organisation = _upsert(
+        PartnerOrganisation,
+        {"name": "Services Québec"},
+        {"kind": PartnerOrganisation.Kind.SERVICES_QUEBEC},
+        report,
+        "partner organisations",
+    )
+    office = _upsert(
+        PartnerOffice,
+        {"organisation": organisation, "name": "Bureau de Services Québec de Trois-Rivières"},
+        {"municipality": trois_rivieres},
+        report,
+        "partner offices",
+    )
+    _upsert(
+        PartnerMember,
+        {"user": partner},
+        {"organisation": organisation, "office": office, "job_title": "Conseiller aux entreprises"},
+        report,
+        "partners",
     )

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "privacy",
     "webhooks",
     "sms",
+    "referrals",
     "devtools",
 ]
 
@@ -282,6 +283,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Partners' referrals follow their requests, appointments and files (referrals.services).
+    "refresh-referral-statuses": {
+        "task": "referrals.refresh_statuses",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     # Waitlist offers not confirmed in time lapse and go to the next in line (waitlist.services).
     "expire-waitlist-holds": {
         "task": "appointments.expire_holds",
@@ -458,6 +465,8 @@ RATE_LIMITS = {
     "invitation": {"user": "20/h", "ip": "60/h"},
     # Answering a survey by its emailed link (feedback.views): nobody is signed in.
     "survey": {"ip": "60/h"},
+    # A partner's referrals (referrals.views): each creates a company's request and emails.
+    "referrals": {"user": "60/h", "ip": "120/h"},
 }
 
 # Booking (appointments.services.book_appointment): refuse a time already booked or held at once,

@@ -21,6 +21,7 @@ import consultations.urls
 import feedback.urls
 import group_sessions.urls
 import privacy.urls
+import referrals.urls
 import sms.preference_urls
 import waitlist.urls
 from agenda import views as agenda_views
@@ -97,6 +98,7 @@ urlpatterns += i18n_patterns(
         namespace("appointments", appointments.urls, consultations.urls, waitlist.urls, feedback.urls),
     ),
     path(_("files/"), include(company_files.urls)),
+    path(_("referrals/"), include(referrals.urls)),
     path(_("information-sessions/"), include(group_sessions.urls)),
     path(_("directorates/"), include((network_patterns, "midi_regions"))),
     path(_("texts/"), include("sms.urls")),

@@ -25,6 +25,7 @@ ACCOUNTS = {
     "adviser": "julie.lampron@midi.example",
     "manager": "isabelle.trottier@midi.example",
     "admin": "admin@midi.example",
+    "partner": "marc.bergeron@servicesquebec.example",
 }
 
 

@@ -12,6 +12,7 @@ from appointments.models import Topic
 from company_files.models import Program
 from company_files.seeding import load_programs
 from midi_regions.models import AdministrativeRegion, RegionalDirectorate
+from referrals.models import PartnerMember, PartnerOffice, PartnerOrganisation
 from service_points.models import Mrc, Municipality, OpeningHours, ServicePoint
 
 
@@ -158,6 +159,19 @@ class EmployerProfileFactory(factory.django.DjangoModelFactory):
     company = factory.SubFactory(CompanyFactory)
     # E.164 as the profile form stores it (core.phones); 555-01xx numbers are fictional.
     phone = factory.Sequence(lambda n: f"+181955501{n % 100:02d}")
+
+
+def partner(*, organisation: str, office: str, municipality=None, **user_fields) -> User:
+    """A partner organisation's member (accounts.access.Role.PARTNER), at one of its offices."""
+    org, _created = PartnerOrganisation.objects.get_or_create(name=organisation)
+    place, _created = PartnerOffice.objects.get_or_create(
+        organisation=org, name=office, defaults={"municipality": municipality}
+    )
+    user = UserFactory(**user_fields)
+    PartnerMember.objects.create(
+        user=user, organisation=org, office=place, job_title="Conseillère aux entreprises"
+    )
+    return user
 
 
 @dataclass

@@ -1,7 +1,8 @@
-"""Every URL name of the site × eight people → the expected status.
+"""Every URL name of the site × ten people → the expected status.
 
 The people: anonymous, employer A, employer B (another company), adviser A, adviser B (another
-directorate), manager A, manager B (another directorate), administrator. The objects in the URLs
+directorate), manager A, manager B (another directorate), administrator, partner A (Services
+Québec) and partner B (another partner organisation). The objects in the URLs
 belong to company A, adviser A and directorate A. Another company's or directorate's object is a
 404 (its existence is private), a page of another role a 403, a signed-in page a redirect to the
 login for anonymous visitors. GET only: the POST side of each action is tested with its feature.
@@ -25,17 +26,20 @@ PEOPLE = (
     "manager",
     "other_manager",
     "admin",
+    "partner_a",
+    "partner_b",
 )
 
-# Rows: URL name → (kwargs builder name or None, statuses in PEOPLE order).
-ALL_200 = (200,) * 8
+# Rows: URL name → (kwargs builder name or None, statuses in PEOPLE order). A row of eight
+# statuses gets the partners' two from `with_partners`.
+ALL_200 = (200,) * 10
 MATRIX = {
     "healthz": (None, ALL_200),  # liveness: no dependency checked
     "livez": (None, ALL_200),  # the former liveness URL
     # The test client's REMOTE_ADDR is 127.0.0.1, an allowed network by default: refusals
     # (other networks, the token) are in core/tests/test_metrics.py.
     "metrics": (None, ALL_200),
-    "set_language": (None, (302,) * 8),
+    "set_language": (None, (302,) * 10),
     "advisor_feed": ("feed", ALL_200),  # the secret token is the credential
     "home": (None, ALL_200),
     "about": (None, ALL_200),
@@ -112,7 +116,7 @@ MATRIX = {
     "appointments:manage_calendar_file": ("manage", ALL_200),
     "appointments:waitlist": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
     "appointments:waitlist_join": (None, (302, 200, 200, 403, 403, 403, 403, 403)),
-    "appointments:waitlist_leave": ("waitlist_entry", (405,) * 8),
+    "appointments:waitlist_leave": ("waitlist_entry", (405,) * 10),
     "appointments:offer": ("offer", ALL_200),  # the signed link is the credential
     # The survey after a consultation held (feedback): the signed link is the credential; bad,
     # tampered and expired links are 400/410 (feedback/tests/test_survey_page.py).
@@ -185,9 +189,9 @@ MATRIX = {
     "midi_regions:export_satisfaction": ("directorate", (302, 403, 403, 403, 403, 200, 404, 200)),
     # The API: tokens or the session; 401 (not a login redirect) for anonymous callers.
     "accounts:api_tokens": (None, (302, 200, 200, 200, 200, 200, 200, 200)),
-    "accounts:api_token_revoke": ("api_token", (405,) * 8),
+    "accounts:api_token_revoke": ("api_token", (405,) * 10),
     "api:schema": (None, ALL_200),
-    "api:docs": (None, (302,) * 8),  # to the reference page, in the caller's language
+    "api:docs": (None, (302,) * 10),  # to the reference page, in the caller's language
     "api_reference": (None, ALL_200),
     "api:municipality-list": (None, ALL_200),
     "api:municipality-detail": ("municipality", ALL_200),
@@ -221,6 +225,16 @@ MATRIX = {
     "api:directorates": (None, (401, 403, 403, 403, 403, 200, 200, 200)),
     "api:caseload": ("directorate", (401, 403, 403, 403, 403, 200, 404, 200)),
     "api:national_caseload": (None, (401, 403, 403, 403, 403, 404, 404, 200)),
+    # Partners' referrals (referrals): a partner sees only their own (partner B: 404), the status
+    # only; managers and administrators the figures; the contact's signed link is the credential.
+    "referrals:list": (None, (302, 403, 403, 403, 403, 403, 403, 403, 200, 200)),
+    "referrals:new": (None, (302, 403, 403, 403, 403, 403, 403, 403, 200, 200)),
+    "referrals:detail": ("referral", (302, 403, 403, 403, 403, 403, 403, 403, 200, 404)),
+    "referrals:dashboard": (None, (302, 403, 403, 403, 403, 200, 200, 200, 403, 403)),
+    "referrals:export": (None, (302, 403, 403, 403, 403, 200, 200, 200, 403, 403)),
+    "referrals:claim": ("claim", ALL_200),
+    "api:referral-list": (None, (401, 403, 403, 403, 403, 403, 403, 403, 200, 200)),
+    "api:referral-detail": ("referral", (401, 403, 403, 403, 403, 403, 403, 403, 200, 404)),
     # Group sessions: the list is public; registrations are the company's; sessions are managed by
     # their presenter, the presenter's manager and administrators. POST-only actions: 405 to GET.
     "api:group-session-list": (None, ALL_200),
@@ -238,6 +252,27 @@ MATRIX = {
     "api:managed-group-session-capacity": ("group_session", (401, 403, 403, 405, 405, 405, 405, 405)),
     "api:managed-group-session-cancel": ("group_session", (401, 403, 403, 405, 405, 405, 405, 405)),
 }
+
+# What partners get where the eight others' row says nothing of them: every adviser, manager and
+# employer URL refuses them (403); a page for everyone (the same status for all) is theirs too.
+PARTNER_ROWS = {
+    "accounts:home": (302, 302),  # to "My referrals"
+    "accounts:profile": (200, 200),  # their name and language, as staff
+    "accounts:api_tokens": (200, 200),  # a personal token for their systems (api:referral-*)
+}
+
+
+def with_partners(name: str, statuses: tuple) -> tuple:
+    if len(statuses) == len(PEOPLE):
+        return statuses
+    if name in PARTNER_ROWS:
+        return (*statuses, *PARTNER_ROWS[name])
+    if len(set(statuses)) == 1:
+        return (*statuses, statuses[0], statuses[0])
+    return (*statuses, 403, 403)
+
+
+MATRIX = {name: (builder, with_partners(name, statuses)) for name, (builder, statuses) in MATRIX.items()}
 # Not in the persona matrix: /readyz answers the same to everyone (200, or 503 when a dependency
 # is down: core/tests/test_healthz.py).
 NOT_PER_PERSON = {"readyz"}
