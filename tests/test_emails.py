@@ -168,6 +168,18 @@ def contexts(appointment, language: str) -> dict[str, dict]:
             "manage_url": "https://rdv.example/g",
             "message": None,
         },
+        # Referrals (referrals.notifications): the partner's status news, the contact's claim link.
+        **{
+            name: {
+                **common,
+                "referral": SimpleNamespace(
+                    company=appointment.company,
+                    organisation=SimpleNamespace(name="Services Québec"),
+                ),
+                "status": "Rencontre tenue",
+            }
+            for name in ("referral_status", "claim_account")
+        },
         "sync_trouble": {
             **common,
             "source": SimpleNamespace(name="Outlook", host="outlook.office365.com", consecutive_failures=3),

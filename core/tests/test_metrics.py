@@ -128,7 +128,9 @@ def test_a_slot_search_and_a_booking_move_their_metrics(client_for, employer_a, 
     def moved(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
 
-    assert moved("midi_slot_search_duration_seconds_count", mode=Mode.SERVICE_POINT) == 2
+    # At least these two searches (the results page, the 409 page): a search still being served to
+    # an earlier test's browser by its live server, in this process, may land in the same counter.
+    assert moved("midi_slot_search_duration_seconds_count", mode=Mode.SERVICE_POINT) >= 2
     assert moved("midi_slot_search_duration_seconds_sum", mode=Mode.SERVICE_POINT) > 0
     assert moved("midi_bookings_total", outcome="booked", reason="") == 1
     assert moved("midi_bookings_total", outcome="refused", reason="slot_taken") == 1
